@@ -30,7 +30,7 @@ $(LFSC_LIB): $(LFSC_OBJS)
 
 $(BIN)/lfsc: compiler/cli/lfsc.c $(LFSC_LIB) $(LUA32_LIB) $(LUA64_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LFSC_INC) $< -o $@ $(LDFLAGS) $(LFSC_LIBS)
+	$(CC) $(CFLAGS) $(LFSC_INC) $< -o $@ $(LDFLAGS) $(LFSC_LIBS) -ljansson
 
 $(LFSC_OBJDIR):
 	mkdir -p $@

@@ -1,0 +1,508 @@
+/*
+** lfsc.c - the lfsc command: a drop-in for NodeMCU's luac.cross (lfs-format.md
+** §A1) plus --target, --seed, --timestamp, --json, --inspect and an enforced
+** -m. The only compiler file that touches stdio or exits.
+*/
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "lfsc.h"
+#include "lfsc_image.h"
+
+#define DEFAULT_OUTPUT "luac.cross.out"
+
+struct cli {
+	const char *progname;
+	const char *output;
+	const char *image_in;        /* -F */
+	const char *inspect;         /* --inspect */
+	int lfs, absolute, list, parse_only, version, json, have_max;
+	struct lfsc_options opt;
+	int nfiles;
+	char **files;                /* NULL entry = standard input */
+};
+
+static const struct cli *g;      /* for fatal(): the one global of this driver */
+
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		fprintf(stderr, "%s: ", g->progname);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n");
+	}
+	fprintf(stderr,
+		"usage: %s [options] [filenames]\n"
+		"Available options are:\n"
+		"  -f       output a flash image file (LFS image, format 11)\n"
+		"  -a addr  generate an absolute image at mapped address addr (implies -f);\n"
+		"           from sources, or from an image given with -F\n"
+		"  -F img   relocatable LFS image to convert with -a\n"
+		"  -m size  maximum flash size of the LFS image (implies -f; checked)\n"
+		"  -i       generate the module-index main also for .lc output\n"
+		"  -l       list (use -l -l for full listing)\n"
+		"  -o name  output to file 'name' (default is \"%s\")\n"
+		"  -p       parse only\n"
+		"  -s       strip debug information\n"
+		"  -v       show version information\n"
+		"  --target nodemcu-lua53|nodemcu-lua53-64   number configuration\n"
+		"  --seed N       string-hash seed (default: derived from the inputs)\n"
+		"  --timestamp N  compile time (default: $SOURCE_DATE_EPOCH, else now)\n"
+		"  --json         print one JSON object describing the result or error\n"
+		"  --inspect img  describe (and validate) an image\n"
+		"  --       stop handling options\n"
+		"  -        stop handling options and process stdin\n",
+		g->progname, DEFAULT_OUTPUT);
+	exit(EXIT_FAILURE);
+}
+
+static const char *error_code(int code)
+{
+	switch (code) {
+	case LFSC_ERR_SYNTAX: return "compile_error";
+	case LFSC_ERR_MEM: return "memory";
+	case LFSC_ERR_IO: return "io";
+	case LFSC_ERR_LIMIT: return "limit";
+	case LFSC_ERR_FORMAT: return "format";
+	default: return "usage";
+	}
+}
+
+/* Prints the error as luac.cross does (stderr), or as one JSON object. */
+static void fatal_error(int code, const struct lfsc_error *e) __attribute__((noreturn));
+static void fatal_error(int code, const struct lfsc_error *e)
+{
+	char msg[400];
+
+	lfsc_error_format(e, msg, sizeof msg);
+	if (g->json) {
+		json_t *err = json_pack("{s:s, s:s}", "code", error_code(code), "message", msg);
+		if (code == LFSC_ERR_SYNTAX && e->source[0]) {
+			json_object_set_new(err, "file", json_string(e->source));
+			json_object_set_new(err, "line", json_integer(e->line));
+			json_object_set_new(err, "text", json_string(e->text));
+		}
+		json_t *o = json_pack("{s:b, s:o}", "ok", 0, "error", err);
+		json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(o);
+	}
+	fprintf(stderr, "%s: %s\n", g->progname, msg);
+	exit(EXIT_FAILURE);
+}
+
+static void fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+static void fatal(int code, const char *fmt, ...)
+{
+	struct lfsc_error e;
+	va_list ap;
+
+	memset(&e, 0, sizeof e);
+	va_start(ap, fmt);
+	vsnprintf(e.text, sizeof e.text, fmt, ap);
+	va_end(ap);
+	fatal_error(code, &e);
+}
+
+static uint32_t number(const char *s, const char *opt)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || end == s || v > 0xffffffffull)
+		usage("'%s' needs a number", opt);
+	return (uint32_t)v;
+}
+
+static int64_t number64(const char *s, const char *opt)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno || *end || end == s)
+		usage("'%s' needs a number", opt);
+	return v;
+}
+
+/* §A1.1-A1.2: left to right; the first non-option ends the options */
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-')
+			break;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "-")) {
+			break;
+		} else if (!strcmp(a, "-f")) {
+			c->lfs = 1;
+		} else if (!strcmp(a, "-a")) {
+			uint32_t addr;
+			if (++i >= argc)
+				usage("\"-a\" absolute address must be valid flash address");
+			addr = (uint32_t)strtoul(argv[i], NULL, 0);
+			if (!(addr - 0x40200000u > 0 && addr - 0x40200000u <= 0x100000u))
+				usage("\"-a\" absolute address must be valid flash address");
+			c->opt.base_address = addr;
+			c->absolute = c->lfs = 1;
+		} else if (!strcmp(a, "-F")) {
+			if (++i >= argc || !argv[i][0] || argv[i][0] == '-')
+				usage("\"-F\" needs an LFS image file argument");
+			c->image_in = argv[i];
+		} else if (!strcmp(a, "-m")) {
+			uint32_t m;
+			if (++i >= argc)
+				usage("\"-m\" maximum size must be a multiple of 4,096");
+			m = (uint32_t)strtoul(argv[i], NULL, 0);
+			if (m & 0xfff)
+				usage("\"-m\" maximum size must be a multiple of 4,096");
+			c->opt.max_size = m;
+			c->have_max = c->lfs = 1;
+		} else if (!strcmp(a, "-s")) {
+			c->opt.strip = 1;
+		} else if (!strcmp(a, "-i")) {
+			c->opt.module_index = 1;
+		} else if (!strcmp(a, "-o")) {
+			if (++i >= argc || (argv[i][0] == '-' && argv[i][1]) || !argv[i][0])
+				usage("'-o' needs argument");
+			c->output = argv[i];
+		} else if (!strcmp(a, "-l")) {
+			c->list++;
+		} else if (!strcmp(a, "-p")) {
+			c->parse_only = 1;
+		} else if (!strcmp(a, "-v")) {
+			c->version = 1;
+		} else if (!strcmp(a, "-e")) {
+			fatal(LFSC_ERR_USAGE, "'-e' is not supported: lfsc has no host LFS "
+			      "emulation (run the image with lfs-device)");
+		} else if (!strcmp(a, "--target")) {
+			if (++i >= argc || lfsc_target_parse(argv[i], &c->opt.target))
+				usage("'--target' needs nodemcu-lua53 or nodemcu-lua53-64");
+		} else if (!strcmp(a, "--seed")) {
+			if (++i >= argc)
+				usage("'--seed' needs a number");
+			c->opt.seed = (uint32_t)number64(argv[i], "--seed");
+			c->opt.has_seed = 1;
+		} else if (!strcmp(a, "--timestamp")) {
+			if (++i >= argc)
+				usage("'--timestamp' needs a number");
+			c->opt.timestamp = number64(argv[i], "--timestamp");
+		} else if (!strcmp(a, "--json")) {
+			c->json = 1;
+		} else if (!strcmp(a, "--inspect")) {
+			if (++i >= argc)
+				usage("'--inspect' needs an image file argument");
+			c->inspect = argv[i];
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(NULL);
+		} else {
+			usage("unrecognized option '%s'", a);
+		}
+	}
+	(void)number;
+	return i;
+}
+
+/* reads a whole file (NULL = stdin); returns NULL and sets errno on failure */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = path ? fopen(path, "rb") : stdin;
+	char *data = NULL, *d;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (!(d = realloc(data, cap))) {
+				free(data);
+				data = NULL;
+				break;
+			}
+			data = d;
+		}
+		r = fread(data + n, 1, cap - n, f);
+		n += r;
+	} while (r > 0);
+	if (data && ferror(f)) {
+		free(data);
+		data = NULL;
+	}
+	if (path)
+		fclose(f);
+	*len = n;
+	return data;
+}
+
+static void write_output(const struct cli *c, const struct lfsc_buffer *b)
+{
+	int to_stdout = !strcmp(c->output, "-");
+	FILE *f = to_stdout ? stdout : fopen(c->output, "wb");
+
+	if (!f)
+		fatal(LFSC_ERR_IO, "cannot open %s: %s", c->output, strerror(errno));
+	if (b->len && fwrite(b->data, 1, b->len, f) != b->len)
+		fatal(LFSC_ERR_IO, "cannot write %s: %s", c->output, strerror(errno));
+	if (to_stdout ? fflush(f) : fclose(f))
+		fatal(LFSC_ERR_IO, "cannot close %s: %s", c->output, strerror(errno));
+}
+
+static void print_json(json_t *o)
+{
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+static const char *kind_name(enum lfsc_output k)
+{
+	return k == LFSC_OUT_IMAGE ? "image" : k == LFSC_OUT_LC ? "lc"
+	       : k == LFSC_OUT_ABSOLUTE ? "absolute" : "none";
+}
+
+static void report(const struct cli *c, struct lfsc_compiler *lc, enum lfsc_output kind)
+{
+	const struct lfsc_build_info *in = lfsc_info(lc);
+	json_t *mods = json_array(), *warns = json_array();
+	int i;
+
+	for (i = 0; i < in->nmodules; i++)
+		json_array_append_new(mods, json_pack("{s:s, s:s, s:I, s:I, s:i}",
+			"name", in->modules[i].name, "file", in->modules[i].file,
+			"image_bytes", (json_int_t)in->modules[i].image_bytes,
+			"flash_bytes", (json_int_t)in->modules[i].flash_bytes,
+			"functions", in->modules[i].functions));
+	for (i = 0; i < in->nwarnings; i++)
+		json_array_append_new(warns, json_pack("{s:s, s:i, s:s}",
+			"file", in->warnings[i].source, "line", in->warnings[i].line,
+			"message", in->warnings[i].text));
+	print_json(json_pack("{s:b, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:o, "
+			     "s:{s:i, s:i, s:i}, s:o}",
+		"ok", 1, "output", c->parse_only ? NULL : c->output, "kind", kind_name(kind),
+		"target", lfsc_target_name(c->opt.target),
+		"image_size", (json_int_t)in->image_size, "flash_size", (json_int_t)in->flash_size,
+		"seed", (json_int_t)in->seed, "timestamp", (json_int_t)in->timestamp,
+		"modules", mods, "strings", "vector", in->strings_vector,
+		"short", in->strings_short, "long", in->strings_long, "warnings", warns));
+}
+
+static struct lfsc_image *load_image(const char *path)
+{
+	struct lfsc_image *img = NULL;
+	struct lfsc_error e;
+	size_t len;
+	char *data = slurp(path, &len);
+	int ret;
+
+	if (!data)
+		fatal(LFSC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	memset(&e, 0, sizeof e);
+	ret = lfsc_image_read(data, len, &img, &e);
+	free(data);
+	if (ret) {
+		char msg[300];
+		lfsc_error_format(&e, msg, sizeof msg);
+		fatal(ret, "%s: %s", path, msg);
+	}
+	return img;
+}
+
+static int inspect(const struct cli *c)
+{
+	struct lfsc_image *img = load_image(c->inspect);
+	const struct lfsc_image_info *in = lfsc_image_get_info(img);
+	struct lfsc_buffer flash;
+	struct lfsc_error e;
+	uint32_t base = c->absolute ? c->opt.base_address : 0x40210000u;
+	int i;
+
+	lfsc_buffer_init(&flash);
+	memset(&e, 0, sizeof e);
+	if (lfsc_image_flash(img, base, 0, &flash, &e))
+		fatal_error(LFSC_ERR_MEM, &e);
+	if (c->json) {
+		json_t *mods = json_array();
+		for (i = 0; i < in->nmodules; i++)
+			json_array_append_new(mods, json_pack("{s:s, s:I, s:i}",
+				"name", in->modules[i].name,
+				"image_bytes", (json_int_t)in->modules[i].image_bytes,
+				"functions", in->modules[i].functions));
+		print_json(json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, "
+				     "s:{s:i, s:i, s:i, s:i}, s:i, s:i, s:I}",
+			"ok", 1, "file", c->inspect, "target", lfsc_target_name(in->target),
+			"image_size", (json_int_t)in->size, "trailing", (json_int_t)in->trailing,
+			"flash_size", (json_int_t)flash.len, "seed", (json_int_t)in->seed,
+			"timestamp", (json_int_t)in->timestamp, "modules", mods,
+			"strings", "vector", in->nstrings, "short", in->ns, "long", in->nl,
+			"maxlen", in->maxlen, "functions", in->nfunctions,
+			"constants", in->nconstants, "code_bytes", (json_int_t)in->code_bytes));
+	} else {
+		char when[64] = "";
+		time_t t = (time_t)in->timestamp;
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("%s: LFS image (format 11), target %s\n", c->inspect,
+		       lfsc_target_name(in->target));
+		printf("  size        %zu bytes%s\n", in->size,
+		       in->trailing ? " (plus trailing bytes, ignored)" : "");
+		printf("  flash size  %zu bytes (%zu KB) when loaded\n", flash.len,
+		       (flash.len + 1023) / 1024);
+		printf("  seed        0x%08x\n", in->seed);
+		printf("  timestamp   %lld (%s)\n", (long long)in->timestamp, when);
+		printf("  strings     %d in the image; %d short, %d long in all; longest %d\n",
+		       in->nstrings, in->ns, in->nl, in->maxlen);
+		printf("  functions   %d, constants %d, code %zu bytes\n", in->nfunctions,
+		       in->nconstants, in->code_bytes);
+		printf("  modules     %d\n", in->nmodules);
+		for (i = 0; i < in->nmodules; i++)
+			printf("    %-24s %8zu bytes %5d functions\n", in->modules[i].name,
+			       in->modules[i].image_bytes, in->modules[i].functions);
+		if (c->list) {
+			struct lfsc_buffer l;
+			lfsc_buffer_init(&l);
+			if (!lfsc_image_list(img, c->list, &l))
+				fwrite(l.data, 1, l.len, stdout);
+			lfsc_buffer_release(&l);
+		}
+	}
+	lfsc_buffer_release(&flash);
+	lfsc_image_free(img);
+	return 0;
+}
+
+/* -F IMG -a ADDR: convert a relocatable image to an absolute one (§A5.1) */
+static int convert(const struct cli *c)
+{
+	struct lfsc_image *img = load_image(c->image_in);
+	struct lfsc_buffer out;
+	struct lfsc_error e;
+	int ret;
+
+	lfsc_buffer_init(&out);
+	memset(&e, 0, sizeof e);
+	ret = lfsc_image_flash(img, c->opt.base_address, c->opt.max_size, &out, &e);
+	if (ret)
+		fatal_error(ret, &e);
+	if (c->list) {
+		struct lfsc_buffer l;
+		lfsc_buffer_init(&l);
+		if (!lfsc_image_list(img, c->list, &l))
+			fwrite(l.data, 1, l.len, stdout);
+		lfsc_buffer_release(&l);
+	}
+	write_output(c, &out);
+	if (c->json) {
+		const struct lfsc_image_info *in = lfsc_image_get_info(img);
+		print_json(json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "ok", 1,
+			"output", c->output, "kind", "absolute",
+			"target", lfsc_target_name(in->target), "image_size", (json_int_t)in->size,
+			"flash_size", (json_int_t)out.len, "seed", (json_int_t)in->seed,
+			"timestamp", (json_int_t)in->timestamp));
+	}
+	lfsc_buffer_release(&out);
+	lfsc_image_free(img);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	struct lfsc_compiler *lc;
+	struct lfsc_buffer out;
+	struct lfsc_error e;
+	enum lfsc_output kind;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int first, i, ret;
+
+	memset(&c, 0, sizeof c);
+	g = &c;
+	c.progname = argv[0] && argv[0][0] ? argv[0] : "lfsc";
+	c.output = DEFAULT_OUTPUT;
+	lfsc_options_init(&c.opt);
+	c.opt.timestamp = sde && *sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
+	first = parse_args(&c, argc, argv);
+	if (c.version) {
+		printf("Lua 5.3.6  Copyright (C) 1994-2020 Lua.org, PUC-Rio\n");
+		if (argc == 2)
+			return 0;
+	}
+	if (c.inspect)
+		return inspect(&c);
+	c.nfiles = argc - first;
+	c.files = argv + first;
+	if (c.image_in && c.absolute && c.nfiles == 0)
+		return convert(&c);
+	if (c.image_in && c.nfiles > 0)
+		usage("'-F' converts an image: give no source files with it");
+	if (c.nfiles == 0) {
+		if (c.list || c.parse_only) {
+			static char dname[] = DEFAULT_OUTPUT;
+			static char *dflt[] = { dname };
+			c.files = dflt;
+			c.nfiles = 1;
+		} else {
+			usage("no input files given");
+		}
+	}
+	lc = lfsc_new(&c.opt);
+	if (!lc)
+		fatal(LFSC_ERR_MEM, "not enough memory");
+	for (i = 0; i < c.nfiles; i++) {
+		const char *path = strcmp(c.files[i], "-") ? c.files[i] : NULL;
+		size_t len;
+		char *data = slurp(path, &len);
+		if (!data)
+			fatal(LFSC_ERR_IO, "cannot open %s: %s", path ? path : "stdin",
+			      strerror(errno));
+		memset(&e, 0, sizeof e);
+		ret = lfsc_add_source(lc, path, data, len, &e);
+		free(data);
+		if (ret)
+			fatal_error(ret, &e);
+	}
+	kind = c.absolute ? LFSC_OUT_ABSOLUTE : c.lfs ? LFSC_OUT_IMAGE : LFSC_OUT_LC;
+	lfsc_buffer_init(&out);
+	memset(&e, 0, sizeof e);
+	ret = lfsc_build(lc, kind, &out, &e);
+	if (ret)
+		fatal_error(ret, &e);
+	if (c.list) {
+		struct lfsc_buffer l;
+		lfsc_buffer_init(&l);
+		if (!lfsc_list(lc, c.list, &l))
+			fwrite(l.data, 1, l.len, c.json ? stderr : stdout);
+		lfsc_buffer_release(&l);
+	}
+	if (!c.parse_only)
+		write_output(&c, &out);
+	if (c.json)
+		report(&c, lc, c.parse_only ? LFSC_OUT_NONE : kind);
+	else
+		for (i = 0; i < lfsc_info(lc)->nwarnings; i++) {
+			char msg[300];
+			lfsc_error_format(&lfsc_info(lc)->warnings[i], msg, sizeof msg);
+			fprintf(stderr, "%s: warning: %s\n", c.progname, msg);
+		}
+	lfsc_buffer_release(&out);
+	lfsc_free(lc);
+	return 0;
+}

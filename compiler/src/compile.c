@@ -1,0 +1,419 @@
+/*
+** compile.c - the lfsc_compiler object: adds inputs (source -> reference Lua
+** -> standard chunk -> prototype tree), then builds an image, a .lc or an
+** absolute image from the tree. Owns the error boundary of the library and
+** the checks luac.cross does not make (compiler/README.md, "Defects").
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lfsc_int.h"
+
+struct lfsc_compiler {
+	struct lfsc_options opt;
+	struct mem mem;
+	struct image im;
+	int ok;                          /* image initialised */
+	char **files;                    /* input names as given, per module */
+	int cap;
+	uint32_t seed_hash;              /* FNV-1a over names and contents */
+	struct lfsc_module_info *mods;
+	size_t *image_bytes, *flash_bytes;
+	struct lfsc_error *warnings;
+	int nwarnings;
+	struct lfsc_build_info info;
+	int ordered;                     /* module order fixed and strings numbered */
+};
+
+LFSC_API void lfsc_options_init(struct lfsc_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->target = LFSC_TARGET_LUA53;
+}
+
+LFSC_API int lfsc_target_parse(const char *name, enum lfsc_target *t)
+{
+	if (!strcmp(name, "nodemcu-lua53"))
+		*t = LFSC_TARGET_LUA53;
+	else if (!strcmp(name, "nodemcu-lua53-64"))
+		*t = LFSC_TARGET_LUA53_64;
+	else
+		return LFSC_ERR_USAGE;
+	return 0;
+}
+
+LFSC_API const char *lfsc_target_name(enum lfsc_target t)
+{
+	return t == LFSC_TARGET_LUA53_64 ? "nodemcu-lua53-64" : "nodemcu-lua53";
+}
+
+LFSC_API struct lfsc_compiler *lfsc_new(const struct lfsc_options *opts)
+{
+	struct lfsc_compiler *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->opt = *opts;
+	mem_init(&c->mem);
+	c->seed_hash = 2166136261u;
+	if (image_init(&c->im, &c->mem, opts->target)) {
+		image_release(&c->im);
+		free(c);
+		return NULL;
+	}
+	c->ok = 1;
+	return c;
+}
+
+static void free_info(struct lfsc_compiler *c)
+{
+	int n = c->im.nmodules;
+
+	mem_free(&c->mem, c->mods, (size_t)n * sizeof *c->mods);
+	mem_free(&c->mem, c->image_bytes, (size_t)n * sizeof *c->image_bytes);
+	mem_free(&c->mem, c->flash_bytes, (size_t)n * sizeof *c->flash_bytes);
+	c->mods = NULL;
+	c->image_bytes = c->flash_bytes = NULL;
+}
+
+LFSC_API void lfsc_free(struct lfsc_compiler *c)
+{
+	int i;
+
+	if (!c)
+		return;
+	free_info(c);
+	for (i = 0; i < c->im.nmodules; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->warnings);
+	image_release(&c->im);
+	free(c);
+}
+
+LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n)
+{
+	c->mem.count = 0;
+	c->mem.fail_at = n;
+}
+
+LFSC_API size_t lfsc_test_peak_bytes(const struct lfsc_compiler *c)
+{
+	return c->mem.peak;
+}
+
+static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...)
+{
+	struct lfsc_error *w = realloc(c->warnings, (size_t)(c->nwarnings + 1) * sizeof *w);
+	char text[sizeof w->text];
+	va_list ap;
+
+	if (!w)
+		return;
+	c->warnings = w;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	error_clear(&w[c->nwarnings]);
+	error_set(&w[c->nwarnings], 0, file, 0, "%s", text);
+	c->nwarnings++;
+}
+
+/* §A1.3: drop the first character, keep what follows the last '/' (or, with
+** none, the last '\'), skip leading dots, stop before the next dot */
+static void module_name(const char *source, const char **start, size_t *len,
+			const char **base)
+{
+	const char *s = source + 1, *p = strrchr(s, '/');
+
+	if (!p)
+		p = strrchr(s, '\\');
+	s = p ? p + 1 : s;
+	*base = s;
+	while (*s == '.')
+		s++;
+	*start = s;
+	p = strchr(s, '.');
+	*len = p ? (size_t)(p - s) : strlen(s);
+}
+
+static void seed_mix(struct lfsc_compiler *c, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		c->seed_hash = (c->seed_hash ^ p[i]) * 16777619u;
+	c->seed_hash = (c->seed_hash ^ 0xff) * 16777619u;   /* field separator */
+}
+
+LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const void *data,
+			     size_t len, struct lfsc_error *err)
+{
+	const char *src = data, *mod, *base;
+	size_t modlen, n;
+	char *chunkname = NULL, *file = NULL;
+	struct lfsc_buffer chunk;
+	struct proto *main = NULL;
+	int ret = LFSC_ERR_MEM, id;
+
+	lfsc_buffer_init(&chunk);
+	if (c->ordered)
+		return error_set(err, LFSC_ERR_USAGE, name, 0, "inputs added after a build");
+	n = name ? strlen(name) : 0;
+	chunkname = malloc(n + 8);
+	file = strdup(name ? name : "stdin");
+	if (!chunkname || !file)
+		goto out;
+	if (name)
+		snprintf(chunkname, n + 8, "@%s", name);
+	else
+		strcpy(chunkname, "=stdin");
+	seed_mix(c, chunkname, strlen(chunkname));
+	seed_mix(c, data, len);
+
+	/* as luaL_loadfile: skip a UTF-8 BOM, then a first line starting with '#'
+	** (keeping its newline, so line numbers stay right) */
+	if (len >= 3 && !memcmp(src, "\xEF\xBB\xBF", 3)) {
+		src += 3;
+		len -= 3;
+	}
+	if (len && src[0] == '#') {
+		const char *nl = memchr(src, '\n', len);
+		len = nl ? len - (size_t)(nl - src) : 1;
+		src = nl ? nl : "\n";
+	}
+	if (len && src[0] == 0x1b) {
+		ret = error_set(err, LFSC_ERR_FORMAT, file, 0,
+				"precompiled chunks are not accepted as input; give the source");
+		goto out;
+	}
+	ret = c->opt.target == LFSC_TARGET_LUA53_64
+		      ? frontend53_64_compile(&c->mem, chunkname, src, len, &chunk, err)
+		      : frontend53_32_compile(&c->mem, chunkname, src, len, &chunk, err);
+	if (ret)
+		goto out;
+	ret = chunk_read(&c->im, chunk.data, chunk.len, &main, err);
+	if (ret)
+		goto out;
+	ret = LFSC_ERR_MEM;
+	if (c->im.nmodules == c->cap) {
+		int ncap = c->cap ? c->cap * 2 : 16;
+		struct proto **m = realloc(c->im.mains, (size_t)ncap * sizeof *m);
+		int32_t *nm;
+		char **f;
+		if (!m)
+			goto out;
+		c->im.mains = m;
+		if (!(nm = realloc(c->im.names, (size_t)ncap * sizeof *nm)))
+			goto out;
+		c->im.names = nm;
+		if (!(f = realloc(c->files, (size_t)ncap * sizeof *f)))
+			goto out;
+		c->files = f;
+		c->cap = ncap;
+	}
+	module_name(chunkname, &mod, &modlen, &base);
+	id = strtab_intern(&c->im.strs, mod, modlen);
+	if (id < 0)
+		goto out;
+	c->im.mains[c->im.nmodules] = main;
+	c->im.names[c->im.nmodules] = id;
+	c->files[c->im.nmodules] = file;
+	c->im.nmodules++;
+	main = NULL;
+	file = NULL;
+	ret = 0;
+out:
+	if (ret == LFSC_ERR_MEM)
+		error_set(err, ret, name, 0, "out of memory");
+	proto_free(&c->mem, main);
+	lfsc_buffer_release(&chunk);
+	free(chunkname);
+	free(file);
+	return ret;
+}
+
+/* luac.cross's checks and our fixes for an image's module index (Known
+** defects 3 and 11): duplicates are errors as in luac.cross; names the
+** firmware cannot find are errors; "__" modules move to the front. */
+static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
+{
+	struct image *im = &c->im;
+	int i, j, n = im->nmodules, moved = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct lstr *a = &im->strs.str[im->names[i]];
+		for (j = 0; j < i; j++)
+			if (im->names[j] == im->names[i]) {
+				const char *mod, *base;
+				size_t len;
+				char *src = malloc(strlen(c->files[i]) + 2);
+				if (!src)
+					return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+				sprintf(src, "@%s", c->files[i]);
+				module_name(src, &mod, &len, &base);
+				error_set(err, LFSC_ERR_USAGE, NULL, 0,
+					  "Cannot have duplicate files ('%s') in LFS", base);
+				free(src);
+				return LFSC_ERR_USAGE;
+			}
+		if (a->len == 0)
+			return error_set(err, LFSC_ERR_USAGE, c->files[i], 0,
+					 "empty module name");
+		if (a->len > LFSC_MAXSHORTLEN)
+			warn(c, c->files[i], "module name '%s' is longer than 40 characters: "
+			     "node.LFS.get() can never find it, and node.LFS.list() omits "
+			     "every module after it", a->s);
+		if (!strcmp(a->s, "get") || !strcmp(a->s, "list") || !strcmp(a->s, "reload") ||
+		    !strcmp(a->s, "config") || !strcmp(a->s, "time"))
+			warn(c, c->files[i], "module '%s' is reachable only as "
+			     "node.LFS.get('%s'), not as a field of node.LFS", a->s, a->s);
+	}
+	if (n > 255)
+		return error_set(err, LFSC_ERR_LIMIT, NULL, 0,
+				 "too many modules (%d): the firmware indexes at most 255", n);
+	/* stable partition: "__" names first (§A6.6) */
+	for (i = 0, j = 0; i < n; i++) {
+		const struct lstr *a = &im->strs.str[im->names[i]];
+		if (a->len >= 2 && a->s[0] == '_' && a->s[1] == '_') {
+			struct proto *m = im->mains[i];
+			int32_t nm = im->names[i];
+			char *f = c->files[i];
+			int k;
+			if (i != j) {
+				moved = 1;
+				warn(c, f, "module '%s' moved before the others: the firmware "
+				     "finds '__' modules only ahead of all other names", a->s);
+			}
+			for (k = i; k > j; k--) {
+				im->mains[k] = im->mains[k - 1];
+				im->names[k] = im->names[k - 1];
+				c->files[k] = c->files[k - 1];
+			}
+			im->mains[j] = m;
+			im->names[j] = nm;
+			c->files[j] = f;
+			j++;
+		}
+	}
+	(void)moved;
+	return 0;
+}
+
+static int fill_info(struct lfsc_compiler *c, size_t image_size, size_t flash_size)
+{
+	struct image *im = &c->im;
+	int i;
+
+	for (i = 0; i < im->nmodules; i++) {
+		c->mods[i].name = strtab_ref(&im->strs, im->names[i])->s;
+		c->mods[i].file = c->files[i];
+		c->mods[i].image_bytes = c->image_bytes[i];
+		c->mods[i].flash_bytes = c->flash_bytes[i];
+		c->mods[i].functions = proto_count(im->mains[i]);
+	}
+	c->info.image_size = image_size;
+	c->info.flash_size = flash_size;
+	c->info.seed = im->seed;
+	c->info.timestamp = image_int_size(im->target) == 4 ? (int32_t)im->timestamp
+							    : im->timestamp;
+	c->info.nmodules = im->nmodules;
+	c->info.modules = c->mods;
+	c->info.strings_vector = im->strs.nvec;
+	c->info.strings_short = im->ns;
+	c->info.strings_long = im->nl;
+	c->info.nwarnings = c->nwarnings;
+	c->info.warnings = c->warnings;
+	return 0;
+}
+
+LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
+			struct lfsc_buffer *out, struct lfsc_error *err)
+{
+	struct image *im = &c->im;
+	struct lfsc_buffer image, flash;
+	int ret, i, n = im->nmodules;
+	int indexed = kind == LFSC_OUT_IMAGE || kind == LFSC_OUT_ABSOLUTE || c->opt.module_index;
+
+	lfsc_buffer_init(&image);
+	lfsc_buffer_init(&flash);
+	if (n == 0)
+		return error_set(err, LFSC_ERR_USAGE, NULL, 0, "no input files given");
+	if (!c->ordered) {
+		if (indexed && (ret = check_modules(c, err)))
+			return ret;
+		if ((ret = strvec_number(im, err)))
+			return ret;
+		c->ordered = 1;
+	}
+	/* §A1.5: in every combined build each module main's first upvalue has
+	** instack 0; a single-file .lc keeps 1 */
+	for (i = 0; i < n; i++)
+		if (im->mains[i]->sizeupvalues)
+			im->mains[i]->upvalues[0].instack = (indexed || n > 1) ? 0 : 1;
+	im->seed = c->opt.has_seed ? c->opt.seed : c->seed_hash;
+	im->timestamp = c->opt.timestamp;
+
+	free_info(c);
+	ret = LFSC_ERR_MEM;
+	c->mods = mem_calloc(&c->mem, (size_t)n, sizeof *c->mods);
+	c->image_bytes = mem_calloc(&c->mem, (size_t)n, sizeof *c->image_bytes);
+	c->flash_bytes = mem_calloc(&c->mem, (size_t)n, sizeof *c->flash_bytes);
+	if (!c->mods || !c->image_bytes || !c->flash_bytes) {
+		error_set(err, ret, NULL, 0, "out of memory");
+		goto out;
+	}
+	if ((ret = image_write(im, c->opt.strip, &image, c->image_bytes, err)))
+		goto out;
+	if ((ret = flash_write(im, c->opt.base_address, &flash, c->flash_bytes, err)))
+		goto out;
+	fill_info(c, image.len, flash.len);
+	if (c->opt.max_size && flash.len > c->opt.max_size && kind != LFSC_OUT_LC) {
+		ret = error_set(err, LFSC_ERR_LIMIT, NULL, 0,
+				"image needs %zu bytes of flash, more than the maximum of %u "
+				"(-m)", flash.len, (unsigned)c->opt.max_size);
+		goto out;
+	}
+	ret = 0;
+	switch (kind) {
+	case LFSC_OUT_IMAGE: {
+		struct buf w = { out, 0 };
+		buf_put(&w, image.data, image.len);
+		if (w.failed)
+			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+		break;
+	}
+	case LFSC_OUT_ABSOLUTE: {
+		struct buf w = { out, 0 };
+		buf_put(&w, flash.data, flash.len);
+		if (w.failed)
+			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+		break;
+	}
+	case LFSC_OUT_LC:
+		ret = lc_write(im, c->opt.strip, c->opt.module_index, out, err);
+		break;
+	default:
+		break;
+	}
+out:
+	lfsc_buffer_release(&image);
+	lfsc_buffer_release(&flash);
+	return ret;
+}
+
+LFSC_API const struct lfsc_build_info *lfsc_info(const struct lfsc_compiler *c)
+{
+	return &c->info;
+}
+
+LFSC_API int lfsc_list(struct lfsc_compiler *c, int level, struct lfsc_buffer *out)
+{
+	if (!c->ordered)
+		return LFSC_ERR_USAGE;
+	return listing_write(&c->im, level, out);
+}

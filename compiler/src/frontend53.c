@@ -1,0 +1,120 @@
+/*
+** frontend53.c - Lua source -> standard Lua 5.3 binary chunk, through the
+** unmodified reference Lua 5.3.6 (design.md §2). The only compiler file that
+** includes the reference Lua headers. Built twice: with LFSC_LUA_32 against the
+** nodemcu-lua53 library (32-bit integers and floats), and without it against
+** the nodemcu-lua53-64 library, whose symbols are renamed (mk/lua.mk).
+** One lua_State per compile, created with our allocator and closed before
+** returning; load and dump run under lua_pcall, so no Lua error escapes.
+*/
+#include <string.h>
+#include <stdlib.h>
+#include "lua.h"
+#include "lfsc_int.h"
+
+#if defined(LFSC_LUA_32)
+#define FRONTEND_COMPILE frontend53_32_compile
+#else
+#define FRONTEND_COMPILE frontend53_64_compile
+#endif
+
+struct job {
+	const char *chunkname;
+	const char *src;
+	size_t len;
+	int fed;                    /* reader has handed out src */
+	struct lfsc_buffer *chunk;
+	int write_failed;
+	int load_status;            /* lua_load's result */
+};
+
+static const char *reader(lua_State *L, void *ud, size_t *size)
+{
+	struct job *j = ud;
+
+	(void)L;
+	if (j->fed) {
+		*size = 0;
+		return NULL;
+	}
+	j->fed = 1;
+	*size = j->len;
+	return j->src;
+}
+
+static int writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+	struct job *j = ud;
+	struct buf w = { j->chunk, 0 };
+
+	(void)L;
+	buf_put(&w, p, sz);
+	j->write_failed |= w.failed;
+	return w.failed;
+}
+
+/* runs protected: load the text (mode "t") and dump it unstripped */
+static int run(lua_State *L)
+{
+	struct job *j = lua_touserdata(L, 1);
+	int status = lua_load(L, reader, j, j->chunkname, "t");
+
+	j->load_status = status;
+	if (status != LUA_OK)
+		return lua_error(L);
+	lua_dump(L, writer, j, 0);
+	return 0;
+}
+
+/* "name:line: message" as Lua formats syntax errors -> err */
+static int syntax_error(struct lfsc_error *err, const char *msg)
+{
+	const char *p = msg;
+	char source[80];
+	size_t n;
+
+	/* the source part may itself contain ':'; take the last ":<digits>: " */
+	const char *best = NULL;
+	for (p = msg; (p = strchr(p, ':')) != NULL; p++) {
+		const char *q = p + 1;
+		if (*q < '0' || *q > '9')
+			continue;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q[0] == ':' && q[1] == ' ') {
+			best = p;
+			break;
+		}
+	}
+	if (!best)
+		return error_set(err, LFSC_ERR_SYNTAX, NULL, 0, "%s", msg);
+	n = (size_t)(best - msg);
+	if (n >= sizeof source)
+		n = sizeof source - 1;
+	memcpy(source, msg, n);
+	source[n] = 0;
+	return error_set(err, LFSC_ERR_SYNTAX, source, atoi(best + 1), "%s",
+			 strchr(best + 1, ':') + 2);
+}
+
+int FRONTEND_COMPILE(struct mem *m, const char *chunkname, const char *src, size_t len,
+		     struct lfsc_buffer *chunk, struct lfsc_error *err)
+{
+	struct job j = { chunkname, src, len, 0, chunk, 0, LUA_ERRMEM };
+	lua_State *L = lua_newstate(mem_lua_alloc, m);
+	int ret = LFSC_ERR_MEM, status;
+
+	if (!L)
+		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	lua_pushcfunction(L, run);
+	lua_pushlightuserdata(L, &j);
+	status = lua_pcall(L, 1, 0, 0);
+	if (status == LUA_OK && !j.write_failed)
+		ret = 0;
+	else if (j.load_status == LUA_ERRSYNTAX && lua_isstring(L, -1))
+		ret = syntax_error(err, lua_tostring(L, -1));
+	else
+		ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	lua_close(L);
+	return ret;
+}

@@ -1,0 +1,242 @@
+/*
+** lfsc_int.h - internal types of the lfsc library: the prototype tree, the
+** string table of an image, byte buffers, and the cross-file functions of each
+** stage. Not installed; server/ and device/ use compiler/include only.
+*/
+#ifndef LFSC_INT_H
+#define LFSC_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lfsc.h"
+#include "lfsc_image.h"
+
+/* Cross-file internal functions are hidden from the library's export list. */
+#define LFSC_INTERNAL __attribute__((visibility("hidden")))
+#define LFSC_API __attribute__((visibility("default")))
+
+/* lfs-format.md §A2.4: strings up to 40 bytes are short (LUAI_MAXSHORTLEN) */
+#define LFSC_MAXSHORTLEN 40
+/* Deepest Proto nesting accepted from untrusted input (Lua's own limit is
+** LUAI_MAXCCALLS = 200 C levels; a compiled chunk never nests deeper). */
+#define LFSC_MAX_DEPTH 200
+
+/* ---- mem.c: the allocator seam ------------------------------------------ */
+
+/* Allocation accounting; also used as the lua_Alloc userdata. */
+struct mem {
+	size_t used;        /* bytes currently allocated */
+	size_t peak;        /* high-water mark of used */
+	long count;         /* allocations made so far */
+	long fail_at;       /* fail the allocation with this number (1-based); 0 = never */
+};
+LFSC_INTERNAL void mem_init(struct mem *m);
+/* malloc/realloc/free through the seam; return NULL on failure (never exit). */
+LFSC_INTERNAL void *mem_alloc(struct mem *m, size_t n);
+LFSC_INTERNAL void *mem_calloc(struct mem *m, size_t n, size_t size);
+LFSC_INTERNAL void *mem_realloc(struct mem *m, void *p, size_t osize, size_t nsize);
+LFSC_INTERNAL void mem_free(struct mem *m, void *p, size_t size);
+/* lua_Alloc-compatible function; ud is a struct mem *. */
+LFSC_INTERNAL void *mem_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+/* Test hook: fail allocation number n (1-based) of the next compile; 0 = off. */
+LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n);
+LFSC_API size_t lfsc_test_peak_bytes(const struct lfsc_compiler *c);
+
+/* Byte buffer helpers (struct lfsc_buffer from lfsc.h); sticky failure:
+** after the first failed append, buf_ok() is 0 and further appends do nothing. */
+struct buf {
+	struct lfsc_buffer *b;
+	int failed;
+};
+LFSC_INTERNAL void buf_put(struct buf *w, const void *p, size_t n);
+LFSC_INTERNAL void buf_byte(struct buf *w, int c);
+LFSC_INTERNAL void buf_u32(struct buf *w, uint32_t v);   /* little-endian */
+LFSC_INTERNAL void buf_zero(struct buf *w, size_t n);
+LFSC_INTERNAL int buf_reserve(struct lfsc_buffer *b, size_t extra);
+
+/* ---- error.c --------------------------------------------------------------- */
+
+/* Fills e (if not NULL and still empty: first error wins); returns code. */
+LFSC_INTERNAL int error_set(struct lfsc_error *e, int code, const char *source,
+			    int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+LFSC_INTERNAL void error_clear(struct lfsc_error *e);
+
+/* ---- strtab.c: the strings of one image --------------------------------- */
+
+/* A string: len bytes at s (NUL-terminated for convenience). */
+struct lstr {
+	const char *s;
+	uint32_t len;
+};
+
+/*
+** Interned strings by content, plus the image numbering once assigned.
+** Ids are 0-based and stable. Before numbering, Proto fields hold ids; after
+** strtab_number() they hold references as in the image (lfs-format.md §A2.4):
+** 1..nvec = vector strings, nvec+j = fixed string j in LOADER order (§A5.5,
+** Appendix 1), 0 = absent.
+*/
+struct strtab {
+	struct mem *mem;
+	struct lstr *str;     /* by id */
+	int n, cap;
+	int *hash;            /* open addressing: id+1, 0 = empty */
+	int hcap;
+	int *vec;             /* after numbering: ids of the vector, in order */
+	int nvec;
+	int fixed_id[LFSC_NFIXED_LOADER]; /* id of each loader-order fixed string */
+	int *ref_of;          /* during numbering: id -> ref (0 = not yet) */
+	int vcap;             /* entries allocated in vec and ref_of */
+};
+LFSC_INTERNAL int strtab_init(struct strtab *t, struct mem *m);
+LFSC_INTERNAL void strtab_release(struct strtab *t);
+/* Returns the id of s/len (interned, copied), or -1 when out of memory. */
+LFSC_INTERNAL int strtab_intern(struct strtab *t, const char *s, size_t len);
+/* String for a reference (after numbering); NULL for 0 or out of range. */
+LFSC_INTERNAL const struct lstr *strtab_ref(const struct strtab *t, int ref);
+/* Fixed strings in loader order (Appendix 1), j = 1..72; and compiler's 71. */
+LFSC_INTERNAL const char *strtab_fixed_loader(int j);
+LFSC_INTERNAL int strtab_fixed_compiler_count(void);
+LFSC_INTERNAL const char *strtab_fixed_compiler(int j);
+
+/* ---- proto.c: the prototype tree ------------------------------------------ */
+
+enum ktag {        /* lfs-format.md §A2.3 type tags */
+	K_NIL = 0, K_BOOL = 1, K_FLT = 2, K_INT = 3, K_STR = 5
+};
+struct konst {
+	uint8_t tag;       /* enum ktag */
+	uint8_t b;         /* K_BOOL value */
+	int32_t str;       /* K_STR: id or ref */
+	int64_t i;         /* K_INT */
+	uint64_t fbits;    /* K_FLT: IEEE bits, 4 or 8 bytes by target */
+};
+struct upval {
+	int32_t name;      /* id/ref, or -1 (id phase) / 0 (ref phase) = absent */
+	uint8_t instack;
+	uint8_t idx;
+};
+struct locvar {
+	int32_t name;
+	int32_t startpc, endpc;
+};
+struct proto {
+	int32_t source;          /* id/ref; absent (-1 / 0) = same as parent */
+	int32_t linedefined, lastlinedefined;
+	uint8_t numparams, is_vararg, maxstacksize;
+	int sizecode;
+	uint32_t *code;
+	int sizek;
+	struct konst *k;
+	int sizeupvalues;
+	struct upval *upvalues;
+	int names_flag;          /* §A3.7 field 13 as read (1 unless stripped) */
+	int sizelineinfo;        /* LCD bytes including the terminating 0 */
+	uint8_t *lineinfo;
+	int sizelocvars;
+	struct locvar *locvars;
+	int sizep;
+	struct proto **p;
+};
+LFSC_INTERNAL struct proto *proto_new(struct mem *m);
+LFSC_INTERNAL void proto_free(struct mem *m, struct proto *p);   /* recursive */
+/* Number of Protos in the tree rooted at p (p included). */
+LFSC_INTERNAL int proto_count(const struct proto *p);
+/* Decodes p's LCD line info into lines[sizecode]; returns 0 or -1 if malformed. */
+LFSC_INTERNAL int proto_lines(const struct proto *p, int *lines);
+
+/* The image model shared by compile, read and the writers. */
+struct image {
+	struct mem *mem;
+	struct strtab strs;
+	enum lfsc_target target;
+	int nmodules;
+	struct proto **mains;   /* module mains, module order */
+	int32_t *names;         /* module name id/ref per module */
+	uint32_t seed;
+	int64_t timestamp;
+	/* string vector header as read (image_read) or computed (strvec) */
+	int maxlen, ns, nl;
+	int numbered;           /* 1 once Proto fields hold references */
+};
+LFSC_INTERNAL int image_init(struct image *im, struct mem *m, enum lfsc_target t);
+LFSC_INTERNAL void image_release(struct image *im);
+LFSC_INTERNAL int image_int_size(enum lfsc_target t);    /* sizeof(lua_Integer) */
+LFSC_INTERNAL int image_num_size(enum lfsc_target t);    /* sizeof(lua_Number) */
+
+/* ---- lineinfo.c (lfs-format.md §A3.10) ----------------------------------- */
+
+/* Packs n per-instruction lines into LCD bytes (terminator included) appended
+** to w; canonical run-length form, rules 2a-2c. */
+LFSC_INTERNAL void lineinfo_pack(struct buf *w, const int *lines, int n);
+/* Decodes LCD bytes into lines[n]; returns 0, or -1 when the bytes do not
+** describe exactly n instructions or are not terminated. */
+LFSC_INTERNAL int lineinfo_unpack(const uint8_t *lcd, int size, int *lines, int n);
+
+/* ---- strvec.c (§A3.4-A3.5) -------------------------------------------------- */
+
+/* Collects and numbers the strings of im (walk from the combined main), fills
+** im->strs.vec and maxlen/ns/nl, and rewrites every id in the tree into a
+** reference. Returns 0 or LFSC_ERR_MEM. */
+LFSC_INTERNAL int strvec_number(struct image *im, struct lfsc_error *err);
+
+/* ---- varint.c (§A2.1-A2.2) -------------------------------------------------- */
+
+LFSC_INTERNAL void varint_mbi(struct buf *w, uint64_t v);
+LFSC_INTERNAL void varint_tt(struct buf *w, int tag, int64_t v);
+/* Readers over [*p, end): return 0, or -1 on truncation / overflow. */
+LFSC_INTERNAL int varint_read_mbi(const uint8_t **p, const uint8_t *end, uint64_t *v);
+LFSC_INTERNAL int varint_read_tt(const uint8_t **p, const uint8_t *end, int *tag,
+				 int64_t *v);
+
+/* ---- writers ------------------------------------------------------------- */
+
+/* §A2.6 header of format 10 or 11 for the target */
+LFSC_INTERNAL void image_write_header(struct buf *w, enum lfsc_target t, int format);
+/* §A3.7 Proto record, strings by reference (format 11) or inline (format 10) */
+LFSC_INTERNAL void image_write_proto(struct buf *w, const struct image *im,
+				     const struct proto *f, int strip, int inline_strings);
+/* Relocatable image, format 11 (§A3). im must be numbered. */
+LFSC_INTERNAL int image_write(const struct image *im, int strip, struct lfsc_buffer *out,
+			      size_t *module_bytes, struct lfsc_error *err);
+/* .lc, format 10 (§A4): single main, or a combined main (with index when
+** module_index). im must be numbered (strings are looked up by reference). */
+LFSC_INTERNAL int lc_write(const struct image *im, int strip, int module_index,
+			   struct lfsc_buffer *out, struct lfsc_error *err);
+/* Absolute flash layout at base (§A5); module_bytes[i] gets the flash bytes of
+** module i when not NULL. */
+LFSC_INTERNAL int flash_write(const struct image *im, uint32_t base, struct lfsc_buffer *out,
+			      size_t *module_bytes, struct lfsc_error *err);
+/* luac-style listing */
+LFSC_INTERNAL int listing_write(const struct image *im, int level, struct lfsc_buffer *out);
+/* Standard Lua 5.3 chunk of one Proto tree (lua_dump layout for the target). */
+LFSC_INTERNAL int chunk_write(const struct image *im, const struct proto *main,
+			      struct lfsc_buffer *out);
+
+/* ---- readers ------------------------------------------------------------- */
+
+/* Standard Lua 5.3 chunk (from lua_dump, this host, target sizes) -> tree with
+** string ids, level-1 stripped (no locals, no upvalue names; §A1.5). */
+LFSC_INTERNAL int chunk_read(struct image *im, const uint8_t *data, size_t len,
+			     struct proto **out, struct lfsc_error *err);
+/* Format 11 -> numbered image (§A3, checks of §A6.2 and more). */
+LFSC_INTERNAL int image_parse(struct image *im, const uint8_t *data, size_t len,
+			      size_t *used, struct lfsc_error *err);
+
+/* ---- frontend53.c (the only file that sees the reference Lua) ---------- */
+
+struct frontend_result {
+	struct lfsc_buffer chunk;  /* standard binary chunk; caller releases */
+};
+/* Compiles text source (BOM/# line already handled) named chunkname ("@x.lua")
+** into a standard chunk. Returns 0, LFSC_ERR_SYNTAX (err filled with the
+** message as Lua formats it), LFSC_ERR_MEM. */
+LFSC_INTERNAL int frontend53_32_compile(struct mem *m, const char *chunkname,
+					const char *src, size_t len,
+					struct lfsc_buffer *chunk, struct lfsc_error *err);
+LFSC_INTERNAL int frontend53_64_compile(struct mem *m, const char *chunkname,
+					const char *src, size_t len,
+					struct lfsc_buffer *chunk, struct lfsc_error *err);
+
+#endif

@@ -1,0 +1,603 @@
+/*
+** agent.c - the OTA state machine of lfs-device (device/README.md has the
+** diagram). Power-on = agent_run(); a restart = another turn of boot(), with
+** a fresh Lua state; a power cut = the process ending inside flash.c.
+** Every transition is saved with state_save() before the action it guards,
+** so the next power-on resumes from the last saved phase:
+**   IDLE --poll: new image, staged and verified--> APPLYING(target)
+**   APPLYING --load done (install.c)--> TRIAL ("applied")
+**   TRIAL --_init ok and "booted" delivered--> IDLE (target becomes current)
+**   TRIAL --_init error / no check-in in time--> ROLLBACK(current) ("rolled-back")
+**   APPLYING --load fails 3 times / staged image damaged--> ROLLBACK(current)
+**   ROLLBACK --load done--> IDLE ("booted" for the old image)
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agent.h"
+#include "fetch.h"
+#include "flash.h"
+#include "install.h"
+#include "lfsc_image.h"
+#include "ota.h"
+#include "platform.h"
+#include "runtime.h"
+#include "stage.h"
+#include "state.h"
+#include "tls.h"
+#include "verify.h"
+
+#define MAX_LOAD_ATTEMPTS 3
+#define MAX_RESTARTS      32   /* per run; a restart loop beyond this is a fault */
+
+struct agent {
+	const struct agent_config *cfg;   /* borrowed */
+	struct flash *fl;
+	struct tls_client *tls;           /* NULL offline */
+	struct fetch http;
+	struct stage stage;
+	struct agent_state st;
+	char state_path[1100];
+	char spiffs[1100];
+	char pubkey_path[1100];
+	char *pubkey_pem;                 /* owned */
+	long poll_interval;               /* seconds */
+	int restarts;                     /* restarts in this run */
+	int report_boot;                  /* report "booted" for current after this boot */
+};
+
+void agent_config_init(struct agent_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->part_size = 0x40000;
+	c->base = 0x40296000;
+	c->boot_timeout = 60;
+	c->poll_interval = 60;
+	c->watchdog_ms = 5000;
+	c->download_tries = 3;
+}
+
+static const char *short_sha(const char *sha)
+{
+	return sha && *sha ? sha : "(none)";
+}
+
+static int save(struct agent *a, struct dev_error *err)
+{
+	return state_save(a->state_path, &a->st, err);
+}
+
+static void report(struct agent *a, const char *state, const char *sha, const char *detail)
+{
+	platform_log("report %s %s: %s", state, short_sha(sha), detail ? detail : "");
+	state_report(&a->st, state, sha, detail);
+}
+
+static void set_sha(char *dst, const char *src)
+{
+	snprintf(dst, STATE_SHA_HEX, "%s", src ? src : "");
+}
+
+/* TRIAL -> IDLE: the new image checked in. */
+static void commit(struct agent *a)
+{
+	const char *keep[2];
+
+	if (strcmp(a->st.target, a->st.current)) {
+		set_sha(a->st.previous, a->st.current);
+		set_sha(a->st.current, a->st.target);
+	}
+	platform_log("image %s committed (previous %s)", a->st.current,
+		     short_sha(a->st.previous));
+	a->st.phase = STATE_IDLE;
+	a->st.target[0] = '\0';
+	a->st.trial_since = 0;
+	a->st.attempts = 0;
+	keep[0] = a->st.current;
+	keep[1] = a->st.previous;
+	stage_gc(&a->stage, keep, 2);
+}
+
+/* Delivers queued reports in order; stops at the first transport failure. */
+static int flush(struct agent *a, struct dev_error *err)
+{
+	struct dev_error e;
+	int status, rc, ret;
+
+	while (a->tls && a->st.noutbox > 0) {
+		struct state_report *r = &a->st.outbox[0];
+		dev_error_clear(&e);
+		rc = ota_report(&a->http, a->cfg->device, r->state, r->sha, r->detail,
+				&status, &e);
+		if (rc && !status) {
+			platform_log("report %s not delivered: %s", r->state, e.text);
+			return DEV_OK;
+		}
+		if (rc)
+			platform_log("report %s refused: %s", r->state, e.text);
+		else
+			platform_log("report %s %s delivered", r->state, short_sha(r->sha));
+		if (!rc && a->st.phase == STATE_TRIAL && !strcmp(r->state, "booted") &&
+		    !strcmp(r->sha, a->st.target))
+			commit(a);
+		state_outbox_drop(&a->st, 1);
+		if ((ret = save(a, err)))
+			return ret;
+	}
+	return DEV_OK;
+}
+
+/* Sets up a load of `sha` (APPLYING or ROLLBACK) and saves it. */
+static int begin_load(struct agent *a, enum state_phase phase, const char *sha,
+		      const struct lfsc_buffer *layout, struct dev_error *err)
+{
+	a->st.phase = phase;
+	set_sha(a->st.target, sha);
+	verify_sha256_hex(layout->data, layout->len, a->st.flash_sha);
+	a->st.flash_used = (uint32_t)layout->len;
+	a->st.attempts = 0;
+	a->st.trial_since = 0;
+	return save(a, err);
+}
+
+/* Leaves nothing in flash and nothing pending. */
+static int go_empty(struct agent *a, const char *why, struct dev_error *err)
+{
+	int ret;
+
+	platform_log("LFS cleared: %s", why);
+	if ((ret = install_clear(a->fl, err)))
+		return ret;
+	a->st.phase = STATE_IDLE;
+	a->st.target[0] = a->st.flash_sha[0] = '\0';
+	a->st.flash_used = 0;
+	a->st.attempts = 0;
+	return save(a, err);
+}
+
+/* TRIAL or APPLYING failed: go back to the current (known good) image. */
+static int rollback(struct agent *a, const char *reason, struct dev_error *err)
+{
+	struct lfsc_buffer layout;
+	struct dev_error e;
+	char detail[400];
+	int ret;
+
+	lfsc_buffer_init(&layout);
+	dev_error_clear(&e);
+	set_sha(a->st.bad, a->st.target);
+	snprintf(detail, sizeof detail, "%s; back to %s", reason, short_sha(a->st.current));
+	report(a, "rolled-back", a->st.target, detail);
+	if (a->st.current[0] && !strcmp(a->st.current, a->st.target))
+		a->st.current[0] = '\0';   /* the good image itself is what failed */
+	if (a->st.current[0] && !stage_layout(&a->stage, a->st.current, &layout, &e))
+		ret = begin_load(a, STATE_ROLLBACK, a->st.current, &layout, err);
+	else
+		ret = go_empty(a, a->st.current[0] ? e.text : "no previous image", err);
+	lfsc_buffer_release(&layout);
+	return ret;
+}
+
+/* A load of target is pending (APPLYING/ROLLBACK): run the loader. */
+static int pending_load(struct agent *a, uint32_t word, enum install_flag kind,
+			struct dev_error *err)
+{
+	struct lfsc_buffer layout;
+	struct dev_error e;
+	char digest[65], detail[400];
+	int ret = DEV_OK;
+
+	lfsc_buffer_init(&layout);
+	dev_error_clear(&e);
+	if (kind == INSTALL_VALID && a->st.flash_sha[0] &&
+	    !install_digest(a->fl, a->st.flash_used, digest, NULL) &&
+	    !strcmp(digest, a->st.flash_sha)) {
+		platform_log("load of %s already complete", a->st.target);
+		goto done;
+	}
+	if (kind == INSTALL_TORN || kind == INSTALL_CORRUPT) {
+		snprintf(detail, sizeof detail, "torn LFS load detected at boot (flag 0x%08x, "
+			 "%s): LFS cleared, reloading %s", word, install_flag_name(kind),
+			 a->st.target);
+		platform_log("LFS image corrupted.");
+		report(a, "failed", a->st.target, detail);
+		if ((ret = install_clear(a->fl, err)))
+			goto out;
+	}
+	if (++a->st.attempts > MAX_LOAD_ATTEMPTS) {
+		snprintf(detail, sizeof detail, "load of %s failed %d times", a->st.target,
+			 MAX_LOAD_ATTEMPTS);
+		goto failed;
+	}
+	if ((ret = save(a, err)))
+		goto out;
+	if (stage_layout(&a->stage, a->st.target, &layout, &e)) {
+		snprintf(detail, sizeof detail, "cannot load staged image: %s", e.text);
+		goto failed;
+	}
+	verify_sha256_hex(layout.data, layout.len, digest);
+	if (strcmp(digest, a->st.flash_sha)) {
+		set_sha(a->st.flash_sha, digest);   /* e.g. a different partition base */
+		a->st.flash_used = (uint32_t)layout.len;
+		if ((ret = save(a, err)))
+			goto out;
+	}
+	platform_log("loading %s into LFS (%zu bytes, attempt %d)", a->st.target,
+		     layout.len, a->st.attempts);
+	if (install_load(a->fl, layout.data, layout.len, &e)) {
+		snprintf(detail, sizeof detail, "LFS load failed: %s", e.text);
+		goto failed;
+	}
+done:
+	a->st.attempts = 0;
+	if (a->st.phase == STATE_APPLYING) {
+		a->st.phase = STATE_TRIAL;
+		a->st.trial_since = 0;
+		report(a, "applied", a->st.target, "LFS loaded; restarting");
+	} else {
+		a->st.phase = STATE_IDLE;
+		set_sha(a->st.current, a->st.target);
+		a->st.target[0] = '\0';
+		a->report_boot = 1;
+	}
+	ret = save(a, err);
+	goto out;
+failed:
+	report(a, "failed", a->st.target, detail);
+	if (a->st.phase == STATE_APPLYING)
+		ret = rollback(a, detail, err);
+	else
+		ret = go_empty(a, detail, err);
+out:
+	lfsc_buffer_release(&layout);
+	return ret;
+}
+
+/* The first boot hook: settles the flash against the state. *stable = 1 when
+** no restart is needed. */
+static int boot_check(struct agent *a, int *stable, struct dev_error *err)
+{
+	enum install_flag kind;
+	uint32_t word;
+	char digest[65], detail[400];
+	const char *expect;
+	int ret;
+
+	*stable = 0;
+	if ((ret = install_flag(a->fl, &word, &kind, err)))
+		return ret;
+	if (a->st.phase == STATE_APPLYING || a->st.phase == STATE_ROLLBACK)
+		return pending_load(a, word, kind, err);
+	if (kind == INSTALL_VALID && a->st.flash_sha[0] &&
+	    (install_digest(a->fl, a->st.flash_used, digest, NULL) ||
+	     strcmp(digest, a->st.flash_sha)))
+		kind = INSTALL_CORRUPT;
+	if (kind == INSTALL_VALID || (kind == INSTALL_EMPTY && !a->st.flash_sha[0])) {
+		*stable = 1;
+		return DEV_OK;
+	}
+	/* torn, corrupted, or lost: clear, report, reload what should be there */
+	expect = a->st.phase == STATE_TRIAL ? a->st.target : a->st.current;
+	snprintf(detail, sizeof detail, "LFS %s at boot (flag 0x%08x): cleared, reloading %s",
+		 install_flag_name(kind), word, short_sha(expect));
+	platform_log("LFS image corrupted.");
+	report(a, "failed", expect, detail);
+	if ((ret = install_clear(a->fl, err)))
+		return ret;
+	if (expect[0] && stage_has(&a->stage, expect)) {
+		struct lfsc_buffer layout;
+		struct dev_error e;
+		lfsc_buffer_init(&layout);
+		dev_error_clear(&e);
+		if (!stage_layout(&a->stage, expect, &layout, &e)) {
+			char sha[STATE_SHA_HEX];
+			set_sha(sha, expect);
+			ret = begin_load(a, STATE_APPLYING, sha, &layout, err);
+			lfsc_buffer_release(&layout);
+			return ret;
+		}
+		lfsc_buffer_release(&layout);
+	}
+	return go_empty(a, "nothing staged to reload", err);
+}
+
+/* One boot: settle the flash, then run _init. *restart = 1 when the device
+** must restart again (node.restart(), a rollback). */
+static int boot(struct agent *a, int *restart, struct dev_error *err)
+{
+	struct runtime_result res;
+	enum install_flag kind;
+	uint8_t *part = NULL;
+	uint32_t word;
+	char detail[400];
+	int ret, stable = 0;
+
+	*restart = 0;
+	while (!stable) {
+		if (a->restarts++ > MAX_RESTARTS) {
+			ret = dev_error_set(err, DEV_ERR_STATE, "restart loop: %d restarts",
+					    a->restarts);
+			goto out;
+		}
+		if ((ret = boot_check(a, &stable, err)))
+			goto out;
+		if (!stable)
+			platform_log("restart");
+	}
+	if ((ret = install_flag(a->fl, &word, &kind, err)))
+		goto out;
+	part = malloc(flash_size(a->fl));
+	if (!part) {
+		ret = dev_error_set(err, DEV_ERR_MEM, "out of memory");
+		goto out;
+	}
+	if ((ret = flash_read(a->fl, 0, part, flash_size(a->fl), err)))
+		goto out;
+	if (kind == INSTALL_VALID)
+		platform_log("LFS image loaded");
+	ret = runtime_boot(part, flash_size(a->fl), flash_base(a->fl),
+			   kind == INSTALL_VALID, "_init", a->cfg->watchdog_ms, &res, err);
+	if (ret == DEV_ERR_VERIFY) {   /* the adopted LFS cannot be read */
+		res.failed = 1;
+		snprintf(res.message, sizeof res.message, "%s", err ? err->text : "");
+		dev_error_clear(err);
+		ret = DEV_OK;
+	}
+	if (ret)
+		goto out;
+	if (res.failed)
+		platform_log("_init failed: %s", res.message);
+	else
+		platform_log("boot: %s", res.ran_init ? "_init ran" :
+			     res.has_lfs ? "no _init module" : "no LFS");
+	if (a->st.phase == STATE_TRIAL) {
+		if (res.failed) {
+			snprintf(detail, sizeof detail, "_init failed: %s", res.message);
+			ret = rollback(a, detail, err);
+			*restart = 1;
+			goto out;
+		}
+		if (!a->st.trial_since) {
+			a->st.trial_since = platform_time();
+			report(a, "booted", a->st.target,
+			       res.ran_init ? "_init ran" : "booted (no _init)");
+			if ((ret = save(a, err)))
+				goto out;
+		}
+		if (!a->tls)
+			commit(a);   /* offline: no server to check in with */
+	} else if (a->report_boot) {
+		a->report_boot = 0;
+		report(a, "booted", a->st.current, res.failed ? res.message : "rolled back");
+	}
+	if ((ret = save(a, err)))
+		goto out;
+	if (res.restart) {
+		platform_log("node.restart()");
+		*restart = 1;
+	}
+out:
+	free(part);
+	return ret;
+}
+
+/* Waits for the trial image's check-in; rolls back at the deadline.
+** *restart = 1 after a rollback. */
+static int trial(struct agent *a, int *restart, struct dev_error *err)
+{
+	char detail[400];
+	int ret;
+
+	*restart = 0;
+	while (a->st.phase == STATE_TRIAL) {
+		if ((ret = flush(a, err)))
+			return ret;
+		if (a->st.phase != STATE_TRIAL)
+			break;
+		if (platform_time() >= a->st.trial_since + a->cfg->boot_timeout) {
+			snprintf(detail, sizeof detail, "no successful check-in within %ld s",
+				 a->cfg->boot_timeout);
+			*restart = 1;
+			return rollback(a, detail, err);
+		}
+		platform_sleep_ms(500);
+	}
+	return save(a, err);
+}
+
+static int need_pubkey(struct agent *a, struct dev_error *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (a->pubkey_pem)
+		return DEV_OK;
+	if (a->cfg->pubkey || platform_exists(a->pubkey_path)) {
+		ret = platform_read_file(a->cfg->pubkey ? a->cfg->pubkey : a->pubkey_path,
+					 &data, &len, err);
+		if (ret)
+			return ret;
+		a->pubkey_pem = realloc(data, len + 1);
+		if (!a->pubkey_pem) {
+			free(data);
+			return dev_error_set(err, DEV_ERR_MEM, "out of memory");
+		}
+		a->pubkey_pem[len] = '\0';
+		return DEV_OK;
+	}
+	/* fetched over the authenticated (pinned/CA) connection, then kept */
+	if ((ret = ota_pubkey(&a->http, &a->pubkey_pem, err)))
+		return ret;
+	return platform_write_atomic(a->pubkey_path, a->pubkey_pem, strlen(a->pubkey_pem),
+				     err);
+}
+
+/* One poll. *restart = 1 when an image was staged and a load is pending. */
+static int poll(struct agent *a, int *restart, struct dev_error *err)
+{
+	struct ota_manifest m;
+	struct lfsc_buffer layout;
+	struct dev_error e;
+	char detail[400];
+	int update = 0, status = 0, downloaded = 0, ret = DEV_OK;
+
+	*restart = 0;
+	lfsc_buffer_init(&layout);
+	dev_error_clear(&e);
+	if (ota_latest(&a->http, a->cfg->device, a->st.current, &m, &update, &status, &e)) {
+		platform_log("poll failed: %s", e.text);
+		goto out;
+	}
+	if (!update) {
+		platform_log("poll: up to date (HTTP %d)", status);
+		goto out;
+	}
+	if (m.poll_interval > 0)
+		a->poll_interval = m.poll_interval;
+	if (!strcmp(m.sha256, a->st.current)) {
+		platform_log("poll: up to date (release %lld)", (long long)m.release);
+		goto out;
+	}
+	if (!strcmp(m.sha256, a->st.bad)) {
+		platform_log("poll: skipping %s, rejected or rolled back before", m.sha256);
+		goto out;
+	}
+	platform_log("poll: update to %s (release %lld, version %lld, %lld bytes)",
+		     m.sha256, (long long)m.release, (long long)m.version, (long long)m.size);
+	if (need_pubkey(a, &e)) {
+		platform_log("cannot get the signing key: %s", e.text);
+		goto out;
+	}
+	if (!stage_has(&a->stage, m.sha256)) {
+		report(a, "downloading", m.sha256, m.url);
+		if ((ret = flush(a, err)))
+			goto out;
+	}
+	if (stage_fetch(&a->stage, &a->http, &m, a->pubkey_pem, &layout, &downloaded, &e)) {
+		snprintf(detail, sizeof detail, "%s%s", e.code == DEV_ERR_VERIFY ?
+			 "rejected before flashing: " : "", e.text);
+		platform_log("update %s failed: %s", m.sha256, detail);
+		report(a, "failed", m.sha256, detail);
+		if (e.code == DEV_ERR_VERIFY)
+			set_sha(a->st.bad, m.sha256);
+		if ((ret = save(a, err)) || (ret = flush(a, err)))
+			goto out;
+		goto out;
+	}
+	if (downloaded)
+		report(a, "downloaded", m.sha256, "verified: size, sha256, signature, format");
+	if ((ret = begin_load(a, STATE_APPLYING, m.sha256, &layout, err)) ||
+	    (ret = flush(a, err)))
+		goto out;
+	platform_log("restarting to load %s", m.sha256);
+	*restart = 1;
+out:
+	lfsc_buffer_release(&layout);
+	return ret;
+}
+
+/* Console reload of a local file (node.LFS.reload): stage, then load at boot. */
+static int local_reload(struct agent *a, struct dev_error *err)
+{
+	struct lfsc_buffer layout;
+	char sha[65];
+	int ret;
+
+	lfsc_buffer_init(&layout);
+	if ((ret = stage_local(&a->stage, a->cfg->reload, sha, &layout, err)))
+		goto out;
+	platform_log("reload: staged %s as %s", a->cfg->reload, sha);
+	ret = begin_load(a, STATE_APPLYING, sha, &layout, err);
+out:
+	lfsc_buffer_release(&layout);
+	return ret;
+}
+
+static long jitter(long seconds)
+{
+	long ms = seconds * 1000;
+	return ms - ms / 10 + (long)(platform_random() % (uint32_t)(ms / 5 + 1));
+}
+
+static int setup(struct agent *a, const struct agent_config *c, struct dev_error *err)
+{
+	char path[1100];
+	int ret;
+
+	a->cfg = c;
+	a->poll_interval = c->poll_interval;
+	snprintf(a->state_path, sizeof a->state_path, "%s/state.json", c->data);
+	snprintf(a->spiffs, sizeof a->spiffs, "%s/spiffs", c->data);
+	snprintf(a->pubkey_path, sizeof a->pubkey_path, "%s/pubkey.pem", c->data);
+	snprintf(path, sizeof path, "%s/flash.bin", c->data);
+	a->stage.dir = a->spiffs;
+	a->stage.target = LFSC_TARGET_LUA53;
+	a->stage.base = c->base;
+	a->stage.part_size = c->part_size;
+	a->stage.tries = c->download_tries > 0 ? c->download_tries : 1;
+	if ((ret = platform_mkdir(c->data, err)) || (ret = platform_mkdir(a->spiffs, err)) ||
+	    (ret = flash_open(path, c->part_size, c->base, c->power_cut_at, &a->fl, err)) ||
+	    (ret = state_load(a->state_path, &a->st, err)))
+		return ret;
+	if (c->server) {
+		if ((ret = tls_client_new(c->ca, c->pin, 10000, &a->tls, err)) ||
+		    (ret = fetch_init(&a->http, a->tls, c->server, c->key, err)))
+			return ret;
+		if (!c->device || !c->key)
+			return dev_error_set(err, DEV_ERR_USAGE, "--device and --key are required "
+					     "with --server");
+	}
+	platform_log("power on: phase %s, current %s, flash ops so far 0",
+		     state_phase_name(a->st.phase), short_sha(a->st.current));
+	return DEV_OK;
+}
+
+int agent_run(const struct agent_config *c, struct dev_error *err)
+{
+	struct agent a;
+	int ret, restart, polled = 0, need_boot = 1;
+
+	memset(&a, 0, sizeof a);
+	if ((ret = setup(&a, c, err)))
+		goto out;
+	if (c->reload && (ret = local_reload(&a, err)))
+		goto out;
+	for (;;) {
+		if (need_boot) {
+			if ((ret = boot(&a, &restart, err)))
+				goto out;
+			if (restart)
+				continue;
+			if (a.tls && (ret = trial(&a, &restart, err)))
+				goto out;
+			if (restart)
+				continue;
+			need_boot = 0;
+		}
+		if ((ret = flush(&a, err)))
+			goto out;
+		if (c->once && (polled || !a.tls))
+			break;
+		if (!a.tls) {   /* offline: nothing to do until the next power-on */
+			platform_sleep_ms(jitter(a.poll_interval));
+			continue;
+		}
+		if (polled)
+			platform_sleep_ms(jitter(a.poll_interval));
+		polled = 1;
+		if ((ret = poll(&a, &restart, err)))
+			goto out;
+		if (restart)
+			need_boot = 1;
+		else if (c->once)
+			break;
+	}
+	platform_log("done: phase %s, current %s, flash operations %ld",
+		     state_phase_name(a.st.phase), short_sha(a.st.current), flash_ops(a.fl));
+out:
+	free(a.pubkey_pem);
+	tls_client_free(a.tls);
+	flash_free(a.fl);
+	return ret;
+}

@@ -1,0 +1,38 @@
+# device/device.mk - lfs-device, the NodeMCU device simulator and OTA agent.
+# Portable core + POSIX port; links the compiler library (the shared image
+# reader and the in-flash reader) and the reference Lua 5.3 with 32-bit
+# numbers. Only runtime.c sees the Lua headers.
+
+DEVICE_SRCS   := $(filter-out device/runtime.c,$(wildcard device/*.c))
+DEVICE_OBJDIR := $(BUILD)/obj/device
+DEVICE_OBJS   := $(patsubst device/%.c,$(DEVICE_OBJDIR)/%.o,$(DEVICE_SRCS)) \
+                 $(DEVICE_OBJDIR)/runtime.o
+DEVICE_LIBS   := $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
+
+$(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
+	$(CC) $(CFLAGS) $(LFSC_INC) -c $< -o $@
+
+# the one device file that includes the reference Lua headers (32-bit numbers)
+$(DEVICE_OBJDIR)/runtime.o: device/runtime.c $(LUA32_LIB) | $(DEVICE_OBJDIR)
+	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA32_INC) -DLFSC_LUA_32 -c $< -o $@
+
+$(BIN)/lfs-device: $(DEVICE_OBJS) $(LFSC_LIB) $(LUA32_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(DEVICE_OBJS) -o $@ $(DEVICE_LIBS)
+
+$(DEVICE_OBJDIR):
+	mkdir -p $@
+
+lfs-device: deps $(BIN)/lfs-device
+.PHONY: lfs-device
+
+-include $(DEVICE_OBJS:.o=.d)
+
+# unit tests (tests/device/*.t run them)
+DEVICE_TEST := $(BUILD)/test
+$(DEVICE_TEST)/t_flash: tests/device/t_flash.c tests/device/tap.h $(DEVICE_OBJDIR)/flash.o \
+		$(DEVICE_OBJDIR)/install.o $(DEVICE_OBJDIR)/error.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LFSC_INC) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(MBEDTLS_LIBS)
+
+test-build: $(DEVICE_TEST)/t_flash

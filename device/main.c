@@ -1,0 +1,106 @@
+/*
+** main.c - the lfs-device command line: parses options into an
+** agent_config and runs the agent. The only device file that exits.
+*/
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agent.h"
+
+static const char usage[] =
+"usage: lfs-device --data DIR [--server https://HOST:PORT --device ID --key KEY\n"
+"                  (--pin-sha256 HEX | --ca FILE)] [--pubkey FILE]\n"
+"                  [--partition-size 0x40000] [--base 0x40296000] [--once]\n"
+"                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
+"                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n";
+
+enum kind { STR, U32, LONG, INT, FLAG };
+
+struct opt {
+	const char *name;
+	enum kind kind;
+	size_t offset;   /* into struct agent_config */
+};
+
+#define O(n, k, f) { n, k, offsetof(struct agent_config, f) }
+static const struct opt opts[] = {
+	O("--server", STR, server),          O("--device", STR, device),
+	O("--key", STR, key),                O("--pin-sha256", STR, pin),
+	O("--ca", STR, ca),                  O("--pubkey", STR, pubkey),
+	O("--data", STR, data),              O("--reload", STR, reload),
+	O("--partition-size", U32, part_size), O("--base", U32, base),
+	O("--power-cut-at", LONG, power_cut_at), O("--once", FLAG, once),
+	O("--boot-timeout", LONG, boot_timeout), O("--poll-interval", LONG, poll_interval),
+	O("--watchdog-ms", LONG, watchdog_ms), O("--download-tries", INT, download_tries),
+	{ NULL, FLAG, 0 }
+};
+
+static int parse_number(const char *name, const char *text, unsigned long long max,
+			unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(text, &end, 0);
+	if (errno || end == text || *end || *out > max || text[0] == '-') {
+		fprintf(stderr, "lfs-device: %s: '%s' is not a number in 0..%llu\n", name, text,
+			max);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent_config cfg;
+	struct dev_error err;
+	unsigned long long v;
+	int i;
+
+	agent_config_init(&cfg);
+	dev_error_clear(&err);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 1; i < argc; i++) {
+		const struct opt *o;
+		char *field;
+		for (o = opts; o->name && strcmp(o->name, argv[i]); o++)
+			;
+		if (!o->name) {
+			fprintf(stderr, "lfs-device: unknown option '%s'\n%s", argv[i], usage);
+			return 2;
+		}
+		field = (char *)&cfg + o->offset;
+		if (o->kind == FLAG) {
+			*(int *)field = 1;
+			continue;
+		}
+		if (++i >= argc) {
+			fprintf(stderr, "lfs-device: %s needs a value\n%s", o->name, usage);
+			return 2;
+		}
+		if (o->kind == STR) {
+			*(const char **)field = argv[i];
+			continue;
+		}
+		if (parse_number(o->name, argv[i], o->kind == U32 ? 0xFFFFFFFFull : 0x7FFFFFFFull,
+				 &v))
+			return 2;
+		if (o->kind == U32)
+			*(uint32_t *)field = (uint32_t)v;
+		else if (o->kind == LONG)
+			*(long *)field = (long)v;
+		else
+			*(int *)field = (int)v;
+	}
+	if (!cfg.data) {
+		fprintf(stderr, "lfs-device: --data DIR is required\n%s", usage);
+		return 2;
+	}
+	if (agent_run(&cfg, &err)) {
+		fprintf(stderr, "lfs-device: %s\n", err.text);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,240 @@
+/*
+** runtime.c - the simulator's firmware Lua: reference Lua 5.3.6 built with
+** NodeMCU's 32-bit numbers, plus the node.LFS API of lfs-format.md §A6.5 over
+** the modules in flash (rebuilt as standard chunks by lfsc_flash_module_chunk
+** and loaded with lua_load). The only device file that includes Lua headers;
+** Lua errors never leave it (everything runs under lua_pcall).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+#include "lfsc_image.h"
+#include "platform.h"
+#include "runtime.h"
+
+/* Per-boot state, reachable from Lua through the state's extra space. */
+struct rt {
+	struct lfsc_flash *fl;   /* the adopted LFS or NULL */
+	int restart;             /* node.restart() called */
+	int64_t deadline_ms;     /* watchdog, platform_ms() time */
+};
+
+static const char restart_token = 'R';  /* identity of the node.restart() unwind */
+
+static struct rt *rt_of(lua_State *L)
+{
+	return *(struct rt **)lua_getextraspace(L);
+}
+
+struct reader {
+	const uint8_t *data;
+	size_t len;
+	int done;
+};
+
+static const char *read_chunk(lua_State *L, void *ud, size_t *size)
+{
+	struct reader *r = ud;
+
+	(void)L;
+	if (r->done) {
+		*size = 0;
+		return NULL;
+	}
+	r->done = 1;
+	*size = r->len;
+	return (const char *)r->data;
+}
+
+/* Pushes the module's main function, or nil (lfs-format.md §A6.5). */
+static int push_module(lua_State *L, const char *name)
+{
+	struct rt *rt = rt_of(L);
+	struct lfsc_buffer buf;
+	struct lfsc_error lerr;
+	struct reader r;
+	int rc, i, n, found = 0;
+
+	if (!rt->fl || !name) {
+		lua_pushnil(L);
+		return 1;
+	}
+	n = lfsc_flash_nmodules(rt->fl);
+	for (i = 0; i < n && !found; i++)
+		found = !strcmp(lfsc_flash_module_name(rt->fl, i), name);
+	if (!found) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lfsc_buffer_init(&buf);
+	memset(&lerr, 0, sizeof lerr);
+	rc = lfsc_flash_module_chunk(rt->fl, name, &buf, &lerr);
+	if (rc) {
+		lfsc_buffer_release(&buf);
+		return luaL_error(L, "cannot load LFS.%s: %s", name, lerr.text);
+	}
+	r.data = buf.data;
+	r.len = buf.len;
+	r.done = 0;
+	rc = lua_load(L, read_chunk, &r, name, "b");
+	lfsc_buffer_release(&buf);
+	if (rc != LUA_OK)
+		return lua_error(L);
+	return 1;
+}
+
+static int lfs_get(lua_State *L)
+{
+	return push_module(L, lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL);
+}
+
+static int lfs_index(lua_State *L)   /* node.LFS.<other> == node.LFS.get("<other>") */
+{
+	return push_module(L, lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL);
+}
+
+static int lfs_list(lua_State *L)
+{
+	struct rt *rt = rt_of(L);
+	int i, n;
+
+	if (!rt->fl) {
+		lua_pushnil(L);
+		return 1;
+	}
+	n = lfsc_flash_nmodules(rt->fl);
+	lua_createtable(L, n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushstring(L, lfsc_flash_module_name(rt->fl, i));
+		lua_rawseti(L, -2, i + 1);
+	}
+	/* §A6.5: sorted with table.sort */
+	lua_getglobal(L, "table");
+	lua_getfield(L, -1, "sort");
+	lua_pushvalue(L, -3);
+	lua_call(L, 1, 0);
+	lua_pop(L, 1);
+	return 1;
+}
+
+static int node_restart(lua_State *L)
+{
+	rt_of(L)->restart = 1;
+	lua_pushlightuserdata(L, (void *)&restart_token);
+	return lua_error(L);
+}
+
+static void watchdog(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	if (platform_ms() > rt_of(L)->deadline_ms)
+		luaL_error(L, "watchdog: _init ran too long");
+}
+
+static int setup(lua_State *L)
+{
+	struct rt *rt = rt_of(L);
+
+	luaL_openlibs(L);
+	lua_newtable(L);                          /* node */
+	lua_pushcfunction(L, node_restart);
+	lua_setfield(L, -2, "restart");
+	lua_newtable(L);                          /* node.LFS */
+	lua_pushcfunction(L, lfs_get);
+	lua_setfield(L, -2, "get");
+	lua_pushcfunction(L, lfs_list);
+	lua_setfield(L, -2, "list");
+	lua_pushinteger(L, rt->fl ? (lua_Integer)lfsc_flash_timestamp(rt->fl) : 0);
+	lua_setfield(L, -2, "time");
+	lua_newtable(L);
+	lua_pushcfunction(L, lfs_index);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, -2, "LFS");
+	lua_getfield(L, -1, "LFS");
+	lua_getfield(L, -1, "get");
+	lua_setfield(L, -3, "flashindex");        /* §A6.5 alias */
+	lua_pop(L, 1);
+	lua_setglobal(L, "node");
+	return 0;
+}
+
+static int run_init(lua_State *L)
+{
+	const char *name = lua_tostring(L, 1);
+
+	push_module(L, name);
+	if (lua_isnil(L, -1))
+		return 0;
+	lua_pushboolean(L, 1);                    /* tell the caller it ran */
+	lua_insert(L, -2);
+	lua_call(L, 0, 0);
+	return 1;
+}
+
+int runtime_boot(const uint8_t *partition, size_t len, uint32_t base, int has_lfs,
+		 const char *init, long watchdog_ms, struct runtime_result *res,
+		 struct dev_error *err)
+{
+	int ret = DEV_ERR_MEM, rc;
+	struct rt rt;
+	struct lfsc_error lerr;
+	lua_State *L = NULL;
+
+	memset(res, 0, sizeof *res);
+	memset(&rt, 0, sizeof rt);
+	memset(&lerr, 0, sizeof lerr);
+	if (has_lfs) {
+		rc = lfsc_flash_open(partition, len, base, LFSC_TARGET_LUA53, &rt.fl, &lerr);
+		if (rc) {
+			ret = dev_error_set(err, rc == LFSC_ERR_MEM ? DEV_ERR_MEM : DEV_ERR_VERIFY,
+					    "cannot adopt the LFS: %s", lerr.text);
+			goto out;
+		}
+		res->has_lfs = 1;
+	}
+	L = luaL_newstate();
+	if (!L) {
+		ret = dev_error_set(err, DEV_ERR_MEM, "cannot create a Lua state");
+		goto out;
+	}
+	*(struct rt **)lua_getextraspace(L) = &rt;
+	lua_pushcfunction(L, setup);
+	if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+		ret = dev_error_set(err, DEV_ERR_MEM, "cannot set up Lua: %s",
+				    lua_tostring(L, -1));
+		goto out;
+	}
+	if (init) {
+		rt.deadline_ms = platform_ms() + watchdog_ms;
+		lua_sethook(L, watchdog, LUA_MASKCOUNT, 10000);
+		lua_pushcfunction(L, run_init);
+		lua_pushstring(L, init);
+		rc = lua_pcall(L, 1, 1, 0);
+		lua_sethook(L, NULL, 0, 0);
+		if (rc == LUA_OK) {
+			res->ran_init = lua_toboolean(L, -1);
+		} else if (lua_touserdata(L, -1) == (void *)&restart_token) {
+			res->ran_init = 1;
+		} else {
+			const char *m = lua_tostring(L, -1);
+			res->ran_init = 1;
+			res->failed = 1;
+			snprintf(res->message, sizeof res->message, "%s",
+				 m ? m : "(error object is not a string)");
+		}
+		lua_settop(L, 0);
+	}
+	res->restart = rt.restart;
+	ret = DEV_OK;
+out:
+	fflush(stdout);
+	if (L)
+		lua_close(L);
+	lfsc_flash_free(rt.fl);
+	return ret;
+}

@@ -451,6 +451,20 @@ int main(int argc, char **argv)
 	c.files = argv + first;
 	if (c.image_in && c.absolute && c.nfiles == 0)
 		return convert(&c);
+	if (c.image_in && c.nfiles == 0) {
+		/* without -a: validate the image, and list it with -l (luac.cross
+		** ignores -F without -e or -a) */
+		struct lfsc_image *img = load_image(c.image_in);
+		if (c.list) {
+			struct lfsc_buffer l;
+			lfsc_buffer_init(&l);
+			if (!lfsc_image_list(img, c.list, &l))
+				fwrite(l.data, 1, l.len, stdout);
+			lfsc_buffer_release(&l);
+		}
+		lfsc_image_free(img);
+		return 0;
+	}
 	if (c.image_in && c.nfiles > 0)
 		usage("'-F' converts an image: give no source files with it");
 	if (c.nfiles == 0) {

@@ -1,0 +1,19 @@
+#!/bin/bash
+# Every syntax-error case fails with luac.cross's message (program name aside)
+# and exit status 1, with -p and when building an image.
+. "$(dirname "$0")/../lib.sh"
+cd "$CONF/errors"
+for f in *.lua; do
+	exp=$(sed 's/^[^:]*: //' "${f%.lua}.expected53")
+	got=$("$LFSC" -p "$f" 2>&1); rc=$?
+	is "${got#*: }" "$exp" "$f: message"
+	is "$rc" 1 "$f: exit status"
+	got=$("$LFSC" -f -o "$T/x.img" "$f" 2>&1)
+	is "${got#*: }" "$exp" "$f: message with -f"
+	[ ! -e "$T/x.img" ]; ok $? "$f: no image written"
+	line=$(echo "$exp" | sed -n 's/^[^:]*:\([0-9]*\):.*/\1/p')
+	j=$("$LFSC" --json -p "$f" 2>/dev/null)
+	is "$(echo "$j" | jq -r '[.ok, .error.code, .error.file, .error.line] | map(tostring) | join(" ")')" \
+		"false compile_error $f $line" "$f: --json error with file and line"
+done
+done_testing

@@ -1,0 +1,166 @@
+/* db.c - SQLite connection, migrations and their invariants.
+**
+** Migration rules:
+**  1. schema/NNNN_name.sql files are append-only; their text is embedded in
+**     lfsd at build time (schema_sql.c), in ascending NNNN order.
+**  2. PRAGMA user_version holds the number of the last applied file.
+**  3. At open, every file above user_version runs in its own transaction
+**     (BEGIN IMMEDIATE ... COMMIT) and must leave user_version = NNNN; a
+**     failure rolls the file back and lfsd refuses to start.
+**  4. A database whose user_version is above the newest embedded file was
+**     written by a newer lfsd: refuse it rather than guess.
+**  5. journal_mode=WAL, synchronous=FULL: a commit that returned is on disk,
+**     so an answered request never loses its rows to a crash.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "schema_sql.h"
+
+int db_fail(struct db *d, const char *what)
+{
+	return log_error("%s: %s", what, d->h ? sqlite3_errmsg(d->h) : "no database");
+}
+
+int db_exec(struct db *d, const char *sql, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_error("%s: %s", what, msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *db_prepare(struct db *d, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(d, "prepare");
+		return NULL;
+	}
+	return st;
+}
+
+static int user_version(struct db *d, int *v)
+{
+	sqlite3_stmt *st = db_prepare(d, "PRAGMA user_version");
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_fail(d, "read user_version");
+	}
+	*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int migrate(struct db *d)
+{
+	int have, i, after;
+	int newest = schema_migrations[schema_migration_count - 1].version;
+
+	if (user_version(d, &have))
+		return -1;
+	if (have > newest)
+		return log_error("database schema version %d is newer than this lfsd (%d)",
+		                 have, newest);
+	for (i = 0; i < schema_migration_count; i++) {
+		const struct schema_migration *m = &schema_migrations[i];
+
+		if (m->version <= have)
+			continue;
+		if (db_exec(d, "BEGIN IMMEDIATE", "begin migration"))
+			return -1;
+		if (db_exec(d, m->sql, m->name) || user_version(d, &after) ||
+		    after != m->version) {
+			db_exec(d, "ROLLBACK", "rollback migration");
+			return log_error("migration '%s' failed", m->name);
+		}
+		if (db_exec(d, "COMMIT", m->name))
+			return -1;
+	}
+	return 0;
+}
+
+int db_open(struct db *d, const char *path)
+{
+	pthread_mutex_init(&d->mu, NULL);
+	if (sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		log_error("cannot open database '%s': %s", path,
+		          d->h ? sqlite3_errmsg(d->h) : "out of memory");
+		db_close(d);
+		return -1;
+	}
+	sqlite3_busy_timeout(d->h, 5000);
+	if (db_exec(d, "PRAGMA journal_mode=WAL", "set WAL mode") ||
+	    db_exec(d, "PRAGMA synchronous=FULL", "set synchronous") ||
+	    db_exec(d, "PRAGMA foreign_keys=ON", "enable foreign keys") ||
+	    migrate(d)) {
+		db_close(d);
+		return -1;
+	}
+	return 0;
+}
+
+void db_close(struct db *d)
+{
+	if (d->h) {
+		sqlite3_close(d->h);
+		d->h = NULL;
+	}
+}
+
+void db_lock(struct db *d)
+{
+	pthread_mutex_lock(&d->mu);
+}
+
+void db_unlock(struct db *d)
+{
+	pthread_mutex_unlock(&d->mu);
+}
+
+int db_setting_get(struct db *d, const char *key, char *buf, size_t size)
+{
+	sqlite3_stmt *st = db_prepare(d, "SELECT value FROM settings WHERE key = ?");
+	int ret = 1, rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		ret = 0;
+	} else if (rc != SQLITE_DONE) {
+		ret = db_fail(d, "read setting");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int db_setting_set(struct db *d, const char *key, const char *value)
+{
+	sqlite3_stmt *st = db_prepare(d,
+		"INSERT INTO settings(key, value) VALUES (?, ?) "
+		"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	int ret = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = db_fail(d, "write setting");
+	sqlite3_finalize(st);
+	return ret;
+}

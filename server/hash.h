@@ -1,0 +1,21 @@
+/* hash.h - SHA-256 helpers (mbedTLS) and hex conversion. */
+#ifndef HASH_H
+#define HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASH_HEX_LEN 64
+
+/* Writes the SHA-256 of data[0..len) to out (32 bytes). data borrowed. */
+void hash_sha256(const void *data, size_t len, uint8_t out[32]);
+/* Writes the SHA-256 of data as 64 lowercase hex digits plus NUL. */
+void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
+/* Writes len bytes as lowercase hex (2*len digits plus NUL). */
+void hash_hex(const uint8_t *bytes, size_t len, char *out);
+/* 1 if s is exactly 64 lowercase hex digits, else 0. */
+int hash_is_hex64(const char *s);
+/* Constant-time comparison of two n-byte buffers; 1 if equal. */
+int hash_equal(const uint8_t *a, const uint8_t *b, size_t n);
+
+#endif

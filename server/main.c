@@ -1,0 +1,263 @@
+/* main.c - lfsd: argv, data directory, database, keys, build queue, HTTP and
+** HTTPS listeners; then wait for SIGTERM/SIGINT and shut down in order:
+** stop accepting, let in-flight requests and queued builds finish, flush
+** device state, stop the listeners, close the database. */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "app.h"
+#include "builder.h"
+#include "fleet.h"
+#include "hash.h"
+#include "http.h"
+#include "log.h"
+
+static struct config config;   /* the one global: set once from argv */
+
+static int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+	char *p;
+
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return log_error("cannot create '%s': %s", tmp, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return log_error("cannot create '%s': %s", tmp, strerror(errno));
+	return 0;
+}
+
+/* Removes build directories a crash left in tmp/ (they hold only files). */
+static void clean_tmp(const char *dir)
+{
+	DIR *d = opendir(dir), *sub;
+	struct dirent *e, *f;
+	char p[PATH_MAX + 300], q[PATH_MAX + 600];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		if ((sub = opendir(p))) {
+			while ((f = readdir(sub)))
+				if (strcmp(f->d_name, ".") && strcmp(f->d_name, "..")) {
+					snprintf(q, sizeof q, "%s/%s", p, f->d_name);
+					unlink(q);
+				}
+			closedir(sub);
+			rmdir(p);
+		} else {
+			unlink(p);
+		}
+		log_info("removed stale temp '%s'", p);
+	}
+	closedir(d);
+}
+
+static void exe_dir(char *buf, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n <= 0) {
+		snprintf(buf, size, ".");
+		return;
+	}
+	exe[n] = '\0';
+	snprintf(buf, size, "%s", dirname(exe));
+}
+
+static void locate(struct app *app)
+{
+	char dir[PATH_MAX], cand[PATH_MAX + 32];
+	struct stat st;
+
+	exe_dir(dir, sizeof dir);
+	if (config.lfsc[0])
+		snprintf(app->lfsc, sizeof app->lfsc, "%s", config.lfsc);
+	else
+		if (snprintf(app->lfsc, sizeof app->lfsc, "%s/lfsc", dir) >= (int)sizeof app->lfsc)
+			app->lfsc[0] = '\0';
+	if (app->lfsc[0] != '/') {   /* children run in their own directory */
+		char abs[PATH_MAX];
+
+		if (realpath(app->lfsc, abs))
+			snprintf(app->lfsc, sizeof app->lfsc, "%s", abs);
+	}
+	if (access(app->lfsc, X_OK))
+		log_info("warning: compiler '%s' not found; builds will fail", app->lfsc);
+	if (config.web_dir[0])
+		snprintf(cand, sizeof cand, "%s", config.web_dir);
+	else {
+		snprintf(cand, sizeof cand, "%s/../../web", dir);
+		if (stat(cand, &st) || !S_ISDIR(st.st_mode))
+			snprintf(cand, sizeof cand, "web");
+	}
+	if (!realpath(cand, app->web_dir) || stat(app->web_dir, &st) || !S_ISDIR(st.st_mode))
+		app->web_dir[0] = '\0';
+}
+
+static int admin_token(struct app *app)
+{
+	const char *env = getenv("LFSD_ADMIN_TOKEN");
+	char hex[HASH_HEX_LEN + 1], tok[65];
+	uint8_t raw[32];
+	int rc;
+
+	if (env && *env) {
+		hash_sha256(env, strlen(env), app->admin_hash);
+		return 0;
+	}
+	db_lock(&app->db);
+	rc = db_setting_get(&app->db, "admin_token_sha256", hex, sizeof hex);
+	if (rc == 1) {
+		if (tls_random(&app->keys, raw, sizeof raw)) {
+			db_unlock(&app->db);
+			return -1;
+		}
+		hash_hex(raw, sizeof raw, tok);
+		hash_sha256_hex(tok, strlen(tok), hex);
+		rc = db_setting_set(&app->db, "admin_token_sha256", hex);
+		if (rc == 0) {
+			printf("lfsd: admin token (shown once; only its hash is stored): %s\n", tok);
+			fflush(stdout);
+		}
+	}
+	db_unlock(&app->db);
+	if (rc)
+		return log_error("cannot read or store the admin token");
+	if (!hash_is_hex64(hex))
+		return log_error("stored admin token hash is malformed");
+	for (rc = 0; rc < 32; rc++)
+		sscanf(hex + 2 * rc, "%2hhx", &app->admin_hash[rc]);
+	return 0;
+}
+
+static int write_ports(const char *dir, const char *http, const char *https)
+{
+	char path[PATH_MAX], text[300];
+
+	snprintf(path, sizeof path, "%s/ports", dir);
+	snprintf(text, sizeof text, "http=%s\nhttps=%s\n", http, https);
+	return tls_write_file(path, text, strlen(text), 0644);
+}
+
+/* Waits until no request is in flight (suspended builds included), at most
+** limit seconds. */
+static void drain(struct app *app, int limit)
+{
+	uint64_t end = http_now_us() + (uint64_t)limit * 1000000u;
+
+	while (atomic_load(&app->inflight) > 0 && http_now_us() < end) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct app app;
+	struct MHD_Daemon *http = NULL, *https = NULL;
+	char path[PATH_MAX], err[300], http_addr[100], https_addr[100];
+	sigset_t sigs;
+	int hport = 0, sport = 0, sig, ret = 1;
+
+	config_init(&config);
+	switch (config_parse(&config, argc, argv, stdout, err, sizeof err)) {
+	case 1:
+		return 0;
+	case -1:
+		fprintf(stderr, "lfsd: %s\n", err);
+		return 2;
+	}
+	/* signals are taken by sigwait() below; every thread inherits the mask */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	app.cfg = &config;
+	metrics_init(&app.metrics);
+	locate(&app);
+	if (mkdir_p(config.data_dir))
+		return 1;
+	snprintf(path, sizeof path, "%s/lfsd.db", config.data_dir);
+	if (db_open(&app.db, path))
+		return 1;
+	snprintf(path, sizeof path, "%s/blobs", config.data_dir);
+	if (blob_open(&app.blobs, path))
+		goto out;
+	snprintf(app.tmp_dir, sizeof app.tmp_dir, "%s/tmp", config.data_dir);
+	if (mkdir_p(app.tmp_dir))
+		goto out;
+	clean_tmp(app.tmp_dir);
+	if (!realpath(app.tmp_dir, path))
+		goto out;
+	snprintf(app.tmp_dir, sizeof app.tmp_dir, "%s", path);
+	if (tls_init(&app.keys))
+		goto out;
+	snprintf(path, sizeof path, "%s/tls", config.data_dir);
+	if (tls_load_cert(&app.keys, path, config.tls_cert, config.tls_key))
+		goto out;
+	snprintf(path, sizeof path, "%s/keys", config.data_dir);
+	if (tls_load_signing_key(&app.keys, path) || admin_token(&app))
+		goto out;
+	app.fleet = fleet_new(&app.db, config.poll_interval);
+	if (!app.fleet)
+		goto out;
+	app.builder = builder_new(&app, config.build_workers, config.queue_limit);
+	if (!app.builder)
+		goto out;
+	http = http_start(&app, config.listen_host, config.listen_port, 0, &hport);
+	https = http ? http_start(&app, config.tls_host, config.tls_port, 1, &sport) : NULL;
+	if (!http || !https)
+		goto stop;
+	snprintf(http_addr, sizeof http_addr, "%s:%d", config.listen_host, hport);
+	snprintf(https_addr, sizeof https_addr, "%s:%d", config.tls_host, sport);
+	if (write_ports(config.data_dir, http_addr, https_addr))
+		goto stop;
+	log_info("listening http=%s https=%s data=%s lfsc=%s web=%s", http_addr, https_addr,
+	         config.data_dir, app.lfsc, app.web_dir[0] ? app.web_dir : "(none)");
+	sigwait(&sigs, &sig);
+	log_info("signal %d: shutting down", sig);
+	ret = 0;
+stop:
+	if (http)
+		MHD_quiesce_daemon(http);
+	if (https)
+		MHD_quiesce_daemon(https);
+	drain(&app, config.build_timeout * 2 + 30);
+	builder_stop(app.builder);
+	if (http)
+		MHD_stop_daemon(http);
+	if (https)
+		MHD_stop_daemon(https);
+	builder_free(app.builder);
+out:
+	fleet_free(app.fleet);   /* flushes last-seen state */
+	tls_release(&app.keys);
+	db_close(&app.db);
+	if (ret == 0)
+		log_info("stopped");
+	return ret;
+}

@@ -1,0 +1,279 @@
+/* tls.c - mbedTLS glue: certificate and key generation (x509write), the
+** image-signing key and ECDSA signatures, random bytes. The one server file
+** that calls mbedTLS (besides hash.c's digest) and maps its error codes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/base64.h>
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/error.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/x509_crt.h>
+
+#include "log.h"
+#include "tls.h"
+
+static int fail(int rc, const char *what)
+{
+	char msg[160];
+
+	mbedtls_strerror(rc, msg, sizeof msg);
+	return log_error("%s: %s (-0x%04x)", what, msg, (unsigned)-rc);
+}
+
+int tls_init(struct tls_keys *k)
+{
+	static const char pers[] = "lfsd";
+	int rc;
+
+	memset(k, 0, sizeof *k);
+	pthread_mutex_init(&k->mu, NULL);
+	mbedtls_entropy_init(&k->entropy);
+	mbedtls_ctr_drbg_init(&k->drbg);
+	mbedtls_pk_init(&k->sign_key);
+	rc = mbedtls_ctr_drbg_seed(&k->drbg, mbedtls_entropy_func, &k->entropy,
+	                           (const unsigned char *)pers, sizeof pers - 1);
+	if (rc)
+		return fail(rc, "cannot seed random generator");
+	return 0;
+}
+
+void tls_release(struct tls_keys *k)
+{
+	mbedtls_pk_free(&k->sign_key);
+	mbedtls_ctr_drbg_free(&k->drbg);
+	mbedtls_entropy_free(&k->entropy);
+	free(k->sign_pub_pem);
+	free(k->cert_pem);
+	free(k->key_pem);
+	k->sign_pub_pem = k->cert_pem = k->key_pem = NULL;
+}
+
+int tls_random(struct tls_keys *k, uint8_t *buf, size_t n)
+{
+	int rc;
+
+	pthread_mutex_lock(&k->mu);
+	rc = mbedtls_ctr_drbg_random(&k->drbg, buf, n);
+	pthread_mutex_unlock(&k->mu);
+	return rc ? fail(rc, "random") : 0;
+}
+
+char *tls_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 20) ||
+	    fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)n + 1))) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+int tls_write_file(const char *path, const char *data, size_t len, int mode)
+{
+	char tmp[700];
+	int fd;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return log_error("cannot create '%s': %s", tmp, strerror(errno));
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd)) {
+		close(fd);
+		unlink(tmp);
+		return log_error("cannot write '%s': %s", tmp, strerror(errno));
+	}
+	close(fd);
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		return log_error("cannot rename '%s': %s", tmp, strerror(errno));
+	}
+	return 0;
+}
+
+static int gen_ec_key(struct tls_keys *k, mbedtls_pk_context *pk)
+{
+	int rc = mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+
+	if (rc)
+		return fail(rc, "pk setup");
+	pthread_mutex_lock(&k->mu);
+	rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk),
+	                         mbedtls_ctr_drbg_random, &k->drbg);
+	pthread_mutex_unlock(&k->mu);
+	return rc ? fail(rc, "cannot generate P-256 key") : 0;
+}
+
+/* subjectAltName: SEQUENCE { dNSName "localhost", iPAddress 127.0.0.1 } */
+static const unsigned char san_der[] = {
+	0x30, 0x11, 0x82, 0x09, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't',
+	0x87, 0x04, 127, 0, 0, 1
+};
+
+static int gen_cert(struct tls_keys *k, const char *certfile, const char *keyfile)
+{
+	mbedtls_pk_context pk;
+	mbedtls_x509write_cert crt;
+	mbedtls_mpi serial;
+	unsigned char buf[4096];
+	char from[16], to[16];
+	time_t now = time(NULL) - 86400;
+	struct tm tm;
+	uint8_t rnd[16];
+	int rc, ret = -1;
+
+	mbedtls_pk_init(&pk);
+	mbedtls_x509write_crt_init(&crt);
+	mbedtls_mpi_init(&serial);
+	if (gen_ec_key(k, &pk) || tls_random(k, rnd, sizeof rnd))
+		goto out;
+	rnd[0] &= 0x7f;
+	gmtime_r(&now, &tm);
+	strftime(from, sizeof from, "%Y%m%d%H%M%S", &tm);
+	now += 10L * 366 * 86400;
+	gmtime_r(&now, &tm);
+	strftime(to, sizeof to, "%Y%m%d%H%M%S", &tm);
+	mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
+	mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_crt_set_subject_key(&crt, &pk);
+	mbedtls_x509write_crt_set_issuer_key(&crt, &pk);
+	if ((rc = mbedtls_mpi_read_binary(&serial, rnd, sizeof rnd)) ||
+	    (rc = mbedtls_x509write_crt_set_serial(&crt, &serial)) ||
+	    (rc = mbedtls_x509write_crt_set_subject_name(&crt, "CN=localhost,O=lfsd")) ||
+	    (rc = mbedtls_x509write_crt_set_issuer_name(&crt, "CN=localhost,O=lfsd")) ||
+	    (rc = mbedtls_x509write_crt_set_validity(&crt, from, to)) ||
+	    (rc = mbedtls_x509write_crt_set_basic_constraints(&crt, 1, 0)) ||
+	    (rc = mbedtls_x509write_crt_set_subject_key_identifier(&crt)) ||
+	    (rc = mbedtls_x509write_crt_set_extension(&crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
+	            MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0, san_der,
+	            sizeof san_der))) {
+		fail(rc, "cannot build certificate");
+		goto out;
+	}
+	pthread_mutex_lock(&k->mu);
+	rc = mbedtls_x509write_crt_pem(&crt, buf, sizeof buf, mbedtls_ctr_drbg_random,
+	                               &k->drbg);
+	pthread_mutex_unlock(&k->mu);
+	if (rc) {
+		fail(rc, "cannot write certificate");
+		goto out;
+	}
+	if (tls_write_file(certfile, (char *)buf, strlen((char *)buf), 0644))
+		goto out;
+	if ((rc = mbedtls_pk_write_key_pem(&pk, buf, sizeof buf))) {
+		fail(rc, "cannot write key");
+		goto out;
+	}
+	if (tls_write_file(keyfile, (char *)buf, strlen((char *)buf), 0600))
+		goto out;
+	log_info("generated self-signed TLS certificate '%s'", certfile);
+	ret = 0;
+out:
+	mbedtls_mpi_free(&serial);
+	mbedtls_x509write_crt_free(&crt);
+	mbedtls_pk_free(&pk);
+	return ret;
+}
+
+int tls_load_cert(struct tls_keys *k, const char *dir, const char *cert_file,
+                  const char *key_file)
+{
+	char cert[700], key[700];
+
+	if (cert_file[0]) {
+		snprintf(cert, sizeof cert, "%s", cert_file);
+		snprintf(key, sizeof key, "%s", key_file);
+	} else {
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return log_error("cannot create '%s': %s", dir, strerror(errno));
+		snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+		snprintf(key, sizeof key, "%s/key.pem", dir);
+		if (access(cert, R_OK) || access(key, R_OK))
+			if (gen_cert(k, cert, key))
+				return -1;
+	}
+	k->cert_pem = tls_read_file(cert, NULL);
+	k->key_pem = tls_read_file(key, NULL);
+	if (!k->cert_pem || !k->key_pem)
+		return log_error("cannot read TLS certificate '%s' or key '%s'", cert, key);
+	return 0;
+}
+
+int tls_load_signing_key(struct tls_keys *k, const char *dir)
+{
+	char path[700];
+	unsigned char buf[1024];
+	char *pem;
+	size_t len;
+	int rc;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return log_error("cannot create '%s': %s", dir, strerror(errno));
+	snprintf(path, sizeof path, "%s/signing.pem", dir);
+	pem = tls_read_file(path, &len);
+	if (!pem) {
+		mbedtls_pk_context pk;
+
+		mbedtls_pk_init(&pk);
+		rc = gen_ec_key(k, &pk) ? -1 : mbedtls_pk_write_key_pem(&pk, buf, sizeof buf);
+		mbedtls_pk_free(&pk);
+		if (rc)
+			return rc == -1 ? -1 : fail(rc, "cannot write signing key");
+		if (tls_write_file(path, (char *)buf, strlen((char *)buf), 0600))
+			return -1;
+		log_info("generated image-signing key '%s'", path);
+		pem = tls_read_file(path, &len);
+		if (!pem)
+			return log_error("cannot read '%s'", path);
+	}
+	rc = mbedtls_pk_parse_key(&k->sign_key, (unsigned char *)pem, len + 1, NULL, 0);
+	free(pem);
+	if (rc)
+		return fail(rc, "cannot parse signing key");
+	if (!mbedtls_pk_can_do(&k->sign_key, MBEDTLS_PK_ECDSA))
+		return log_error("signing key '%s' is not an EC key", path);
+	if ((rc = mbedtls_pk_write_pubkey_pem(&k->sign_key, buf, sizeof buf)))
+		return fail(rc, "cannot write public key");
+	k->sign_pub_pem = strdup((char *)buf);
+	return k->sign_pub_pem ? 0 : log_error("out of memory");
+}
+
+int tls_sign_digest(struct tls_keys *k, const uint8_t digest[32],
+                    char *out, size_t outsize)
+{
+	unsigned char sig[MBEDTLS_ECDSA_MAX_LEN];
+	size_t siglen = 0, olen = 0;
+	int rc;
+
+	pthread_mutex_lock(&k->mu);
+	rc = mbedtls_pk_sign(&k->sign_key, MBEDTLS_MD_SHA256, digest, 32, sig, &siglen,
+	                     mbedtls_ctr_drbg_random, &k->drbg);
+	pthread_mutex_unlock(&k->mu);
+	if (rc)
+		return fail(rc, "cannot sign");
+	rc = mbedtls_base64_encode((unsigned char *)out, outsize, &olen, sig, siglen);
+	if (rc)
+		return fail(rc, "cannot encode signature");
+	return 0;
+}

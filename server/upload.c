@@ -1,0 +1,435 @@
+/* upload.c - reads and validates the body of POST /build: JSON or
+** multipart/form-data (libmicrohttpd's PostProcessor), file names, options,
+** and the dedup key that makes identical builds return the existing one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "upload.h"
+
+void upload_init(struct upload *u)
+{
+	memset(u, 0, sizeof *u);
+	strcpy(u->opts.target, "nodemcu-lua53");
+}
+
+void upload_release(struct upload *u)
+{
+	int i;
+
+	for (i = 0; i < u->nfiles; i++)
+		free(u->files[i].data);
+	u->nfiles = 0;
+}
+
+static int utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		int n;
+
+		if (*s < 0x80)
+			n = 0;
+		else if ((*s & 0xe0) == 0xc0 && *s >= 0xc2)
+			n = 1;
+		else if ((*s & 0xf0) == 0xe0)
+			n = 2;
+		else if ((*s & 0xf8) == 0xf0 && *s <= 0xf4)
+			n = 3;
+		else
+			return 0;
+		s++;
+		while (n--)
+			if ((*s++ & 0xc0) != 0x80)
+				return 0;
+	}
+	return 1;
+}
+
+/* The name rules of server/README.md; says which one failed. */
+static int name_check(const char *name, size_t len, char *err, size_t errsize)
+{
+	size_t i;
+
+	if (len == 0 || len > UPLOAD_NAME_MAX) {
+		snprintf(err, errsize, "file name must be 1 to %d bytes", UPLOAD_NAME_MAX);
+		return -1;
+	}
+	if (strlen(name) != len) {
+		snprintf(err, errsize, "file name contains a NUL byte");
+		return -1;
+	}
+	if (!utf8_valid((const unsigned char *)name)) {
+		snprintf(err, errsize, "file name is not valid UTF-8");
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '/' || c == '\\') {
+			snprintf(err, errsize, "file name '%s' contains a path separator", name);
+			return -1;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(err, errsize, "file name contains a control character");
+			return -1;
+		}
+	}
+	if (name[0] == '.') {
+		snprintf(err, errsize, "file name '%s' starts with '.'", name);
+		return -1;
+	}
+	if (len < 5 || strcmp(name + len - 4, ".lua")) {
+		snprintf(err, errsize, "file name '%s' does not end in .lua", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_file(struct upload *u, const char *name, char *data, size_t len,
+                    char *err, size_t errsize)
+{
+	int i;
+
+	if (name_check(name, strlen(name), err, errsize))
+		return -1;
+	for (i = 0; i < u->nfiles; i++)
+		if (!strcmp(u->files[i].name, name)) {
+			snprintf(err, errsize, "duplicate module '%.*s' (file '%s' given twice)",
+			         (int)strlen(name) - 4, name, name);
+			return -1;
+		}
+	if (u->nfiles == UPLOAD_MAX_FILES) {
+		snprintf(err, errsize, "too many files (at most %d)", UPLOAD_MAX_FILES);
+		return -1;
+	}
+	strcpy(u->files[u->nfiles].name, name);
+	u->files[u->nfiles].data = data;   /* takes ownership */
+	u->files[u->nfiles].len = len;
+	u->nfiles++;
+	return 0;
+}
+
+static int parse_u32(json_t *v, uint32_t *out)
+{
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+
+		if (i < 0 || i > 0xffffffffLL)
+			return -1;
+		*out = (uint32_t)i;
+		return 0;
+	}
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		char *end;
+		unsigned long long x = strtoull(s, &end, 0);
+
+		if (!*s || *end || *s == '-' || x > 0xffffffffULL)
+			return -1;
+		*out = (uint32_t)x;
+		return 0;
+	}
+	return -1;
+}
+
+int upload_options_parse(struct upload_options *o, json_t *j, char *err, size_t errsize)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(j)) {
+		snprintf(err, errsize, "options must be a JSON object");
+		return -1;
+	}
+	json_object_foreach(j, key, v) {
+		if (!strcmp(key, "target")) {
+			const char *t = json_string_value(v);
+
+			if (!t || (strcmp(t, "nodemcu-lua53") && strcmp(t, "nodemcu-lua53-64"))) {
+				snprintf(err, errsize, "option 'target' must be \"nodemcu-lua53\" "
+				         "or \"nodemcu-lua53-64\"");
+				return -1;
+			}
+			strcpy(o->target, t);
+		} else if (!strcmp(key, "strip")) {
+			if (!json_is_boolean(v)) {
+				snprintf(err, errsize, "option 'strip' must be true or false");
+				return -1;
+			}
+			o->strip = json_is_true(v);
+		} else if (!strcmp(key, "base_address")) {
+			o->has_base = !json_is_null(v);
+			if (o->has_base && (parse_u32(v, &o->base) || o->base == 0)) {
+				snprintf(err, errsize, "option 'base_address' must be null or an "
+				         "address such as \"0x40296000\"");
+				return -1;
+			}
+		} else if (!strcmp(key, "max_size")) {
+			o->max_size = 0;
+			if (!json_is_null(v) && (parse_u32(v, &o->max_size) || !json_is_integer(v) ||
+			                         o->max_size == 0 || o->max_size % 4096)) {
+				snprintf(err, errsize, "option 'max_size' must be null or a positive "
+				         "multiple of 4096");
+				return -1;
+			}
+		} else if (!strcmp(key, "seed")) {
+			o->has_seed = !json_is_null(v);
+			if (o->has_seed && (!json_is_integer(v) || parse_u32(v, &o->seed))) {
+				snprintf(err, errsize, "option 'seed' must be null or an integer "
+				         "0..4294967295");
+				return -1;
+			}
+		} else if (!strcmp(key, "timestamp")) {
+			o->has_timestamp = !json_is_null(v);
+			if (o->has_timestamp && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+				snprintf(err, errsize, "option 'timestamp' must be null or an integer >= 0");
+				return -1;
+			}
+			o->timestamp = o->has_timestamp ? json_integer_value(v) : 0;
+		} else {
+			snprintf(err, errsize, "unknown option '%s' (known: target, strip, "
+			         "base_address, max_size, seed, timestamp)", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+json_t *upload_options_json(const struct upload_options *o)
+{
+	char base[16];
+
+	snprintf(base, sizeof base, "0x%08x", o->base);
+	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:o}",
+		"target", o->target,
+		"strip", o->strip,
+		"base_address", o->has_base ? json_string(base) : json_null(),
+		"max_size", o->max_size ? json_integer(o->max_size) : json_null(),
+		"seed", o->has_seed ? json_integer(o->seed) : json_null(),
+		"timestamp", o->has_timestamp ? json_integer(o->timestamp) : json_null());
+}
+
+int upload_parse_json(struct upload *u, const char *body, size_t len,
+                      char *err, size_t errsize)
+{
+	json_error_t e;
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
+	json_t *files, *v;
+	const char *key;
+	int ret = -1;
+
+	if (!root) {
+		snprintf(err, errsize, "invalid JSON at line %d column %d: %s", e.line,
+		         e.column, e.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errsize, "body must be a JSON object {\"files\":{...},\"options\":{...}}");
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "files") && strcmp(key, "options")) {
+			snprintf(err, errsize, "unknown field '%s' (expected files, options)", key);
+			goto out;
+		}
+	}
+	files = json_object_get(root, "files");
+	if (!json_is_object(files)) {
+		snprintf(err, errsize, "'files' must be an object of name: source text");
+		goto out;
+	}
+	json_object_foreach(files, key, v) {
+		char *data;
+		size_t n;
+
+		if (!json_is_string(v)) {
+			snprintf(err, errsize, "file '%s': source must be a string", key);
+			goto out;
+		}
+		n = json_string_length(v);
+		data = malloc(n + 1);
+		if (!data) {
+			snprintf(err, errsize, "out of memory");
+			goto out;
+		}
+		memcpy(data, json_string_value(v), n);
+		data[n] = '\0';
+		if (add_file(u, key, data, n, err, errsize)) {
+			free(data);
+			goto out;
+		}
+	}
+	v = json_object_get(root, "options");
+	if (v && !json_is_null(v) && upload_options_parse(&u->opts, v, err, errsize))
+		goto out;
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
+}
+
+/* PostProcessor state: the part being received. */
+struct mp {
+	struct upload *u;
+	char *err;
+	size_t errsize;
+	int failed;
+	char key[128];          /* form field name of the current part */
+	char name[UPLOAD_NAME_MAX * 4 + 1];
+	int is_file;
+	char *data;             /* bytes of the current part */
+	size_t len;
+	int open;               /* a part is being collected */
+};
+
+static int mp_close(struct mp *m)
+{
+	int ret = 0;
+
+	if (!m->open)
+		return 0;
+	m->open = 0;
+	if (m->is_file) {
+		ret = add_file(m->u, m->name, m->data ? m->data : calloc(1, 1), m->len,
+		               m->err, m->errsize);
+		if (ret)
+			free(m->data);
+	} else if (!strcmp(m->key, "options")) {
+		json_error_t e;
+		json_t *j = json_loadb(m->data ? m->data : "", m->len, JSON_REJECT_DUPLICATES, &e);
+
+		if (!j) {
+			snprintf(m->err, m->errsize, "part 'options': invalid JSON at line %d "
+			         "column %d: %s", e.line, e.column, e.text);
+			ret = -1;
+		} else {
+			ret = upload_options_parse(&m->u->opts, j, m->err, m->errsize);
+			json_decref(j);
+		}
+		free(m->data);
+	} else {
+		snprintf(m->err, m->errsize, "part '%s' is neither a file (no filename=) nor "
+		         "'options'", m->key);
+		free(m->data);
+		ret = -1;
+	}
+	m->data = NULL;
+	m->len = 0;
+	return ret;
+}
+
+static enum MHD_Result mp_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *filename, const char *content_type,
+                               const char *transfer_encoding, const char *data,
+                               uint64_t off, size_t size)
+{
+	struct mp *m = cls;
+	char *nd;
+
+	if (m->failed)
+		return MHD_NO;
+	if (off == 0) {
+		if (mp_close(m))
+			goto fail;
+		snprintf(m->key, sizeof m->key, "%s", key ? key : "");
+		m->is_file = filename != NULL;
+		if (filename && strlen(filename) >= sizeof m->name) {
+			snprintf(m->err, m->errsize, "file name must be 1 to %d bytes",
+			         UPLOAD_NAME_MAX);
+			goto fail;
+		}
+		snprintf(m->name, sizeof m->name, "%s", filename ? filename : "");
+		m->open = 1;
+	}
+	if (size) {
+		nd = realloc(m->data, m->len + size + 1);
+		if (!nd) {
+			snprintf(m->err, m->errsize, "out of memory");
+			goto fail;
+		}
+		memcpy(nd + m->len, data, size);
+		m->data = nd;
+		m->len += size;
+		m->data[m->len] = '\0';
+	}
+	return MHD_YES;
+fail:
+	m->failed = 1;
+	return MHD_NO;
+}
+
+int upload_parse_multipart(struct upload *u, struct MHD_Connection *conn,
+                           const char *body, size_t len, char *err, size_t errsize)
+{
+	struct mp m;
+	struct MHD_PostProcessor *pp;
+	enum MHD_Result ok;
+
+	memset(&m, 0, sizeof m);
+	m.u = u;
+	m.err = err;
+	m.errsize = errsize;
+	pp = MHD_create_post_processor(conn, 65536, mp_iter, &m);
+	if (!pp) {
+		snprintf(err, errsize, "malformed multipart/form-data: missing or invalid boundary");
+		return -1;
+	}
+	ok = len ? MHD_post_process(pp, body, len) : MHD_YES;
+	if (MHD_destroy_post_processor(pp) != MHD_YES && ok == MHD_YES && !m.failed) {
+		snprintf(err, errsize, "malformed multipart/form-data: body ends before the "
+		         "closing boundary");
+		ok = MHD_NO;
+	}
+	if (ok == MHD_YES && !m.failed && mp_close(&m))
+		m.failed = 1;
+	if (ok != MHD_YES || m.failed) {
+		if (!m.failed)
+			snprintf(err, errsize, "malformed multipart/form-data body");
+		free(m.data);
+		return -1;
+	}
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct upload_file *)a)->name,
+	              ((const struct upload_file *)b)->name);
+}
+
+int upload_finish(struct upload *u, char *err, size_t errsize)
+{
+	char *canon = NULL, *opts;
+	size_t size = 0;
+	FILE *f;
+	json_t *oj;
+	int i;
+
+	if (u->nfiles == 0) {
+		snprintf(err, errsize, "empty upload: no .lua files");
+		return -1;
+	}
+	qsort(u->files, (size_t)u->nfiles, sizeof u->files[0], by_name);
+	for (i = 0; i < u->nfiles; i++)
+		hash_sha256_hex(u->files[i].data, u->files[i].len, u->files[i].sha);
+	oj = upload_options_json(&u->opts);
+	opts = oj ? json_dumps(oj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(oj);
+	f = open_memstream(&canon, &size);
+	if (!opts || !f) {
+		free(opts);
+		if (f)
+			fclose(f);
+		free(canon);
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	fprintf(f, "lfsd-build-v1\n%s\n", opts);
+	for (i = 0; i < u->nfiles; i++)
+		fprintf(f, "%s%c%s\n", u->files[i].name, 0, u->files[i].sha);
+	fclose(f);
+	hash_sha256_hex(canon, size, u->dedup_key);
+	free(canon);
+	free(opts);
+	return 0;
+}

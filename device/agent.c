@@ -469,6 +469,11 @@ static int poll(struct agent *a, int *restart, struct dev_error *err)
 		platform_log("cannot get the signing key: %s", e.text);
 		goto out;
 	}
+	if (!strstr(m.url, "device=")) {   /* lfsd identifies the device on every request */
+		size_t n = strlen(m.url);
+		snprintf(m.url + n, sizeof m.url - n, "%sdevice=%s",
+			 strchr(m.url, '?') ? "&" : "?", a->cfg->device);
+	}
 	if (!stage_has(&a->stage, m.sha256)) {
 		report(a, "downloading", m.sha256, m.url);
 		if ((ret = flush(a, err)))

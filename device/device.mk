@@ -36,3 +36,8 @@ $(DEVICE_TEST)/t_flash: tests/device/t_flash.c tests/device/tap.h $(DEVICE_OBJDI
 	$(CC) $(CFLAGS) $(LFSC_INC) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(MBEDTLS_LIBS)
 
 test-build: $(DEVICE_TEST)/t_flash
+$(DEVICE_TEST)/cutproxy: tests/device/cutproxy.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS)
+
+test-build: $(DEVICE_TEST)/cutproxy

@@ -8,13 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "agent.h"
+#include "tls.h"
 
 static const char usage[] =
 "usage: lfs-device --data DIR [--server https://HOST:PORT --device ID --key KEY\n"
 "                  (--pin-sha256 HEX | --ca FILE)] [--pubkey FILE]\n"
 "                  [--partition-size 0x40000] [--base 0x40296000] [--once]\n"
 "                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
-"                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n";
+"                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n"
+"       lfs-device --show-pin CERT.pem   (prints the value for --pin-sha256)\n";
 
 enum kind { STR, U32, LONG, INT, FLAG };
 
@@ -62,6 +64,15 @@ int main(int argc, char **argv)
 	agent_config_init(&cfg);
 	dev_error_clear(&err);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "--show-pin")) {
+		char hex[65];
+		if (tls_cert_pin(argv[2], hex, &err)) {
+			fprintf(stderr, "lfs-device: %s\n", err.text);
+			return 1;
+		}
+		printf("%s\n", hex);
+		return 0;
+	}
 	for (i = 1; i < argc; i++) {
 		const struct opt *o;
 		char *field;

@@ -251,3 +251,24 @@ void tls_close(struct tls_conn *t)
 	mbedtls_net_free(&t->net);
 	free(t);
 }
+
+int tls_cert_pin(const char *pem_file, char hex[65], struct dev_error *err)
+{
+	mbedtls_x509_crt crt;
+	uint8_t md[32];
+	char what[300];
+	int rc, i;
+
+	mbedtls_x509_crt_init(&crt);
+	rc = mbedtls_x509_crt_parse_file(&crt, pem_file);
+	if (rc) {
+		mbedtls_x509_crt_free(&crt);
+		snprintf(what, sizeof what, "cannot read certificate '%s'", pem_file);
+		return tls_fail(err, rc, what);
+	}
+	mbedtls_sha256_ret(crt.raw.p, crt.raw.len, md, 0);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	mbedtls_x509_crt_free(&crt);
+	return DEV_OK;
+}

@@ -48,3 +48,61 @@ print("MARKER $marker " .. encode({a = 1}))
 LUA
 	(cd "$dir" && "$LFSC" -f -o app.img --timestamp 1700000000 "$@" ./*.lua >/dev/null)
 }
+
+# ---- end-to-end helpers: a real lfsd on 127.0.0.1, ephemeral ports ----
+need_lfsd() {   # skips the whole test when lfsd is not built
+	if [ ! -x "$LFSD" ]; then echo "1..0 # SKIP lfsd not built"; exit 0; fi
+}
+# start_lfsd [dir]: starts lfsd with its data in dir (default $T/lfsd); sets
+# HTTP (admin base URL), SERVER (https base URL for devices), PIN, LFSD_PID
+start_lfsd() {
+	local dir=${1:-$T/lfsd} i
+	mkdir -p "$dir"
+	rm -f "$dir/ports"
+	LFSD_ADMIN_TOKEN=${LFSD_ADMIN_TOKEN:-device-test-admin-token}
+	export LFSD_ADMIN_TOKEN
+	"$LFSD" --data-dir "$dir" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
+		--poll-interval 1 >>"$dir.log" 2>&1 &
+	LFSD_PID=$!
+	PIDS="$PIDS $LFSD_PID"
+	for i in $(seq 100); do
+		[ -s "$dir/ports" ] && grep -q https= "$dir/ports" && break
+		sleep 0.1
+	done
+	HTTP=http://$(sed -n 's/^http=//p' "$dir/ports")
+	SERVER=https://$(sed -n 's/^https=//p' "$dir/ports")
+	PIN=$("$DEV" --show-pin "$dir/tls/cert.pem")
+}
+stop_lfsd() {
+	kill "$LFSD_PID" 2>/dev/null
+	wait "$LFSD_PID" 2>/dev/null
+}
+admin() {   # admin METHOD PATH [JSON]
+	if [ $# -ge 3 ]; then
+		curl -sS -X "$1" -H "Authorization: Bearer $LFSD_ADMIN_TOKEN" \
+			-H 'Content-Type: application/json' -d "$3" "$HTTP$2"
+	else
+		curl -sS -X "$1" -H "Authorization: Bearer $LFSD_ADMIN_TOKEN" "$HTTP$2"
+	fi
+}
+# upload_build <dir> [options-json]: every .lua of dir -> build id on stdout
+upload_build() {
+	local dir=$1 opts=${2:-'{"timestamp":1700000000}'} f args=()
+	for f in "$dir"/*.lua; do args+=(-F "file=@$f"); done
+	curl -sS -H "Authorization: Bearer $LFSD_ADMIN_TOKEN" "${args[@]}" \
+		-F "options=$opts;type=application/json" "$HTTP/build" | jq -r .id
+}
+release() {   # release <build id> [percent] [channel] -> release id
+	admin POST /releases "{\"build_id\":$1,\"channel\":\"${3:-stable}\",\"rollout_percent\":${2:-100}}" |
+		jq -r .id
+}
+add_device() {   # add_device <id> [channel] -> key
+	admin POST /devices "{\"id\":\"$1\",\"channel\":\"${2:-stable}\"}" | jq -r .key
+}
+# device <id> <key> <datadir> [options...]: one --once cycle against $SERVER
+device() {
+	local id=$1 key=$2 data=$3
+	shift 3
+	"$DEV" --server "$SERVER" --device "$id" --key "$key" --pin-sha256 "$PIN" \
+		--data "$data" --once "$@"
+}

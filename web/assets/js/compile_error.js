@@ -1,0 +1,40 @@
+// compile_error.js - show a failed build: the compiler's message, the file and
+// line, and the uploaded source around that line with the offending line marked.
+// The sources come from the browser's own copy of the uploaded files.
+
+import { h } from './dom.js';
+
+const CONTEXT = 3;
+
+/**
+ * err: ApiError (code, message, file, line). sources: Map name -> text (borrowed).
+ * Returns a panel node.
+ */
+export function compileErrorPanel(err, sources) {
+  const file = err.file || null;
+  const line = Number(err.line) || null;
+  const isCompile = err.code === 'compile_error';
+  const title = isCompile ? 'Compile error' : err.status === 413 ? 'Upload too large' : 'Build failed';
+  const where = file ? `${file}${line ? `:${line}` : ''}` : null;
+  const text = file && sources ? sources.get(file) : undefined;
+  let excerpt = null;
+  if (text !== undefined && line) {
+    const lines = text.replace(/\r\n?/g, '\n').split('\n');
+    const from = Math.max(1, line - CONTEXT);
+    const to = Math.min(lines.length, line + CONTEXT);
+    const rows = [];
+    for (let n = from; n <= to; n++) {
+      const bad = n === line;
+      rows.push(h(`div.src-line${bad ? '.src-bad' : ''}`, bad ? { 'aria-current': 'true' } : null,
+        h('span.src-no', String(n)),
+        h('span.src-text', lines[n - 1] === '' ? ' ' : lines[n - 1])));
+    }
+    excerpt = h('div.src', { 'aria-label': `${file} around line ${line}` }, rows);
+  }
+  return h('div.panel.compile-error', { role: 'alert' },
+    h('div.ce-head',
+      h('span.badge.tone-bad', title),
+      where && h('code.ce-where', where)),
+    h('p.ce-message', err.message),
+    excerpt);
+}

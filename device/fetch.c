@@ -351,6 +351,10 @@ static int dl_status(void *ctx, struct fetch_response *r)
 		d->have = 0;
 		flags |= O_TRUNC;
 	} else {
+		if (r->status == 416) {   /* our prefix is no prefix of theirs: start over */
+			platform_remove(d->part);
+			platform_remove(d->etag_file);
+		}
 		return dev_error_set(d->err, DEV_ERR_HTTP, "image download: HTTP %d",
 				     r->status);
 	}

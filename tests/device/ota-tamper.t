@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Tampered images are rejected before flash is touched, reported failed with
+# the reason, and the old image keeps running: one flipped byte, a signature
+# that does not verify, a truncated image, a valid image of the wrong target.
+. "$(dirname "$0")/lib.sh"
+need_lfsd
+start_lfsd
+KEY=$(add_device dev-t)
+make_app "$T/v1" v1
+release "$(upload_build "$T/v1")" >/dev/null
+device dev-t "$KEY" "$T/d" > "$T/out" 2> "$T/err"
+grep -q '^MARKER v1 ' "$T/out"; ok $? "v1 installed"
+V1=$(jq -r .current "$T/d/state.json")
+
+# tamper <name> <reason regex> [device options...]: the newest release must be
+# rejected; flash unchanged, failed reported with the reason, v1 still runs
+tamper() {
+	local name=$1 reason=$2 sha before after
+	shift 2
+	sha=$(admin GET /releases?channel=stable | jq -r '.releases[0].sha256')
+	before=$(sha256 "$T/d/flash.bin")
+	device dev-t "$KEY" "$T/d" "$@" > "$T/out" 2> "$T/err"
+	after=$(sha256 "$T/d/flash.bin")
+	grep -q "poll: update to $sha" "$T/err"; ok $? "$name: update offered"
+	is "$after" "$before" "$name: flash content unchanged"
+	grep -q 'done: .*flash operations 0$' "$T/err"; ok $? "$name: no erase or program happened"
+	grep -E -q "update $sha failed: .*($reason)" "$T/err"; ok $? "$name: rejected ($reason)"
+	admin GET /devices/dev-t | jq -e --arg s "$sha" --arg r "$reason" \
+		'.events[0] | .state == "failed" and .sha256 == $s and (.detail | test($r))' >/dev/null
+	ok $? "$name: reported failed with the reason"
+	grep -q '^MARKER v1 ' "$T/out"; ok $? "$name: v1 keeps running"
+	is "$(jq -r .current "$T/d/state.json")" "$V1" "$name: v1 still current"
+	[ ! -e "$T/d/spiffs/$sha.img" ]; ok $? "$name: not staged as an image"
+}
+
+# 1. one flipped byte in the served image (the server's blob store)
+make_app "$T/a" a
+BA=$(upload_build "$T/a" '{"timestamp":1700000001}')
+SA=$(admin GET "/builds/$BA" | jq -r .sha256)
+release "$BA" >/dev/null
+blob=$T/lfsd/blobs/${SA:0:2}/$SA
+printf '\x5a' | dd of="$blob" bs=1 seek=200 conv=notrunc status=none
+tamper "flipped byte" "sha256 mismatch"
+
+# 2. a signature made with another key (the device trusts another lfsd's key)
+start_lfsd "$T/other" && curl -sS "$HTTP/ota/pubkey" > "$T/other.pem" && stop_lfsd
+LFSD_DIR=$T/lfsd start_lfsd
+grep -q 'BEGIN PUBLIC KEY' "$T/other.pem"; ok $? "a second lfsd's signing key"
+make_app "$T/b" b
+release "$(upload_build "$T/b" '{"timestamp":1700000002}')" >/dev/null
+tamper "wrong signature" "signature invalid" --pubkey "$T/other.pem"
+
+# 3. a truncated image
+make_app "$T/c" c
+BC=$(upload_build "$T/c" '{"timestamp":1700000003}')
+SC=$(admin GET "/builds/$BC" | jq -r .sha256)
+release "$BC" >/dev/null
+truncate -s 3000 "$T/lfsd/blobs/${SC:0:2}/$SC"
+tamper "truncated image" "size mismatch|download" --download-tries 1
+grep "update $SC failed" "$T/err" | sed 's/^/# /'
+
+# 4. a valid, correctly signed image for the 64-bit number target
+make_app "$T/e" e
+release "$(upload_build "$T/e" '{"timestamp":1700000004,"target":"nodemcu-lua53-64"}')" >/dev/null
+tamper "wrong target" "wrong target nodemcu-lua53-64"
+done_testing

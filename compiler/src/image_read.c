@@ -68,8 +68,15 @@ static int byte(struct rd *r)
 	return q ? *q : 0;
 }
 
-/* MBI bounded by limit (a count that must fit in the remaining bytes) */
-static int mbi(struct rd *r, uint64_t limit, const char *what)
+static size_t left(const struct rd *r)
+{
+	return (size_t)(r->end - r->p);
+}
+
+/* An MBI. per > 0: a count of items of at least per bytes each, so more than
+** the remaining bytes can hold means the image is truncated (the loader would
+** run off its end); per == 0: a value that must fit in 31 bits. */
+static int mbi(struct rd *r, int per, const char *what)
 {
 	uint64_t v = 0;
 
@@ -79,18 +86,17 @@ static int mbi(struct rd *r, uint64_t limit, const char *what)
 		loader_fail(r, "truncated");
 		return 0;
 	}
-	if (v > limit || v > INT32_MAX) {
+	if (per && v > left(r) / (uint64_t)per) {
+		loader_fail(r, "truncated");
+		return 0;
+	}
+	if (v > INT32_MAX) {
 		char msg[80];
 		snprintf(msg, sizeof msg, "%s out of range", what);
 		fail(r, LFSC_ERR_FORMAT, msg);
 		return 0;
 	}
 	return (int)v;
-}
-
-static size_t left(const struct rd *r)
-{
-	return (size_t)(r->end - r->p);
 }
 
 static int tt(struct rd *r, int *tag, int64_t *v)
@@ -150,7 +156,7 @@ static void *array(struct rd *r, int n, size_t size)
 
 static void constants(struct rd *r, struct proto *f)
 {
-	int i, n = mbi(r, left(r), "constant count");
+	int i, n = mbi(r, 1, "constant count");
 	const uint8_t *q;
 
 	f->k = array(r, n, sizeof *f->k);
@@ -207,12 +213,12 @@ static struct proto *proto(struct rd *r, int depth)
 		return NULL;
 	}
 	f->source = strref(r, 1);                                  /* 1 */
-	f->linedefined = mbi(r, INT32_MAX, "linedefined");         /* 2 */
-	f->lastlinedefined = mbi(r, INT32_MAX, "lastlinedefined"); /* 3 */
+	f->linedefined = mbi(r, 0, "linedefined");         /* 2 */
+	f->lastlinedefined = mbi(r, 0, "lastlinedefined"); /* 3 */
 	f->numparams = byte(r);                                    /* 4 */
 	f->is_vararg = byte(r);                                    /* 5 */
 	f->maxstacksize = byte(r);                                 /* 6 */
-	n = mbi(r, left(r), "function count");                     /* 7 */
+	n = mbi(r, 1, "function count");                     /* 7 */
 	f->p = array(r, n, sizeof *f->p);
 	if (f->p) {                                                /* 8 */
 		for (i = 0; i < n && !r->ret; i++) {
@@ -220,7 +226,7 @@ static struct proto *proto(struct rd *r, int depth)
 			f->sizep = i + (f->p[i] != NULL);
 		}
 	}
-	n = mbi(r, left(r) / 4, "instruction count");             /* 9 */
+	n = mbi(r, 4, "instruction count");             /* 9 */
 	f->code = array(r, n, 4);
 	if (f->code) {                                             /* 10 */
 		f->sizecode = n;
@@ -234,7 +240,7 @@ static struct proto *proto(struct rd *r, int depth)
 	f->names_flag = byte(r);                                   /* 13 */
 	if (!r->ret && f->names_flag > 1)
 		fail(r, LFSC_ERR_FORMAT, "bad upvalue-names flag");
-	n = mbi(r, left(r) / 2, "upvalue count");                  /* 14 */
+	n = mbi(r, 2, "upvalue count");                  /* 14 */
 	f->upvalues = array(r, n, sizeof *f->upvalues);
 	if (f->upvalues) {                                         /* 15 */
 		f->sizeupvalues = n;
@@ -244,7 +250,7 @@ static struct proto *proto(struct rd *r, int depth)
 			f->upvalues[i].idx = byte(r);
 		}
 	}
-	n = mbi(r, left(r), "line info size");                     /* 16 */
+	n = mbi(r, 1, "line info size");                     /* 16 */
 	f->lineinfo = array(r, n, 1);
 	if (f->lineinfo && (q = take(r, (size_t)n))) {             /* 17 */
 		int *lines = array(r, f->sizecode + 1, sizeof *lines);
@@ -254,14 +260,14 @@ static struct proto *proto(struct rd *r, int depth)
 			fail(r, LFSC_ERR_FORMAT, "line info does not match the instructions");
 		mem_free(r->im->mem, lines, ((size_t)f->sizecode + 1) * sizeof *lines);
 	}
-	n = mbi(r, left(r) / 3, "local count");                    /* 18 */
+	n = mbi(r, 3, "local count");                    /* 18 */
 	f->locvars = array(r, n, sizeof *f->locvars);
 	if (f->locvars) {                                          /* 19 */
 		f->sizelocvars = n;
 		for (i = 0; i < n && !r->ret; i++) {
 			f->locvars[i].name = strref(r, 1);
-			f->locvars[i].startpc = mbi(r, INT32_MAX, "local start");
-			f->locvars[i].endpc = mbi(r, INT32_MAX, "local end");
+			f->locvars[i].startpc = mbi(r, 0, "local start");
+			f->locvars[i].endpc = mbi(r, 0, "local end");
 		}
 	}
 	if (r->ret) {
@@ -320,10 +326,10 @@ static void strings(struct rd *r)
 		loader_fail(r, "no string vector");
 		return;
 	}
-	r->im->maxlen = mbi(r, INT32_MAX, "maxlen");
-	r->im->ns = mbi(r, INT32_MAX, "short string count");
-	r->im->nl = mbi(r, INT32_MAX, "long string count");
-	n = mbi(r, left(r), "string count");
+	r->im->maxlen = mbi(r, 0, "maxlen");
+	r->im->ns = mbi(r, 0, "short string count");
+	r->im->nl = mbi(r, 0, "long string count");
+	n = mbi(r, 1, "string count");
 	if (r->ret)
 		return;
 	if ((int64_t)n != (int64_t)r->im->ns + r->im->nl - LFSC_NFIXED || r->im->ns < LFSC_NFIXED)
@@ -340,8 +346,10 @@ static void strings(struct rd *r)
 			break;
 		if ((tag != 5 && tag != 6) || v < 1 || (uint64_t)(v - 1) > left(r)) {
 			r->p = at;
-			fail(r, LFSC_ERR_FORMAT, v < 1 || tag < 5 || tag > 6 ? "bad string tag"
-				: "string runs past the end of the image");
+			if (v < 1 || tag < 5 || tag > 6)
+				fail(r, LFSC_ERR_FORMAT, "bad string tag");
+			else
+				loader_fail(r, "truncated");
 			break;
 		}
 		if ((tag == 6) != (v - 1 > LFSC_MAXSHORTLEN)) {
@@ -391,7 +399,7 @@ int image_parse(struct image *im, const uint8_t *data, size_t len, size_t *used,
 		r.p -= 3;
 		loader_fail(&r, "no Proto vector");
 	}
-	n = mbi(&r, left(&r), "module count");
+	n = mbi(&r, 1, "module count");
 	im->mains = array(&r, n, sizeof *im->mains);
 	im->names = array(&r, n, sizeof *im->names);
 	for (i = 0; i < n && !r.ret; i++) {
@@ -401,7 +409,7 @@ int image_parse(struct image *im, const uint8_t *data, size_t len, size_t *used,
 		if (!r.ret && im->mains[i]->source == 0)
 			fail(&r, LFSC_ERR_FORMAT, "module main without a source name");
 	}
-	if (!r.ret && mbi(&r, INT32_MAX, "module index count") != n + 1)
+	if (!r.ret && mbi(&r, 0, "module index count") != n + 1)
 		fail(&r, LFSC_ERR_FORMAT, "module index count is not the module count + 1");
 	for (i = 0; i < n && !r.ret; i++) {
 		const uint8_t *at = r.p;

@@ -1,0 +1,195 @@
+/* t_image_read.c - the image reader rejects malformed images, one message per
+** check: the loader's §A6.2 checks in order, with its texts; every truncation;
+** what the firmware does not check (counts, tags, references, module index);
+** and the in-flash reader's rejections. */
+#include "test.h"
+
+static uint8_t *img;
+static size_t len;
+
+static int setup(void **state)
+{
+	img = test_slurp(test_conf("lua53/golden/shared_strings.img"), &len);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(img);
+	return 0;
+}
+
+/* patches byte off to v in a copy and expects rejection with text */
+static void reject(size_t off, uint8_t v, const char *text)
+{
+	uint8_t *copy = malloc(len);
+	struct lfsc_image *out = (void *)1;
+	struct lfsc_error e;
+
+	memcpy(copy, img, len);
+	copy[off] = v;
+	memset(&e, 0, sizeof e);
+	assert_int_equal(lfsc_image_read(copy, len, &out, &e), LFSC_ERR_FORMAT);
+	assert_null(out);
+	assert_string_equal(e.text, text);
+	free(copy);
+}
+
+static void accepts_golden(void **state)
+{
+	struct lfsc_image *out;
+	struct lfsc_error e;
+
+	assert_int_equal(lfsc_image_read(img, len, &out, &e), 0);
+	assert_int_equal(lfsc_image_get_info(out)->size, len);
+	assert_int_equal(lfsc_image_get_info(out)->nmodules, 4);
+	lfsc_image_free(out);
+}
+
+static void loader_checks(void **state)
+{
+	long ss = test_find(img, len, "\x19ss", 3), pr = test_find(img, len, "\x19pr", 3);
+
+	reject(0, 0x1c, "invalid header in precompiled chunk");
+	reject(1, 'M', "not a precompiled chunk");
+	reject(4, 0x52, "version mismatch in precompiled chunk");
+	reject(5, 0x0a, "format mismatch in precompiled chunk");
+	reject(9, 0x0d, "corrupted precompiled chunk");
+	reject(12, 8, "int size mismatch in precompiled chunk");
+	reject(13, 2, "Instruction size mismatch in precompiled chunk");
+	reject(14, 2, "lua_Integer size mismatch in precompiled chunk");
+	reject(15, 8, "lua_Number size mismatch in precompiled chunk");
+	reject(19, 0xba, "float format mismatch in precompiled chunk");
+	assert_true(ss > 0 && pr > ss);
+	reject((size_t)ss + 1, 'S', "no string vector precompiled chunk");
+	reject((size_t)pr + 2, 'R', "no Proto vector precompiled chunk");
+}
+
+static void every_truncation(void **state)
+{
+	size_t n;
+
+	for (n = 0; n < len; n++) {
+		uint8_t *copy = malloc(n ? n : 1);   /* exact size: ASan sees overreads */
+		struct lfsc_image *out;
+		struct lfsc_error e;
+		memcpy(copy, img, n);
+		memset(&e, 0, sizeof e);
+		assert_int_equal(lfsc_image_read(copy, n, &out, &e), LFSC_ERR_FORMAT);
+		assert_string_equal(e.text, "truncated precompiled chunk");
+		free(copy);
+	}
+}
+
+/* compiles "return 'x'" and expects rejection after patching byte off */
+static void reject_small(long off_from_ss, int from_end, uint8_t v, const char *text)
+{
+	struct src s[] = { { "a.lua", "return 'x'" } };
+	struct lfsc_buffer b;
+	struct lfsc_error e;
+	struct lfsc_image *out;
+	long ss;
+
+	lfsc_buffer_init(&b);
+	assert_int_equal(test_compile(s, 1, LFSC_OUT_IMAGE, NULL, &b, &e, NULL), 0);
+	ss = test_find(b.data, b.len, "\x19ss", 3);
+	assert_true(ss > 0);
+	/* "\x19ss" 11 (maxlen 17) 4a (ns 74) 00 (nl) 03 (nstrings 3) */
+	assert_memory_equal(b.data + ss + 3, "\x11\x4b\x00\x04", 4);
+	if (from_end)
+		b.data[b.len - (size_t)from_end] = v;
+	else
+		b.data[ss + off_from_ss] = v;
+	memset(&e, 0, sizeof e);
+	assert_int_equal(lfsc_image_read(b.data, b.len, &out, &e), LFSC_ERR_FORMAT);
+	assert_string_equal(e.text, text);
+	lfsc_buffer_release(&b);
+}
+
+static void unchecked_by_firmware(void **state)
+{
+	reject_small(6, 0, 5, "string vector counts do not add up");
+	reject_small(3, 0, 5, "string longer than maxlen");
+	reject_small(4, 0, 0x4c, "string vector counts do not add up");
+	reject_small(7, 0, 0x6e, "string tag does not match its length");
+	/* the module-index reference to "a" (before the 5-byte timestamp) */
+	reject_small(0, 6, 0x62, "string reference tag does not match the string");
+	reject_small(0, 6, 0x00, "bad string reference tag");
+}
+
+static void bad_constant_and_index(void **state)
+{
+	static const char src[] = "return 1";
+	struct src s[] = { { "a.lua", src } };
+	struct lfsc_buffer b;
+	struct lfsc_error e;
+	struct lfsc_image *out;
+	static const uint8_t ret_k[] = { 0x26, 0x00, 0x80, 0x00, 0x01, 0x31 };
+	long at;
+
+	lfsc_buffer_init(&b);
+	assert_int_equal(test_compile(s, 1, LFSC_OUT_IMAGE, NULL, &b, &e, NULL), 0);
+	at = test_find(b.data, b.len, ret_k, sizeof ret_k);
+	assert_true(at > 0);
+	b.data[at + 5] = 0x71;                      /* tag 7: no such constant */
+	assert_int_equal(lfsc_image_read(b.data, b.len, &out, &e), LFSC_ERR_FORMAT);
+	assert_string_equal(e.text, "bad constant tag");
+	assert_int_equal(e.column, at + 5);         /* where: the byte offset */
+	b.data[at + 5] = 0x31;
+	b.data[b.len - 7] = 0x03;                   /* module index count N+1 = 2 */
+	memset(&e, 0, sizeof e);
+	assert_int_equal(lfsc_image_read(b.data, b.len, &out, &e), LFSC_ERR_FORMAT);
+	assert_string_equal(e.text, "module index count is not the module count + 1");
+	lfsc_buffer_release(&b);
+}
+
+static void flash_open_rejects(void **state)
+{
+	struct lfsc_image *im;
+	struct lfsc_buffer f;
+	struct lfsc_flash *fl;
+	struct lfsc_error e;
+	uint8_t erased[4096];
+	size_t n;
+
+	memset(erased, 0xff, sizeof erased);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(lfsc_flash_open(erased, sizeof erased, 0x40210000, LFSC_TARGET_LUA53,
+					 &fl, &e), LFSC_ERR_FORMAT);
+	assert_string_equal(e.text, "no LFS image");
+	lfsc_buffer_init(&f);
+	assert_int_equal(lfsc_image_read(img, len, &im, &e), 0);
+	assert_int_equal(lfsc_image_flash(im, 0x40210000, 0, &f, &e), 0);
+	assert_int_equal(lfsc_flash_open(f.data, f.len, 0x40210000, LFSC_TARGET_LUA53, &fl, &e), 0);
+	assert_int_equal(lfsc_flash_nmodules(fl), 4);
+	assert_int_equal(lfsc_flash_size(fl), f.len);
+	lfsc_flash_free(fl);
+	for (n = 0; n < f.len; n += 7) {           /* torn partitions never overread */
+		uint8_t *copy = malloc(n ? n : 1);
+		memcpy(copy, f.data, n);
+		memset(&e, 0, sizeof e);
+		assert_int_equal(lfsc_flash_open(copy, n, 0x40210000, LFSC_TARGET_LUA53, &fl, &e),
+				 LFSC_ERR_FORMAT);
+		free(copy);
+	}
+	f.data[0] ^= 1;
+	memset(&e, 0, sizeof e);
+	assert_int_equal(lfsc_flash_open(f.data, f.len, 0x40210000, LFSC_TARGET_LUA53, &fl, &e),
+			 LFSC_ERR_FORMAT);
+	assert_string_equal(e.text, "LFS image corrupted");
+	lfsc_image_free(im);
+	lfsc_buffer_release(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(accepts_golden),
+		cmocka_unit_test(loader_checks),
+		cmocka_unit_test(every_truncation),
+		cmocka_unit_test(unchecked_by_firmware),
+		cmocka_unit_test(bad_constant_and_index),
+		cmocka_unit_test(flash_open_rejects),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

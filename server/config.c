@@ -99,7 +99,11 @@ int config_parse(struct config *c, int argc, char **argv, FILE *out,
 			fputs(usage, out);
 			return 1;
 		}
-		if (strncmp(a, "--", 2) || !val) {
+		if (!strstr(usage, a) || strncmp(a, "--", 2) || strlen(a) < 3) {
+			snprintf(err, errsize, "unknown option '%s' (see --help)", a);
+			return -1;
+		}
+		if (!val) {
 			snprintf(err, errsize, "%s: %s", a,
 			         strncmp(a, "--", 2) ? "unexpected argument" : "missing value");
 			return -1;

@@ -11,7 +11,7 @@
 #include "hash.h"
 
 #define UPLOAD_MAX_FILES 256
-#define UPLOAD_NAME_MAX 64
+#define UPLOAD_NAME_MAX 200
 
 struct upload_file {
 	char name[UPLOAD_NAME_MAX + 1];  /* validated: "x.lua", no path parts */

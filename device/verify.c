@@ -116,6 +116,7 @@ int verify_image(const uint8_t *data, size_t len, enum lfsc_target target,
 {
 	int ret = DEV_ERR_VERIFY;
 	struct lfsc_image *img = NULL;
+	struct lfsc_flash *fl = NULL;
 	const struct lfsc_image_info *info;
 	struct lfsc_error lerr;
 	int rc;
@@ -137,11 +138,20 @@ int verify_image(const uint8_t *data, size_t len, enum lfsc_target target,
 	rc = lfsc_image_flash(img, base, max_size, layout, &lerr);
 	if (rc) {
 		ret = dev_error_set(err, rc == LFSC_ERR_MEM ? DEV_ERR_MEM : DEV_ERR_VERIFY,
-				    "image format: %s", lerr.text);
+				    rc == LFSC_ERR_LIMIT ? "image does not fit the partition: %s"
+							 : "image format: %s", lerr.text);
+		goto out;
+	}
+	/* the runtime must be able to adopt what the loader would write */
+	rc = lfsc_flash_open(layout->data, layout->len, base, target, &fl, &lerr);
+	if (rc) {
+		ret = dev_error_set(err, rc == LFSC_ERR_MEM ? DEV_ERR_MEM : DEV_ERR_VERIFY,
+				    "image format: flash layout unreadable: %s", lerr.text);
 		goto out;
 	}
 	ret = DEV_OK;
 out:
+	lfsc_flash_free(fl);
 	lfsc_image_free(img);
 	return ret;
 }

@@ -25,3 +25,28 @@ check:
 
 .PHONY: test test-build check
 -include $(UNIT_BINS:=.d)
+
+# ---- fuzzing: libFuzzer + ASan + UBSan on the image readers ------------------
+# make fuzz [FUZZ_SECONDS=600]: runs each target that long, seeded with the
+# conformance goldens; a finding stops it and leaves crash-* files in build/fuzz.
+FUZZ_SECONDS ?= 600
+FUZZ_CC      := clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIBSRC  := $(filter-out compiler/src/frontend53.c compiler/src/compile.c,$(wildcard compiler/src/*.c))
+SHARED_DIR   ?= ../shared
+FUZZ_DIR     := $(BUILD)/fuzz
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIBSRC) compiler/src/lfsc_int.h | deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(LFSC_INC) -Icompiler/src $< $(FUZZ_LIBSRC) -o $@
+
+fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read
+	mkdir -p $(FUZZ_DIR)/corpus-image $(FUZZ_DIR)/seed-image $(FUZZ_DIR)/corpus-flash $(FUZZ_DIR)/seed-flash
+	cp $(SHARED_DIR)/conformance/lua53/golden/*.img $(FUZZ_DIR)/seed-image/
+	rm -f $(FUZZ_DIR)/seed-image/huge_constants*
+	mv $(FUZZ_DIR)/seed-image/*.abs.img $(FUZZ_DIR)/seed-flash/
+	cd $(FUZZ_DIR) && ./fuzz_image_read -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
+	  -print_final_stats=1 corpus-image seed-image
+	cd $(FUZZ_DIR) && ./fuzz_flash_read -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
+	  -print_final_stats=1 corpus-flash seed-flash
+.PHONY: fuzz

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Power cut at every erase/program step of an OTA reload (one run per step)
+# against a real lfsd: each run ends, after the next power-on, with the new
+# image running and reported booted; no run executes a partly written image.
+. "$(dirname "$0")/lib.sh"
+need_lfsd
+start_lfsd
+KEY=$(add_device dev-p)
+make_app "$T/v1" v1
+cp "$CONF"/opcode_tour/*.lua "$T/v1/"
+release "$(upload_build "$T/v1")" >/dev/null
+device dev-p "$KEY" "$T/base" > "$T/out" 2> "$T/err"
+grep -q '^MARKER v1 ' "$T/out"; ok $? "v1 installed over the air"
+make_app "$T/v2" v2
+cp "$CONF"/http_server/*.lua "$T/v2/"
+B2=$(upload_build "$T/v2" '{"timestamp":1700000100}')
+V2=$(admin GET "/builds/$B2" | jq -r .sha256)
+release "$B2" >/dev/null
+# the base device has not seen v2 yet: every run below starts from here
+
+cp -r "$T/base" "$T/dry"
+device dev-p "$KEY" "$T/dry" > "$T/out" 2> "$T/err"
+grep -q '^MARKER v2 {"a":1}$' "$T/out"; ok $? "an uncut update runs v2"
+OPS=$(sed -n 's/.*flash operations \([0-9]*\)$/\1/p' "$T/err")
+[ "${OPS:-0}" -gt 10 ]; ok $? "the OTA reload takes $OPS erase/program operations"
+
+bad_exit=0; bad_boot=0; partial=0; bad_flash=0; bad_report=0; torn=0
+for n in $(seq 1 "$OPS"); do
+	d=$T/cut$n
+	cp -r "$T/base" "$d"
+	device dev-p "$KEY" "$d" --power-cut-at "$n" > "$d.out1" 2> "$d.err1"
+	[ $? -eq 99 ] || { bad_exit=1; echo "# step $n: no power cut"; }
+	device dev-p "$KEY" "$d" > "$d.out2" 2> "$d.err2"
+	grep -q '^MARKER v2 {"a":1}$' "$d.out2" || { bad_boot=1; echo "# step $n: v2 did not run"; }
+	grep -q 'torn LFS load detected' "$d.err2" && torn=$((torn + 1))
+	cat "$d.out1" "$d.out2" | grep -v -E '^MARKER v[12] \{"a":1\}$' | grep -q . && partial=1
+	cmp -s "$T/dry/flash.bin" "$d/flash.bin" || { bad_flash=1; echo "# step $n: flash differs"; }
+	ev=$(admin GET /devices/dev-p | jq -c '.events[0] | [.state, .sha256]')
+	[ "$ev" = "[\"booted\",\"$V2\"]" ] && [ "$(jq '.outbox | length' "$d/state.json")" = 0 ] ||
+		{ bad_report=1; echo "# step $n: last event $ev"; }
+done
+ok $bad_exit "each of the $OPS runs ended in a power cut"
+ok $bad_boot "after each cut the next power-on runs v2"
+ok $partial "no run printed anything but whole v1/v2 markers"
+ok $bad_flash "after each cut the partition equals the uncut update's"
+ok $bad_report "after each cut v2 is reported booted and every report delivered"
+[ $torn -gt 0 ]; ok $? "torn loads detected at boot and reported ($torn of $OPS)"
+is "$(admin GET /devices/dev-p | jq -r .running_sha256)" "$V2" "lfsd shows v2 running"
+admin GET /devices/dev-p | jq -e '[.events[] | select(.state == "failed" and
+	(.detail | test("torn LFS load detected")))] | length > 0' >/dev/null
+ok $? "torn loads appear in the device's event history"
+done_testing

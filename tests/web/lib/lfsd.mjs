@@ -1,0 +1,104 @@
+// lfsd.mjs - start a real lfsd for a test: temporary data directory, ephemeral
+// ports on 127.0.0.1 (read back from DATA/ports), a random admin token through
+// LFSD_ADMIN_TOKEN; plus a tiny admin client and the lfs-device simulator.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { spawn, execFileSync } from 'node:child_process';
+import { BIN } from './paths.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Start lfsd. Returns { url, tlsAddr, token, dir, log(), call(), stop() }.
+ * stop() sends SIGTERM, waits, and removes the temporary directory.
+ */
+export async function lfsdStart() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfsd-web-test-'));
+  const data = path.join(dir, 'data');
+  const token = `web-test-${crypto.randomBytes(12).toString('hex')}`;
+  const args = ['--data-dir', data, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--poll-interval', '1'];
+  // an lfsc built with AddressSanitizer (make check) needs an unlimited address space
+  const lfsc = path.join(BIN, 'lfsc');
+  if (fs.existsSync(lfsc) && fs.readFileSync(lfsc).includes('__asan_init')) args.push('--build-memory', '0');
+  const logFile = path.join(dir, 'lfsd.log');
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(path.join(BIN, 'lfsd'), args, {
+    env: { ...process.env, LFSD_ADMIN_TOKEN: token },
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  let exited = null;
+  child.on('exit', (code, sig) => { exited = sig || code; });
+  const portsFile = path.join(data, 'ports');
+  let ports = null;
+  for (let i = 0; i < 200 && exited === null; i++) {
+    if (fs.existsSync(portsFile)) {
+      const text = fs.readFileSync(portsFile, 'utf8');
+      const http = /^http=(\S+)$/m.exec(text);
+      const https = /^https=(\S+)$/m.exec(text);
+      if (http && https) { ports = { http: http[1], https: https[1] }; break; }
+    }
+    await sleep(50);
+  }
+  const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
+  if (!ports) {
+    child.kill('SIGKILL');
+    throw new Error(`lfsd did not start (exit ${exited}); log:\n${log()}`);
+  }
+  const url = `http://${ports.http}`;
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* not yet */ }
+    await sleep(50);
+  }
+  const call = async (method, p, json) => {
+    const res = await fetch(url + p, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(json ? { 'Content-Type': 'application/json' } : {}) },
+      body: json ? JSON.stringify(json) : undefined,
+    });
+    const text = await res.text();
+    let body = text;
+    try { body = JSON.parse(text); } catch { /* text */ }
+    return { status: res.status, body };
+  };
+  return {
+    url,
+    tlsAddr: ports.https,
+    token,
+    dir,
+    data,
+    log,
+    call,
+    async stop() {
+      if (exited === null) {
+        const done = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 10000);
+        await done;
+        clearTimeout(t);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One `lfs-device --once` cycle against lfsd's HTTPS listener, certificate
+ * pinned. Returns { code, stdout, stderr }.
+ */
+export function deviceOnce(lfsd, id, key, dataDir) {
+  const dev = path.join(BIN, 'lfs-device');
+  const pin = execFileSync(dev, ['--show-pin', path.join(lfsd.data, 'tls', 'cert.pem')], { encoding: 'utf8' }).trim();
+  return new Promise((resolve) => {
+    const child = spawn(dev, ['--server', `https://${lfsd.tlsAddr}`, '--device', id, '--key', key,
+      '--pin-sha256', pin, '--data', dataDir, '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const t = setTimeout(() => child.kill('SIGKILL'), 60000);
+    child.on('exit', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+  });
+}

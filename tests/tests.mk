@@ -50,3 +50,14 @@ fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read
 	cd $(FUZZ_DIR) && ./fuzz_flash_read -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
 	  -print_final_stats=1 corpus-flash seed-flash
 .PHONY: fuzz
+
+# ---- benchmarks: tests/bench/*.sh, each reporting ratios against a baseline
+# measured in the same run (not part of make test)
+$(TEST_BIN)/bench_lfsc: tests/bench/bench_lfsc.c $(LFSC_LIB) $(LUA32_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -I$(LUA32_INC) $< -o $@ \
+	  $(LDFLAGS) $(LFSC_LIBS)
+BENCH_DEPS += all $(TEST_BIN)/bench_lfsc
+bench: $(BENCH_DEPS)
+	@for b in tests/bench/*.sh; do echo "== $$b"; LFSD_BUILD=$(abspath $(BUILD)) $$b || exit 1; done
+.PHONY: bench

@@ -24,6 +24,7 @@ struct lfsc_compiler {
 	int nwarnings;
 	struct lfsc_build_info info;
 	int ordered;                     /* module order fixed and strings numbered */
+	void *lua;                       /* the reference Lua state (frontend53.c) */
 };
 
 LFSC_API void lfsc_options_init(struct lfsc_options *o)
@@ -84,6 +85,10 @@ LFSC_API void lfsc_free(struct lfsc_compiler *c)
 	if (!c)
 		return;
 	free_info(c);
+	if (c->opt.target == LFSC_TARGET_LUA53_64)
+		frontend53_64_close(c->lua);
+	else
+		frontend53_32_close(c->lua);
 	for (i = 0; i < c->im.nmodules; i++)
 		free(c->files[i]);
 	free(c->files);
@@ -140,14 +145,22 @@ static void module_name(const char *source, const char **start, size_t *len,
 	*len = p ? (size_t)(p - s) : strlen(s);
 }
 
+/* the derived seed: a word-at-a-time multiplicative hash of every input's
+** name and content (cheap next to parsing; any 32-bit value is a valid seed) */
 static void seed_mix(struct lfsc_compiler *c, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+	uint64_t h = c->seed_hash ^ ((uint64_t)len * 0x9e3779b97f4a7c15ull), w;
 	size_t i;
 
-	for (i = 0; i < len; i++)
-		c->seed_hash = (c->seed_hash ^ p[i]) * 16777619u;
-	c->seed_hash = (c->seed_hash ^ 0xff) * 16777619u;   /* field separator */
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	c->seed_hash = (uint32_t)(h ^ (h >> 32));
 }
 
 LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const void *data,
@@ -191,9 +204,16 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 				"precompiled chunks are not accepted as input; give the source");
 		goto out;
 	}
+	if (!c->lua)
+		c->lua = c->opt.target == LFSC_TARGET_LUA53_64 ? frontend53_64_open(&c->mem)
+							       : frontend53_32_open(&c->mem);
+	if (!c->lua) {
+		ret = error_set(err, LFSC_ERR_MEM, name, 0, "out of memory");
+		goto out;
+	}
 	ret = c->opt.target == LFSC_TARGET_LUA53_64
-		      ? frontend53_64_compile(&c->mem, chunkname, src, len, &chunk, err)
-		      : frontend53_32_compile(&c->mem, chunkname, src, len, &chunk, err);
+		      ? frontend53_64_compile(c->lua, chunkname, src, len, &chunk, err)
+		      : frontend53_32_compile(c->lua, chunkname, src, len, &chunk, err);
 	if (ret)
 		goto out;
 	ret = chunk_read(&c->im, chunk.data, chunk.len, &main, err);
@@ -336,6 +356,7 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 {
 	struct image *im = &c->im;
 	struct lfsc_buffer image, flash;
+	size_t flash_size;
 	int ret, i, n = im->nmodules;
 	int indexed = kind == LFSC_OUT_IMAGE || kind == LFSC_OUT_ABSOLUTE || c->opt.module_index;
 
@@ -369,13 +390,15 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 	}
 	if ((ret = image_write(im, c->opt.strip, &image, c->image_bytes, err)))
 		goto out;
-	if ((ret = flash_write(im, c->opt.base_address, &flash, c->flash_bytes, err)))
+	flash_size = flash_measure(im, c->flash_bytes);
+	if (kind == LFSC_OUT_ABSOLUTE &&
+	    (ret = flash_write(im, c->opt.base_address, &flash, c->flash_bytes, err)))
 		goto out;
-	fill_info(c, image.len, flash.len);
-	if (c->opt.max_size && flash.len > c->opt.max_size && kind != LFSC_OUT_LC) {
+	fill_info(c, image.len, flash_size);
+	if (c->opt.max_size && flash_size > c->opt.max_size && kind != LFSC_OUT_LC) {
 		ret = error_set(err, LFSC_ERR_LIMIT, NULL, 0,
 				"image needs %zu bytes of flash, more than the maximum of %u "
-				"(-m)", flash.len, (unsigned)c->opt.max_size);
+				"(-m)", flash_size, (unsigned)c->opt.max_size);
 		goto out;
 	}
 	ret = 0;

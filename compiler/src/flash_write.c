@@ -274,3 +274,43 @@ out:
 		error_set(err, ret, NULL, 0, "out of memory laying out flash");
 	return ret;
 }
+
+/* The sizes flash_write() produces, computed from the record sizes alone
+** (same rules 1-6): returns flash_size; module_bytes as in flash_write(). */
+static size_t measure_proto(const struct proto *p, int tvsize)
+{
+	size_t n = 76 + 4 * (size_t)p->sizep + 4 * (size_t)p->sizecode +
+		   (size_t)tvsize * (size_t)p->sizek + 8 * (size_t)p->sizeupvalues +
+		   (((size_t)p->sizelineinfo + 3) & ~(size_t)3) + 12 * (size_t)p->sizelocvars;
+	int i;
+
+	for (i = 0; i < p->sizep; i++)
+		n += measure_proto(p->p[i], tvsize);
+	return n;
+}
+
+static size_t measure_string(size_t len)
+{
+	return 16 + ((len + 1 + 3) & ~(size_t)3);
+}
+
+size_t flash_measure(const struct image *im, size_t *module_bytes)
+{
+	int tvsize = image_num_size(im->target) == 8 ? 12 : 8, i;
+	size_t n = LFSC_FLASH_HEADER, nbuckets = 1;
+
+	for (i = 1; i <= im->strs.nvec; i++)
+		n += measure_string(strtab_ref(&im->strs, i)->len);
+	for (i = 1; i <= LFSC_NFIXED_LOADER; i++)
+		n += measure_string(strlen(strtab_fixed_loader(i)));
+	while (nbuckets < (size_t)im->ns)
+		nbuckets <<= 1;
+	n += 4 * nbuckets;
+	for (i = 0; i < im->nmodules; i++) {
+		size_t m = measure_proto(im->mains[i], tvsize);
+		if (module_bytes)
+			module_bytes[i] = m;
+		n += m;
+	}
+	return n + ((size_t)im->nmodules + 1) * ((size_t)tvsize + 4) + 16;
+}

@@ -4,8 +4,9 @@
 ** includes the reference Lua headers. Built twice: with LFSC_LUA_32 against the
 ** nodemcu-lua53 library (32-bit integers and floats), and without it against
 ** the nodemcu-lua53-64 library, whose symbols are renamed (mk/lua.mk).
-** One lua_State per compile, created with our allocator and closed before
-** returning; load and dump run under lua_pcall, so no Lua error escapes.
+** One lua_State per compiler, created with our allocator and reused for every
+** input (creating a state costs as much as parsing a small file); load and
+** dump run under lua_pcall, so no Lua error escapes.
 */
 #include <string.h>
 #include <stdlib.h>
@@ -14,8 +15,12 @@
 
 #if defined(LFSC_LUA_32)
 #define FRONTEND_COMPILE frontend53_32_compile
+#define FRONTEND_OPEN frontend53_32_open
+#define FRONTEND_CLOSE frontend53_32_close
 #else
 #define FRONTEND_COMPILE frontend53_64_compile
+#define FRONTEND_OPEN frontend53_64_open
+#define FRONTEND_CLOSE frontend53_64_close
 #endif
 
 struct job {
@@ -97,15 +102,25 @@ static int syntax_error(struct lfsc_error *err, const char *msg)
 			 strchr(best + 1, ':') + 2);
 }
 
-int FRONTEND_COMPILE(struct mem *m, const char *chunkname, const char *src, size_t len,
+void *FRONTEND_OPEN(struct mem *m)
+{
+	return lua_newstate(mem_lua_alloc, m);
+}
+
+void FRONTEND_CLOSE(void *L)
+{
+	if (L)
+		lua_close(L);
+}
+
+int FRONTEND_COMPILE(void *state, const char *chunkname, const char *src, size_t len,
 		     struct lfsc_buffer *chunk, struct lfsc_error *err)
 {
 	struct job j = { chunkname, src, len, 0, chunk, 0, LUA_ERRMEM };
-	lua_State *L = lua_newstate(mem_lua_alloc, m);
-	int ret = LFSC_ERR_MEM, status;
+	lua_State *L = state;
+	int ret, status;
 
-	if (!L)
-		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	lua_settop(L, 0);
 	lua_pushcfunction(L, run);
 	lua_pushlightuserdata(L, &j);
 	status = lua_pcall(L, 1, 0, 0);
@@ -115,6 +130,6 @@ int FRONTEND_COMPILE(struct mem *m, const char *chunkname, const char *src, size
 		ret = syntax_error(err, lua_tostring(L, -1));
 	else
 		ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
-	lua_close(L);
+	lua_settop(L, 0);
 	return ret;
 }

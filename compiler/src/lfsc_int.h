@@ -48,11 +48,41 @@ struct buf {
 	struct lfsc_buffer *b;
 	int failed;
 };
-LFSC_INTERNAL void buf_put(struct buf *w, const void *p, size_t n);
-LFSC_INTERNAL void buf_byte(struct buf *w, int c);
-LFSC_INTERNAL void buf_u32(struct buf *w, uint32_t v);   /* little-endian */
+LFSC_INTERNAL void buf_put_slow(struct buf *w, const void *p, size_t n);
 LFSC_INTERNAL void buf_zero(struct buf *w, size_t n);
 LFSC_INTERNAL int buf_reserve(struct lfsc_buffer *b, size_t extra);
+
+/* the writers' hot path: append when there is room, else grow */
+static inline void buf_put(struct buf *w, const void *p, size_t n)
+{
+	struct lfsc_buffer *b = w->b;
+
+	if (n <= b->cap - b->len && !w->failed) {
+		__builtin_memcpy(b->data + b->len, p, n);
+		b->len += n;
+	} else {
+		buf_put_slow(w, p, n);
+	}
+}
+
+static inline void buf_byte(struct buf *w, int c)
+{
+	struct lfsc_buffer *b = w->b;
+
+	if (b->len < b->cap && !w->failed) {
+		b->data[b->len++] = (uint8_t)c;
+	} else {
+		uint8_t v = (uint8_t)c;
+		buf_put_slow(w, &v, 1);
+	}
+}
+
+static inline void buf_u32(struct buf *w, uint32_t v)     /* little-endian */
+{
+	uint8_t b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+
+	buf_put(w, b, 4);
+}
 
 /* ---- error.c --------------------------------------------------------------- */
 
@@ -205,7 +235,9 @@ LFSC_INTERNAL int image_write(const struct image *im, int strip, struct lfsc_buf
 LFSC_INTERNAL int lc_write(const struct image *im, int strip, int module_index,
 			   struct lfsc_buffer *out, struct lfsc_error *err);
 /* Absolute flash layout at base (§A5); module_bytes[i] gets the flash bytes of
-** module i when not NULL. */
+** module i when not NULL. flash_measure() gives the same sizes without
+** writing anything. */
+LFSC_INTERNAL size_t flash_measure(const struct image *im, size_t *module_bytes);
 LFSC_INTERNAL int flash_write(const struct image *im, uint32_t base, struct lfsc_buffer *out,
 			      size_t *module_bytes, struct lfsc_error *err);
 /* luac-style listing */
@@ -226,17 +258,20 @@ LFSC_INTERNAL int image_parse(struct image *im, const uint8_t *data, size_t len,
 
 /* ---- frontend53.c (the only file that sees the reference Lua) ---------- */
 
-struct frontend_result {
-	struct lfsc_buffer chunk;  /* standard binary chunk; caller releases */
-};
+/* One reference-Lua state per compiler and target, reused for every input
+** (created with our allocator; closed by lfsc_free()). */
+LFSC_INTERNAL void *frontend53_32_open(struct mem *m);    /* NULL: out of memory */
+LFSC_INTERNAL void *frontend53_64_open(struct mem *m);
+LFSC_INTERNAL void frontend53_32_close(void *L);          /* NULL is a no-op */
+LFSC_INTERNAL void frontend53_64_close(void *L);
 /* Compiles text source (BOM/# line already handled) named chunkname ("@x.lua")
-** into a standard chunk. Returns 0, LFSC_ERR_SYNTAX (err filled with the
-** message as Lua formats it), LFSC_ERR_MEM. */
-LFSC_INTERNAL int frontend53_32_compile(struct mem *m, const char *chunkname,
-					const char *src, size_t len,
-					struct lfsc_buffer *chunk, struct lfsc_error *err);
-LFSC_INTERNAL int frontend53_64_compile(struct mem *m, const char *chunkname,
-					const char *src, size_t len,
-					struct lfsc_buffer *chunk, struct lfsc_error *err);
+** into a standard chunk appended to chunk. Returns 0, LFSC_ERR_SYNTAX (err
+** filled from the message as Lua formats it), LFSC_ERR_MEM. */
+LFSC_INTERNAL int frontend53_32_compile(void *L, const char *chunkname, const char *src,
+					size_t len, struct lfsc_buffer *chunk,
+					struct lfsc_error *err);
+LFSC_INTERNAL int frontend53_64_compile(void *L, const char *chunkname, const char *src,
+					size_t len, struct lfsc_buffer *chunk,
+					struct lfsc_error *err);
 
 #endif

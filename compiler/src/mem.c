@@ -95,7 +95,7 @@ int buf_reserve(struct lfsc_buffer *b, size_t extra)
 	return 0;
 }
 
-void buf_put(struct buf *w, const void *p, size_t n)
+void buf_put_slow(struct buf *w, const void *p, size_t n)
 {
 	if (w->failed || n == 0)
 		return;
@@ -105,20 +105,6 @@ void buf_put(struct buf *w, const void *p, size_t n)
 	}
 	memcpy(w->b->data + w->b->len, p, n);
 	w->b->len += n;
-}
-
-void buf_byte(struct buf *w, int c)
-{
-	uint8_t v = (uint8_t)c;
-
-	buf_put(w, &v, 1);
-}
-
-void buf_u32(struct buf *w, uint32_t v)
-{
-	uint8_t b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
-
-	buf_put(w, b, 4);
 }
 
 void buf_zero(struct buf *w, size_t n)

@@ -199,10 +199,22 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 		len = nl ? len - (size_t)(nl - src) : 1;
 		src = nl ? nl : "\n";
 	}
-	if (len && src[0] == 0x1b) {
-		ret = error_set(err, LFSC_ERR_FORMAT, file, 0,
-				"precompiled chunks are not accepted as input; give the source");
-		goto out;
+	if (len && src[0] == 0x1b) {           /* a precompiled .lc (§A1.3) */
+		ret = lc_parse(&c->im, (const uint8_t *)src, len, &main, err);
+		if (ret) {
+			if (err)
+				snprintf(err->source, sizeof err->source, "%s", file);
+			goto out;
+		}
+		/* its own source name names the module */
+		free(chunkname);
+		chunkname = strdup(c->im.strs.str[main->source].s);
+		if (!chunkname || !chunkname[0]) {
+			ret = error_set(err, chunkname ? LFSC_ERR_FORMAT : LFSC_ERR_MEM, file, 0,
+					"precompiled chunk without a source name");
+			goto out;
+		}
+		goto add;
 	}
 	if (!c->lua)
 		c->lua = c->opt.target == LFSC_TARGET_LUA53_64 ? frontend53_64_open(&c->mem)
@@ -219,6 +231,7 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 	ret = chunk_read(&c->im, chunk.data, chunk.len, &main, err);
 	if (ret)
 		goto out;
+add:
 	ret = LFSC_ERR_MEM;
 	if (c->im.nmodules == c->cap) {
 		int ncap = c->cap ? c->cap * 2 : 16;

@@ -6,7 +6,8 @@
 ** (Known defect 12): string-vector counts and tags, maxlen, references in
 ** range, constant tags, line info, the module-index count and names. No read
 ** goes past the end of the input; each rejection has its own message and the
-** byte offset in err->column.
+** byte offset in err->column. The same Proto reader reads .lc files (format
+** 10, §A4: strings inline) given to lfsc as inputs, as luac.cross accepts them.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct rd {
 	struct lfsc_error *err;
 	int ret;
 	int nsz;
+	int format;            /* 11: strings by reference; 10: inline (.lc) */
+	int32_t absent;        /* an absent string: 0 (reference) or -1 (id) */
 };
 
 static int fail(struct rd *r, int code, const char *what)
@@ -119,14 +122,33 @@ static int32_t strref(struct rd *r, int allow_absent)
 	int64_t v;
 
 	if (tt(r, &tag, &v))
-		return 0;
+		return r->absent;
 	if (tag != 5 && tag != 6) {
 		r->p = at;
 		fail(r, LFSC_ERR_FORMAT, "bad string reference tag");
-		return 0;
+		return r->absent;
 	}
 	if (v == 0 && tag == 5 && allow_absent)
-		return 0;
+		return r->absent;
+	if (r->format == LFSC_FORMAT_LC) {          /* §A4: inline, value = len+1 */
+		const uint8_t *q;
+		int id;
+		if (v < 1 || (uint64_t)(v - 1) > left(r)) {
+			r->p = at;
+			loader_fail(r, "truncated");
+			return r->absent;
+		}
+		if ((tag == 6) != (v - 1 > LFSC_MAXSHORTLEN)) {
+			r->p = at;
+			fail(r, LFSC_ERR_FORMAT, "string tag does not match its length");
+			return r->absent;
+		}
+		q = take(r, (size_t)(v - 1));
+		id = strtab_intern(&r->im->strs, (const char *)q, (size_t)(v - 1));
+		if (id < 0)
+			fail(r, LFSC_ERR_MEM, "out of memory");
+		return id < 0 ? r->absent : id;
+	}
 	s = strtab_ref(&r->im->strs, (int)(v > INT32_MAX ? 0 : v));
 	if (!s) {
 		r->p = at;
@@ -245,7 +267,7 @@ static struct proto *proto(struct rd *r, int depth)
 	if (f->upvalues) {                                         /* 15 */
 		f->sizeupvalues = n;
 		for (i = 0; i < n && !r->ret; i++) {
-			f->upvalues[i].name = f->names_flag ? strref(r, 1) : 0;
+			f->upvalues[i].name = f->names_flag ? strref(r, 1) : r->absent;
 			f->upvalues[i].instack = byte(r);
 			f->upvalues[i].idx = byte(r);
 		}
@@ -294,7 +316,7 @@ static void header(struct rd *r)
 		loader_fail(r, "not a");
 	if (byte(r) != LFSC_VERSION && !r->ret)
 		loader_fail(r, "version mismatch in");
-	if (byte(r) != LFSC_FORMAT_IMAGE && !r->ret)
+	if (byte(r) != r->format && !r->ret)
 		loader_fail(r, "format mismatch in");
 	if ((q = take(r, 6)) && memcmp(q, LFSC_CHECK_BYTES, 6))
 		loader_fail(r, "corrupted");
@@ -383,7 +405,7 @@ static void strings(struct rd *r)
 int image_parse(struct image *im, const uint8_t *data, size_t len, size_t *used,
 		struct lfsc_error *err)
 {
-	struct rd r = { im, data, data, data + len, err, 0, 4 };
+	struct rd r = { im, data, data, data + len, err, 0, 4, LFSC_FORMAT_IMAGE, 0 };
 	const uint8_t *q;
 	int i, j, n, tag;
 	int64_t v;
@@ -446,6 +468,31 @@ static void count(const struct proto *f, struct lfsc_image_info *in)
 	in->code_bytes += (size_t)f->sizecode * 4;
 	for (i = 0; i < f->sizep; i++)
 		count(f->p[i], in);
+}
+
+int lc_parse(struct image *im, const uint8_t *data, size_t len, struct proto **out,
+	     struct lfsc_error *err)
+{
+	struct rd r = { im, data, data, data + len, err, 0, 4, LFSC_FORMAT_LC, -1 };
+	enum lfsc_target t = im->target;
+
+	*out = NULL;
+	header(&r);
+	if (!r.ret && im->target != t)
+		loader_fail(&r, "lua_Integer size mismatch in");
+	im->target = t;
+	byte(&r);                          /* upvalues of the main function */
+	if (!r.ret)
+		*out = proto(&r, 0);
+	if (!r.ret && (*out)->source < 0)
+		fail(&r, LFSC_ERR_FORMAT, "precompiled chunk without a source name");
+	if (!r.ret && r.p != r.end)
+		fail(&r, LFSC_ERR_FORMAT, "trailing bytes after the precompiled chunk");
+	if (r.ret) {
+		proto_free(im->mem, *out);
+		*out = NULL;
+	}
+	return r.ret;
 }
 
 LFSC_API int lfsc_image_read(const void *data, size_t len, struct lfsc_image **out,

@@ -252,6 +252,10 @@ LFSC_INTERNAL int chunk_write(const struct image *im, const struct proto *main,
 ** string ids, level-1 stripped (no locals, no upvalue names; §A1.5). */
 LFSC_INTERNAL int chunk_read(struct image *im, const uint8_t *data, size_t len,
 			     struct proto **out, struct lfsc_error *err);
+/* A .lc file (format 10, §A4) given as an input -> tree with string ids;
+** the header must match im->target. */
+LFSC_INTERNAL int lc_parse(struct image *im, const uint8_t *data, size_t len,
+			   struct proto **out, struct lfsc_error *err);
 /* Format 11 -> numbered image (§A3, checks of §A6.2 and more). */
 LFSC_INTERNAL int image_parse(struct image *im, const uint8_t *data, size_t len,
 			      size_t *used, struct lfsc_error *err);

@@ -61,4 +61,9 @@ head -c 100 j.img > t.img
 out=$("$LFSC" --inspect t.img 2>&1); rc=$?
 is "$out" "$LFSC: t.img: truncated precompiled chunk" "--inspect rejects a truncated image with the loader's text"
 is $rc 1 "--inspect on a bad image exits 1"
+"$LFSC" -o b.lc b.lua && "$LFSC" -f --seed 1 --timestamp 1 -o from_lc.img a.lua b.lc &&
+	"$LFSC" -f --seed 1 --timestamp 1 -o from_src.img a.lua b.lua
+cmp -s from_lc.img from_src.img; ok $? "a precompiled .lc input gives the same image as its source (§A1.3)"
+out=$("$LFSC" --target nodemcu-lua53-64 -f -o z.img b.lc 2>&1)
+is "${out#*: }" "b.lc: lua_Integer size mismatch in precompiled chunk" ".lc for another target is refused"
 done_testing

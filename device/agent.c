@@ -178,57 +178,82 @@ static int rollback(struct agent *a, const char *reason, struct dev_error *err)
 	return ret;
 }
 
-/* A load of target is pending (APPLYING/ROLLBACK): run the loader. */
-static int pending_load(struct agent *a, uint32_t word, enum install_flag kind,
-			struct dev_error *err)
+/* Runs the loader for target. Returns 0 when the load is complete, 1 when it
+** failed (reason in detail: the caller rolls back), or a fatal error. */
+static int load_target(struct agent *a, uint32_t word, enum install_flag kind,
+		       char *detail, size_t dsize, struct dev_error *err)
 {
 	struct lfsc_buffer layout;
 	struct dev_error e;
-	char digest[65], detail[400];
-	int ret = DEV_OK;
+	char digest[65];
+	int ret = 1;
 
-	lfsc_buffer_init(&layout);
-	dev_error_clear(&e);
 	if (kind == INSTALL_VALID && a->st.flash_sha[0] &&
 	    !install_digest(a->fl, a->st.flash_used, digest, NULL) &&
 	    !strcmp(digest, a->st.flash_sha)) {
 		platform_log("load of %s already complete", a->st.target);
-		goto done;
+		return 0;
 	}
+	lfsc_buffer_init(&layout);
+	dev_error_clear(&e);
 	if (kind == INSTALL_TORN || kind == INSTALL_CORRUPT) {
-		snprintf(detail, sizeof detail, "torn LFS load detected at boot (flag 0x%08x, "
-			 "%s): LFS cleared, reloading %s", word, install_flag_name(kind),
+		snprintf(detail, dsize, "torn LFS load detected at boot (flag 0x%08x, %s): "
+			 "LFS cleared, reloading %s", word, install_flag_name(kind),
 			 a->st.target);
 		platform_log("LFS image corrupted.");
 		report(a, "failed", a->st.target, detail);
-		if ((ret = install_clear(a->fl, err)))
+		if (install_clear(a->fl, &e)) {
+			snprintf(detail, dsize, "cannot clear the LFS: %s", e.text);
 			goto out;
+		}
 	}
 	if (++a->st.attempts > MAX_LOAD_ATTEMPTS) {
-		snprintf(detail, sizeof detail, "load of %s failed %d times", a->st.target,
+		snprintf(detail, dsize, "load of %s failed %d times", a->st.target,
 			 MAX_LOAD_ATTEMPTS);
-		goto failed;
+		goto out;
 	}
 	if ((ret = save(a, err)))
 		goto out;
+	ret = 1;
 	if (stage_layout(&a->stage, a->st.target, &layout, &e)) {
-		snprintf(detail, sizeof detail, "cannot load staged image: %s", e.text);
-		goto failed;
+		snprintf(detail, dsize, "cannot load staged image: %s", e.text);
+		goto out;
 	}
 	verify_sha256_hex(layout.data, layout.len, digest);
-	if (strcmp(digest, a->st.flash_sha)) {
-		set_sha(a->st.flash_sha, digest);   /* e.g. a different partition base */
+	if (strcmp(digest, a->st.flash_sha)) {   /* e.g. started with another --base */
+		set_sha(a->st.flash_sha, digest);
 		a->st.flash_used = (uint32_t)layout.len;
 		if ((ret = save(a, err)))
 			goto out;
+		ret = 1;
 	}
 	platform_log("loading %s into LFS (%zu bytes, attempt %d)", a->st.target,
 		     layout.len, a->st.attempts);
 	if (install_load(a->fl, layout.data, layout.len, &e)) {
-		snprintf(detail, sizeof detail, "LFS load failed: %s", e.text);
-		goto failed;
+		snprintf(detail, dsize, "LFS load failed: %s", e.text);
+		goto out;
 	}
-done:
+	ret = 0;
+out:
+	lfsc_buffer_release(&layout);
+	return ret;
+}
+
+/* A load of target is pending (APPLYING/ROLLBACK): run it, then move on to
+** TRIAL (or IDLE after a rollback); a failed load rolls back. */
+static int pending_load(struct agent *a, uint32_t word, enum install_flag kind,
+			struct dev_error *err)
+{
+	char detail[400] = "";
+	int rc = load_target(a, word, kind, detail, sizeof detail, err);
+
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		report(a, "failed", a->st.target, detail);
+		return a->st.phase == STATE_APPLYING ? rollback(a, detail, err)
+						     : go_empty(a, detail, err);
+	}
 	a->st.attempts = 0;
 	if (a->st.phase == STATE_APPLYING) {
 		a->st.phase = STATE_TRIAL;
@@ -240,17 +265,7 @@ done:
 		a->st.target[0] = '\0';
 		a->report_boot = 1;
 	}
-	ret = save(a, err);
-	goto out;
-failed:
-	report(a, "failed", a->st.target, detail);
-	if (a->st.phase == STATE_APPLYING)
-		ret = rollback(a, detail, err);
-	else
-		ret = go_empty(a, detail, err);
-out:
-	lfsc_buffer_release(&layout);
-	return ret;
+	return save(a, err);
 }
 
 /* The first boot hook: settles the flash against the state. *stable = 1 when

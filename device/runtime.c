@@ -21,6 +21,8 @@ struct rt {
 	struct lfsc_flash *fl;   /* the adopted LFS or NULL */
 	int restart;             /* node.restart() called */
 	int64_t deadline_ms;     /* watchdog, platform_ms() time */
+	uint32_t base;           /* mapped address of the partition */
+	uint32_t size;           /* partition bytes */
 };
 
 static const char restart_token = 'R';  /* identity of the node.restart() unwind */
@@ -150,6 +152,16 @@ static int setup(lua_State *L)
 	lua_setfield(L, -2, "list");
 	lua_pushinteger(L, rt->fl ? (lua_Integer)lfsc_flash_timestamp(rt->fl) : 0);
 	lua_setfield(L, -2, "time");
+	lua_createtable(L, 0, 4);                 /* §A6.5 node.LFS.config */
+	lua_pushinteger(L, (lua_Integer)rt->base);
+	lua_setfield(L, -2, "lfs_mapped");
+	lua_pushinteger(L, (lua_Integer)(rt->base - 0x40200000u));   /* ESP8266 mapping */
+	lua_setfield(L, -2, "lfs_base");
+	lua_pushinteger(L, (lua_Integer)rt->size);
+	lua_setfield(L, -2, "lfs_size");
+	lua_pushinteger(L, rt->fl ? (lua_Integer)lfsc_flash_size(rt->fl) : 0);
+	lua_setfield(L, -2, "lfs_used");
+	lua_setfield(L, -2, "config");
 	lua_newtable(L);
 	lua_pushcfunction(L, lfs_index);
 	lua_setfield(L, -2, "__index");
@@ -188,6 +200,8 @@ int runtime_boot(const uint8_t *partition, size_t len, uint32_t base, int has_lf
 	memset(res, 0, sizeof *res);
 	memset(&rt, 0, sizeof rt);
 	memset(&lerr, 0, sizeof lerr);
+	rt.base = base;
+	rt.size = (uint32_t)len;
 	if (has_lfs) {
 		rc = lfsc_flash_open(partition, len, base, LFSC_TARGET_LUA53, &rt.fl, &lerr);
 		if (rc) {

@@ -91,21 +91,18 @@ int state_save(const char *path, const struct agent_state *st, struct dev_error 
 			 "flash_sha", st->flash_sha, "flash_used", (json_int_t)st->flash_used,
 			 "attempts", st->attempts, "trial_since", (json_int_t)st->trial_since,
 			 "outbox");
-	if (!root)
-		goto fail;
 	box = json_object_get(root, "outbox");
-	for (i = 0; i < st->noutbox; i++)
+	for (i = 0; box && i < st->noutbox; i++)
 		if (json_array_append_new(box, json_pack("{s:s, s:s, s:s}",
 				"state", st->outbox[i].state, "sha256", st->outbox[i].sha,
 				"detail", st->outbox[i].detail)))
-			goto fail;
-	text = json_dumps(root, JSON_INDENT(1));
-	if (!text)
-		goto fail;
+			box = NULL;
+	text = box ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	if (!text) {
+		ret = dev_error_set(err, DEV_ERR_MEM, "out of memory saving state");
+		goto out;
+	}
 	ret = platform_write_atomic(path, text, strlen(text), err);
-	goto out;
-fail:
-	ret = dev_error_set(err, DEV_ERR_MEM, "out of memory saving state");
 out:
 	free(text);
 	json_decref(root);

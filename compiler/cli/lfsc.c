@@ -304,6 +304,17 @@ static void report(const struct cli *c, struct lfsc_compiler *lc, enum lfsc_outp
 		"short", in->strings_short, "long", in->strings_long, "warnings", warns));
 }
 
+/* -l on an image: its listing on stdout */
+static void list_image(const struct lfsc_image *img, int level)
+{
+	struct lfsc_buffer l;
+
+	lfsc_buffer_init(&l);
+	if (!lfsc_image_list(img, level, &l))
+		fwrite(l.data, 1, l.len, stdout);
+	lfsc_buffer_release(&l);
+}
+
 static struct lfsc_image *load_image(const char *path)
 {
 	struct lfsc_image *img = NULL;
@@ -376,13 +387,8 @@ static int inspect(const struct cli *c)
 		for (i = 0; i < in->nmodules; i++)
 			printf("    %-24s %8zu bytes %5d functions\n", in->modules[i].name,
 			       in->modules[i].image_bytes, in->modules[i].functions);
-		if (c->list) {
-			struct lfsc_buffer l;
-			lfsc_buffer_init(&l);
-			if (!lfsc_image_list(img, c->list, &l))
-				fwrite(l.data, 1, l.len, stdout);
-			lfsc_buffer_release(&l);
-		}
+		if (c->list)
+			list_image(img, c->list);
 	}
 	lfsc_buffer_release(&flash);
 	lfsc_image_free(img);
@@ -402,13 +408,8 @@ static int convert(const struct cli *c)
 	ret = lfsc_image_flash(img, c->opt.base_address, c->opt.max_size, &out, &e);
 	if (ret)
 		fatal_error(ret, &e);
-	if (c->list) {
-		struct lfsc_buffer l;
-		lfsc_buffer_init(&l);
-		if (!lfsc_image_list(img, c->list, &l))
-			fwrite(l.data, 1, l.len, stdout);
-		lfsc_buffer_release(&l);
-	}
+	if (c->list)
+		list_image(img, c->list);
 	write_output(c, &out);
 	if (c->json) {
 		const struct lfsc_image_info *in = lfsc_image_get_info(img);
@@ -455,13 +456,8 @@ int main(int argc, char **argv)
 		/* without -a: validate the image, and list it with -l (luac.cross
 		** ignores -F without -e or -a) */
 		struct lfsc_image *img = load_image(c.image_in);
-		if (c.list) {
-			struct lfsc_buffer l;
-			lfsc_buffer_init(&l);
-			if (!lfsc_image_list(img, c.list, &l))
-				fwrite(l.data, 1, l.len, stdout);
-			lfsc_buffer_release(&l);
-		}
+		if (c.list)
+			list_image(img, c.list);
 		lfsc_image_free(img);
 		return 0;
 	}

@@ -63,13 +63,13 @@ void *mem_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 /* ---- struct lfsc_buffer -------------------------------------------------- */
 
-void lfsc_buffer_init(struct lfsc_buffer *b)
+LFSC_API void lfsc_buffer_init(struct lfsc_buffer *b)
 {
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
 
-void lfsc_buffer_release(struct lfsc_buffer *b)
+LFSC_API void lfsc_buffer_release(struct lfsc_buffer *b)
 {
 	free(b->data);
 	lfsc_buffer_init(b);

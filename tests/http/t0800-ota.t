@@ -1,0 +1,167 @@
+#!/bin/bash
+# t0800-ota: releases, channels, devices and the device API over HTTPS:
+# manifest and its ECDSA signature (checked with openssl against
+# /ota/pubkey), 204/304 when up to date, image Range rules, reports, no
+# SQLite write per poll, staged rollout by stable hash, pause, revoke.
+. "$(dirname "$0")/lib.sh"
+start_lfsd; ok $? "lfsd started"
+S=(-s --cacert "$CACERT")
+mapfile -t args < <(app_args json_config)
+is "$(req "${args[@]}" "$URL/build")" 201 "build A"
+A_ID=$(jq .id "$T/body"); A=$(jq -r .sha256 "$T/body")
+mapfile -t args < <(app_args state_machine)
+is "$(req "${args[@]}" "$URL/build")" 201 "build B"
+B_ID=$(jq .id "$T/body"); B=$(jq -r .sha256 "$T/body")
+curl -s -H "Authorization: Bearer $TOKEN" "$URL/builds/$A_ID/lfs.img" -o "$T/A.img"
+
+jpost() { req -X "${3:-POST}" -H 'Content-Type: application/json' -d "$2" "$URL$1"; }
+is "$(jpost /releases "{\"build_id\":$A_ID,\"channel\":\"stable\",\"rollout_percent\":100,\"notes\":\"first\"}")" 201 "POST /releases: 201"
+REL_A=$(jq .id "$T/body")
+is "$(jq -c '[.channel, .number, .sha256 == "'"$A"'", .state, .rollout_percent]' "$T/body")" '["stable",1,true,"active",100]' "release 1 of stable"
+is "$(jpost /releases '{"build_id":9999,"channel":"stable"}')" 404 "release of an unknown build: 404"
+is "$(jpost /releases "{\"build_id\":$A_ID,\"channel\":\"no spaces\"}")" 400 "invalid channel name: 400"
+is "$(jpost /releases "{\"build_id\":$A_ID,\"channel\":\"x\",\"rollout_percent\":101}")" 400 "rollout over 100: 400"
+is "$(jpost /releases "{\"build_id\":$A_ID,\"channel\":\"x\",\"colour\":1}")" 400 "unknown field: 400"
+
+# signature: ECDSA P-256, DER, base64, over the SHA-256 of the image
+curl -s "$URL/ota/pubkey" -o "$T/pub.pem"
+grep -q "BEGIN PUBLIC KEY" "$T/pub.pem"; ok $? "GET /ota/pubkey without auth: PEM"
+openssl pkey -pubin -in "$T/pub.pem" -noout -text 2>/dev/null | grep -q "prime256v1\|P-256"; ok $? "public key is P-256"
+is "$(curl "${S[@]}" "$SURL/ota/pubkey" | sha256sum)" "$(sha256sum <"$T/pub.pem")" "same key over HTTPS"
+jq -r .signature "$T/body" >/dev/null
+req "$URL/releases/$REL_A" >/dev/null; jq -r .signature "$T/body" | base64 -d >"$T/sig.der"
+openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/sig.der" "$T/A.img" | grep -q "Verified OK"; ok $? "release signature verifies over the image with openssl"
+printf 'x' >>"$T/A.img.bad"; cat "$T/A.img" >>"$T/A.img.bad"
+openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/sig.der" "$T/A.img.bad" 2>/dev/null | grep -q "Verified OK"; is "$?" 1 "and fails for other bytes"
+
+# devices
+is "$(jpost /devices '{"id":"dev-1","channel":"stable"}')" 201 "POST /devices: 201"
+KEY=$(jq -r .key "$T/body")
+[ ${#KEY} -eq 64 ]; ok $? "a 64-hex device key is returned once"
+is "$(jpost /devices '{"id":"dev-1","channel":"stable"}')" 409 "same id again: 409"
+is "$(jpost /devices '{"id":"../x","channel":"stable"}')" 400 "invalid device id: 400"
+is "$(sqlite3 "$DATA/lfsd.db" "select key_sha256 from devices where id='dev-1'")" "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)" "only the key's hash is stored"
+dev() { curl "${S[@]}" -o "$T/body" -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $KEY" "$@"; }
+hdr() { tr -d '\r' <"$T/h" | sed -n "s/^$1: //Ip"; }
+
+is "$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $KEY" "$URL/ota/latest?device=dev-1")" 403 "device API over plain HTTP: 403"
+is "$(jq -r .error.code "$T/body")" tls_required "tls_required"
+is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' "$SURL/ota/latest?device=dev-1")" 401 "no device key: 401"
+is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$SURL/ota/latest?device=dev-1")" 401 "admin token is not a device key: 401"
+is "$(dev "$SURL/ota/latest?device=dev-2")" 401 "unknown device: 401"
+is "$(dev "$SURL/ota/latest")" 400 "missing device=: 400"
+is "$(dev "$SURL/ota/latest?device=dev-1&channel=beta")" 403 "other channel: 403"
+is "$(dev "$SURL/ota/latest?device=dev-1&channel=stable")" 200 "GET /ota/latest: 200 manifest"
+jq -e --arg a "$A" --argjson r "$REL_A" '.sha256 == $a and .release == $r and .version == 1 and
+	.url == "/ota/images/\($a)" and .signature_alg == "ecdsa-p256-sha256" and
+	(.signature | length) > 60 and .poll_interval == 60 and .channel == "stable"' "$T/body" >/dev/null
+ok $? "manifest: release, version, sha256, url, signature, poll_interval"
+is "$(jq .size "$T/body")" "$(stat -c %s "$T/A.img")" "manifest size"
+is "$(hdr ETag)" "\"$A\"" "manifest ETag"
+is "$(dev "$SURL/ota/latest?device=dev-1&current=$A")" 204 "current= up to date: 204"
+is "$(dev -H "If-None-Match: \"$A\"" "$SURL/ota/latest?device=dev-1")" 304 "If-None-Match up to date: 304"
+is "$(dev "$SURL/ota/latest?device=dev-1&current=$B")" 200 "running something else: 200"
+is "$(dev "$SURL/ota/latest?device=dev-1&current=xyz")" 400 "malformed current=: 400"
+
+# image download
+is "$(dev "$SURL/ota/images/$A?device=dev-1")" 200 "GET /ota/images/{sha}: 200"
+cmp -s "$T/body" "$T/A.img"; ok $? "image bytes"
+is "$(hdr ETag)" "\"$A\"" "image ETag"
+is "$(dev -H 'Range: bytes=100-' "$SURL/ota/images/$A?device=dev-1")" 206 "resume with Range: 206"
+cmp -s "$T/body" <(tail -c +101 "$T/A.img"); ok $? "exactly the rest"
+is "$(dev -H 'Range: bytes=100-' -H "If-Range: \"$A\"" "$SURL/ota/images/$A?device=dev-1")" 206 "If-Range matching: 206"
+is "$(dev -H 'Range: bytes=100-' -H "If-Range: \"$B\"" "$SURL/ota/images/$A?device=dev-1")" 200 "If-Range not matching: 200 whole"
+is "$(dev -H 'Range: bytes=9-3' "$SURL/ota/images/$A?device=dev-1")" 416 "malformed Range: 416, never 200"
+is "$(dev -H 'Range: bytes=0-1,4-5' "$SURL/ota/images/$A?device=dev-1")" 416 "several ranges: 416"
+is "$(dev -H 'Range: bytes=999999-' "$SURL/ota/images/$A?device=dev-1")" 416 "range past the end: 416"
+is "$(dev "$SURL/ota/images/$B?device=dev-1")" 404 "unreleased image: 404"
+is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' "$SURL/ota/images/$A?device=dev-1")" 401 "image without key: 401"
+
+# reports
+rep() { dev -H 'Content-Type: application/json' -d "$1" "$SURL/ota/report?device=dev-1"; }
+is "$(rep "{\"state\":\"downloading\",\"sha256\":\"$A\"}")" 204 "report downloading: 204"
+is "$(rep "{\"device\":\"dev-1\",\"state\":\"booted\",\"sha256\":\"$A\",\"detail\":\"ok\"}")" 204 "report booted: 204"
+is "$(rep '{"state":"exploded"}')" 400 "unknown state: 400"
+is "$(rep '{"state":"failed","sha256":"nothex"}')" 400 "bad sha256: 400"
+is "$(rep '{"state":"failed",')" 400 "invalid JSON: 400"
+is "$(rep "{\"state\":\"failed\",\"sha256\":\"$B\",\"detail\":\"signature mismatch\"}")" 204 "report failed with a reason: 204"
+is "$(req "$URL/devices/dev-1")" 200 "GET /devices/{id}"
+jq -e --arg a "$A" '.running_sha256 == $a and .state == "failed" and .channel == "stable" and
+	(.events | length) == 3 and .events[0].detail == "signature mismatch" and .events[1].state == "booted"' \
+	"$T/body" >/dev/null; ok $? "device shows running image, state, event history"
+is "$(req "$URL/devices")" 200 "GET /devices"
+is "$(jq '.devices | length' "$T/body")" 1 "one device"
+
+# polls write nothing to SQLite per request: 100 polls, the WAL barely grows
+sleep 2.5   # let the flusher write what is pending
+wal0=$(stat -c %s "$DATA/lfsd.db-wal")
+for i in $(seq 1 100); do echo "url = \"$SURL/ota/latest?device=dev-1&current=$A\""; echo "output = /dev/null"; done >"$T/polls"
+curl "${S[@]}" -H "Authorization: Bearer $KEY" -K "$T/polls"
+wal1=$(stat -c %s "$DATA/lfsd.db-wal")
+[ $((wal1 - wal0)) -lt $((4 * 4120)) ]; ok $? "100 polls grew the WAL by $((wal1 - wal0)) bytes (< 4 pages)"
+grep -q 'lfsd_ota_polls_total{result="current"} 1[0-9][0-9]' <(curl -s "$URL/metrics"); ok $? "metrics count the polls"
+before=$(sqlite3 "$DATA/lfsd.db" "select last_seen from devices where id='dev-1'")
+sqlite3 "$DATA/lfsd.db" "update devices set last_seen = 1 where id='dev-1'"
+dev "$SURL/ota/latest?device=dev-1&current=$A" >/dev/null
+sleep 3
+[ "$(sqlite3 "$DATA/lfsd.db" "select last_seen from devices where id='dev-1'")" -gt 1 ]; ok $? "last seen reaches SQLite in a batch within seconds"
+
+# staged rollout: 100 devices on channel fleet, A at 100 %, B at 10 %
+is "$(jpost /releases "{\"build_id\":$A_ID,\"channel\":\"fleet\"}")" 201 "release A on fleet"
+sep=""
+for i in $(seq -w 1 100); do
+	printf '%surl = "%s"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\n' "$sep" "$URL/devices" "$TOKEN"
+	printf 'data = "{\\"id\\":\\"node-%s\\",\\"channel\\":\\"fleet\\"}"\nwrite-out = "\\n"\n' "$i"
+	sep=$'next\n'
+done >"$T/reg"
+curl -s -K "$T/reg" | sed -n 's/.*"id":"\([^"]*\)".*"key":"\([0-9a-f]*\)".*/\1 \2/p' >"$T/keys"
+is "$(wc -l <"$T/keys")" 100 "100 devices registered"
+is "$(jpost /releases "{\"build_id\":$B_ID,\"channel\":\"fleet\",\"rollout_percent\":10}")" 201 "release B on fleet at 10 %"
+REL_B=$(jq .id "$T/body")
+bucket() { echo $(( 16#$(printf %s "$1" | sha256sum | cut -c1-8) % 100 )); }
+poll_all() {   # poll_all CURRENT -> "id sha|-code" per device, one curl for all
+	local id key sep=""
+	while read -r id key; do
+		printf '%surl = "%s"\nheader = "Authorization: Bearer %s"\noutput = "%s"\n' \
+			"$sep" "$SURL/ota/latest?device=$id&current=$1" "$key" "$T/m-$id"
+		printf 'cacert = "%s"\nwrite-out = "%s %%{http_code}\\n"\n' "$CACERT" "$id"
+		sep=$'next\n'
+	done <"$T/keys" >"$T/cfg"
+	curl -s -K "$T/cfg" | while read -r id code; do
+		if [ "$code" = 200 ]; then echo "$id $(sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' "$T/m-$id")"
+		else echo "$id -$code"; fi
+		rm -f "$T/m-$id"
+	done
+}
+poll_all "$A" >"$T/p10"
+n10=$(grep -c " $B" "$T/p10")
+[ "$n10" -ge 5 ] && [ "$n10" -le 20 ]; ok $? "10 %: $n10 of 100 devices offered B (5..20)"
+want=$(while read -r id key; do [ "$(bucket "$id")" -lt 10 ] && echo "$id"; done <"$T/keys" | sort)
+is "$(grep " $B" "$T/p10" | cut -d' ' -f1 | sort | tr '\n' ' ')" "$(echo $want) " "exactly the devices whose hash bucket is under 10"
+is "$(grep -c ' -204' "$T/p10")" $((100 - n10)) "the others are up to date (204)"
+is "$(jpost "/releases/$REL_B" '{"rollout_percent":50}' PATCH)" 200 "PATCH rollout_percent 50"
+poll_all "$A" >"$T/p50"
+n50=$(grep -c " $B" "$T/p50")
+[ "$n50" -gt "$n10" ] && [ "$n50" -ge 30 ] && [ "$n50" -le 70 ]; ok $? "50 %: $n50 devices offered B"
+missing=$(grep " $B" "$T/p10" | cut -d' ' -f1 | while read -r id; do grep -q "^$id $B" "$T/p50" || echo "$id"; done)
+is "$missing" "" "every device in at 10 % stays in at 50 %"
+is "$(jpost "/releases/$REL_B" '{"action":"pause"}' PATCH)" 200 "pause B"
+is "$(jq -r .state "$T/body")" paused "state paused"
+in50=$(grep " $B" "$T/p50" | head -1 | cut -d' ' -f1); k=$(grep "^$in50 " "$T/keys" | cut -d' ' -f2)
+is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&current=$B")" 204 "paused: a device on B stays on B"
+is "$(curl "${S[@]}" -o "$T/m" -w '%{http_code}' -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&current=$A")" 204 "paused: a device on A is not offered B"
+is "$(jpost "/releases/$REL_B" '{"state":"active"}' PATCH)" 200 "resume B"
+is "$(jpost "/releases/$REL_B" '{"action":"revoke"}' PATCH)" 200 "revoke B"
+poll_all "$B" >"$T/prev"
+is "$(grep -c " $A" "$T/prev")" 100 "revoked: every device running B is sent back to A"
+is "$(jpost "/releases/$REL_B" '{"action":"resume"}' PATCH)" 409 "a revoked release cannot be resumed: 409"
+is "$(jpost "/releases/$REL_B" '{"action":"explode"}' PATCH)" 400 "unknown action: 400"
+is "$(jpost "/releases/99999" '{"action":"pause"}' PATCH)" 404 "unknown release: 404"
+is "$(req "$URL/releases?channel=fleet")" 200 "GET /releases?channel=fleet"
+is "$(jq -c '[.releases[] | [.number, .state]]' "$T/body")" '[[2,"revoked"],[1,"active"]]' "releases newest first with states"
+is "$(req "$URL/channels")" 200 "GET /channels"
+jq -e '.channels | map({(.name): [.releases, .devices, .latest.number]}) | add == {"fleet":[2,100,1],"stable":[1,1,1]}' "$T/body" >/dev/null
+ok $? "channels: releases, devices and the live release"
+healthy; ok $? "still healthy"
+stop_lfsd; is "$?" 0 "clean shutdown"
+done_testing

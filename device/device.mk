@@ -41,3 +41,13 @@ $(DEVICE_TEST)/cutproxy: tests/device/cutproxy.c
 	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS)
 
 test-build: $(DEVICE_TEST)/cutproxy
+$(DEVICE_TEST)/t_verify: tests/device/t_verify.c tests/device/tap.h $(DEVICE_OBJDIR)/verify.o \
+		$(DEVICE_OBJDIR)/error.o $(LFSC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LFSC_INC) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(LFSC_LIBS) $(MBEDTLS_LIBS)
+$(DEVICE_TEST)/t_state: tests/device/t_state.c tests/device/tap.h $(DEVICE_OBJDIR)/state.o \
+		$(DEVICE_OBJDIR)/error.o $(DEVICE_OBJDIR)/platform_posix.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(shell pkg-config --libs jansson)
+
+test-build: $(DEVICE_TEST)/t_verify $(DEVICE_TEST)/t_state

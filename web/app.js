@@ -2,7 +2,7 @@
 // sign-out), the sign-in gate, the hash routes, and periodic refresh.
 
 import { h, mount } from './assets/js/dom.js';
-import { routerStart } from './assets/js/router.js';
+import { routerStart, go } from './assets/js/router.js';
 import { sessionToken, sessionClear } from './assets/js/session.js';
 import { refreshTimes, emptyState } from './assets/js/widgets.js';
 import { signinView } from './assets/js/views/signin.js';
@@ -19,7 +19,12 @@ let current = null; // { section, rerender } of the shown page
 let started = false;
 
 function navLink(section, label) {
-  return h('a.nav-link', { href: `#/${section}`, dataset: { section } }, label);
+  return h('a.nav-link', {
+    href: `#/${section}`,
+    dataset: { section },
+    // following the link to the page already shown loads it afresh
+    onclick: (e) => { if (location.hash === `#/${section}`) { e.preventDefault(); go(`/${section}`); } },
+  }, label);
 }
 
 function shell() {

@@ -31,7 +31,8 @@ export function routerStart(routes, fallback) {
   return dispatch;
 }
 
-/** Navigate to a dashboard location ('/builds/3'). */
+/** Navigate to a dashboard location ('/builds/3'); the same location renders again. */
 export function go(path) {
-  location.hash = `#${path}`;
+  if (location.hash === `#${path}`) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = `#${path}`;
 }

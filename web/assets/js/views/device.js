@@ -34,12 +34,10 @@ export async function deviceView(root, { id }) {
   }
   const index = await releaseIndex([d.channel]);
   const r = runningRelease(d, index);
-  // newest first; events of the same second keep the server's order of arrival
+  // lfsd lists events newest first; an oldest-first list is turned around
   const t = (e) => Number(e.time) || 0;
-  const newestFirst = d.events.length > 1 && t(d.events[0]) > t(d.events[d.events.length - 1]);
-  const events = d.events.map((e, i) => ({ e, i }))
-    .sort((a, b) => (t(b.e) - t(a.e)) || (newestFirst ? a.i - b.i : b.i - a.i))
-    .map((x) => x.e);
+  const oldestFirst = d.events.length > 1 && t(d.events[0]) < t(d.events[d.events.length - 1]);
+  const events = oldestFirst ? [...d.events].reverse() : d.events;
   mount(root,
     h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/devices' }, 'Devices'), ' / ', d.id),
     pageHead(h('span', `${d.id} `, badge(d.state)), h('span', 'last seen ', d.lastSeen ? when(d.lastSeen) : 'never')),

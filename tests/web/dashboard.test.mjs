@@ -24,15 +24,18 @@ const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 const moduleNames = (files) => files.map((f) => path.basename(f, '.lua')).sort();
 
 /** Screenshots at 1280 and 390 px (light) and 1280 (dark); fails on sideways scrolling at 390. */
-async function shot(name) {
-  await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+async function shot(name, { fullPage = true } = {}) {
+  await page.evaluate(() => {
+    document.querySelectorAll('.toast').forEach((t) => t.remove());
+    window.scrollTo(0, 0);
+  });
   for (const [w, scheme] of [[1280, 'light'], [390, 'light'], [1280, 'dark']]) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.setViewportSize({ width: w, height: w === 390 ? 844 : 900 });
     await page.waitForTimeout(100);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${name} at ${w} px scrolls sideways by ${overflow} px`);
-    await page.screenshot({ path: shotPath(`${name}-${w}${scheme === 'dark' ? '-dark' : ''}`), fullPage: true });
+    await page.screenshot({ path: shotPath(`${name}-${w}${scheme === 'dark' ? '-dark' : ''}`), fullPage });
   }
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -154,7 +157,9 @@ test('a syntax error is shown with file, line and the offending source line', as
   assert.equal((await panel.locator('.src-bad .src-no').innerText()).trim(), String(line), 'the marked line is that line');
   const src = fs.readFileSync(bad, 'utf8').split('\n')[line - 1];
   assert.equal((await panel.locator('.src-bad .src-text').innerText()).replace(/\u00a0/g, ' ').trimEnd(), src.trimEnd() || ' '.trimEnd());
-  assert.match(await panel.locator('.ce-message').innerText(), /expected|unexpected|near/);
+  const msg = await panel.locator('.ce-message').innerText();
+  assert.match(msg, /expected|unexpected|near/);
+  assert.doesNotMatch(msg, /^broken\.lua:\d+:/, 'the position is not repeated in the message');
   assert.equal((await lfsd.call('GET', '/builds?limit=100')).body.builds.length, before, 'no build stored');
   await shot('04-compile-error');
 });
@@ -208,7 +213,7 @@ test('release the build at 10 %, then raise it to 100 %', async () => {
   await page.fill('#rel-channel', 'stable');
   await page.fill('#rel-rollout', '10');
   await page.fill('#rel-notes', 'json_config for the first devices');
-  await shot('05-release-dialog');
+  await shot('05-release-dialog', { fullPage: false });
   await page.click('dialog[open] button[type=submit]');
   await page.waitForURL(/#\/releases\/stable$/);
   const live = page.locator('.live[data-rollout="10"]');
@@ -224,7 +229,7 @@ test('release the build at 10 %, then raise it to 100 %', async () => {
   await page.click('#apply-rollout');
   const dlg = await confirmDialog();
   assert.match(await dlg.innerText(), /from 10 % to 100 %/);
-  await shot('07-confirm-rollout');
+  await shot('07-confirm-rollout', { fullPage: false });
   await dlg.locator('button[type=submit]').click();
   await page.locator('.live[data-rollout="100"]').waitFor();
   assert.match(await page.locator('.live .rollout-pct').innerText(), /100 %/);
@@ -303,6 +308,7 @@ test('a device registered in the dashboard updates with lfs-device and is shown 
   await visit(`/releases/stable`);
   await page.locator('.live').waitFor();
   assert.equal(await page.locator('.chart-row[data-label="Release 1"]').getAttribute('data-count'), '1');
+  assert.match(await page.locator('.chart-note').innerText(), /1 of 1 device on the live release/);
   await shot('06-channel');
   await visit(`/releases`);
   await page.locator('.channel-card[data-channel="stable"]').waitFor();

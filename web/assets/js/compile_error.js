@@ -17,6 +17,9 @@ export function compileErrorPanel(err, sources) {
   const title = isCompile ? 'Compile error' : err.status === 413 ? 'Upload too large' : 'Build failed';
   const where = file ? `${file}${line ? `:${line}` : ''}` : null;
   const text = file && sources ? sources.get(file) : undefined;
+  // lfsc's message may repeat the position already shown beside the badge
+  const message = where && String(err.message).startsWith(`${where}: `)
+    ? String(err.message).slice(where.length + 2) : err.message;
   let excerpt = null;
   if (text !== undefined && line) {
     const lines = text.replace(/\r\n?/g, '\n').split('\n');
@@ -35,6 +38,6 @@ export function compileErrorPanel(err, sources) {
     h('div.ce-head',
       h('span.badge.tone-bad', title),
       where && h('code.ce-where', where)),
-    h('p.ce-message', err.message),
+    h('p.ce-message', message),
     excerpt);
 }

@@ -124,16 +124,30 @@ function liveCard(live, channel, refresh) {
     actions);
 }
 
+/** "3 of 12 devices run the live release; 1 failed" under the chart. */
+function liveNote(live, devices) {
+  if (!live) return null;
+  const on = devices.filter((d) => d.sha256 && d.sha256 === live.sha256).length;
+  const failed = devices.filter((d) => ['failed', 'rolled-back'].includes(d.state)).length;
+  return h('p.chart-note',
+    h('b', `${on} of ${devices.length}`), ` device${devices.length === 1 ? '' : 's'} on the live release`,
+    failed ? h('span.text-bad', ` · ${failed} failed or rolled back`) : null);
+}
+
 function historyTable(releases) {
-  return h('table.table.history-table',
-    h('thead', h('tr', ['Release', 'Build', 'State', 'Rollout', 'Created', 'Notes'].map((t) => h('th', { scope: 'col' }, t)))),
+  const wide = new Set(['Build', 'Created', 'Notes']);
+  return h('table.table.keep.history-table',
+    h('thead', h('tr', ['Release', 'Build', 'State', 'Rollout', 'Created', 'Notes']
+      .map((t) => h(`th${wide.has(t) ? '.wide-only' : ''}`, { scope: 'col' }, t)))),
     h('tbody', releases.map((r) => h('tr', { dataset: { release: r.id, state: r.state } },
-      h('td', { 'data-label': 'Release' }, h('b', String(r.number))),
-      h('td', { 'data-label': 'Build' }, h('a', { href: `#/builds/${r.buildId}` }, `#${r.buildId}`), ' ', hash(r.sha256)),
-      h('td', { 'data-label': 'State' }, badge(r.state)),
-      h('td', { 'data-label': 'Rollout' }, rolloutMeter(r.rollout, r.state)),
-      h('td', { 'data-label': 'Created' }, when(r.created)),
-      h('td.notes-cell', { 'data-label': 'Notes' }, r.notes || h('span.muted', '—'))))));
+      h('td', h('b', String(r.number)),
+        h('div.narrow-only.small.muted', h('a', { href: `#/builds/${r.buildId}` }, `build #${r.buildId}`), ' · ', when(r.created)),
+        r.notes ? h('div.narrow-only.small.notes', r.notes) : null),
+      h('td.wide-only', h('a', { href: `#/builds/${r.buildId}` }, `#${r.buildId}`), ' ', hash(r.sha256)),
+      h('td', badge(r.state)),
+      h('td', rolloutMeter(r.rollout, r.state)),
+      h('td.wide-only', when(r.created)),
+      h('td.wide-only.notes-cell', r.notes || h('span.muted', '—'))))));
 }
 
 export async function channelView(root, { channel }) {
@@ -164,7 +178,7 @@ export async function channelView(root, { channel }) {
       h('section.panel', { 'aria-labelledby': 'chart-title' },
         h('div.panel-head', h('h2#chart-title', 'Devices by release'), h('a.small', { href: `#/devices?channel=${encodeURIComponent(channel)}` }, 'All devices →')),
         devErr ? errorPanel(devErr)
-          : devices.length ? barChart(chartItems, `Devices of ${channel} by running release`)
+          : devices.length ? [barChart(chartItems, `Devices of ${channel} by running release`), liveNote(live, devices)]
             : emptyState('No devices on this channel', 'Register devices on the Devices page.'))),
     h('section.panel', { 'aria-labelledby': 'hist-title' },
       h('h2#hist-title', 'History'),

@@ -13,6 +13,7 @@
 #define NBUCKETS 16384
 #define NSTRIPES 64
 #define FLUSH_SECONDS 2
+#define SEEN_GRANULARITY 30   /* last_seen in SQLite may lag memory by this much */
 
 enum rel_state { REL_ACTIVE, REL_PAUSED, REL_REVOKED };
 
@@ -23,6 +24,7 @@ struct dev {
 	atomic_llong last_seen;        /* Unix seconds, 0 = never */
 	char running[HASH_HEX_LEN + 1];  /* guarded by the device's stripe */
 	atomic_int dirty;              /* last_seen/running not yet in SQLite */
+	atomic_llong flushed_seen;     /* last_seen value SQLite has */
 	struct dev *next;              /* bucket chain */
 };
 
@@ -133,6 +135,7 @@ static int load_devices(struct fleet *f, const char *id)
 			d->next = f->buckets[b];
 			f->buckets[b] = d;
 			atomic_store(&d->last_seen, sqlite3_column_int64(st, 3));
+			atomic_store(&d->flushed_seen, sqlite3_column_int64(st, 3));
 			snprintf(d->running, sizeof d->running, "%s", run ? run : "");
 		}
 		snprintf(d->channel, sizeof d->channel, "%s",
@@ -259,6 +262,7 @@ int fleet_flush(struct fleet *f)
 			mu = &f->stripes[hash_id(d->id) % NSTRIPES];
 			strcpy(items[n].id, d->id);
 			items[n].seen = atomic_load(&d->last_seen);
+			atomic_store(&d->flushed_seen, items[n].seen);
 			pthread_mutex_lock(mu);
 			strcpy(items[n].run, d->running);
 			pthread_mutex_unlock(mu);
@@ -369,6 +373,16 @@ void fleet_free(struct fleet *f)
 	free(f);
 }
 
+/* Records a contact in memory; SQLite gets it with the next flush once it is
+** SEEN_GRANULARITY newer than what SQLite has, so a device polling every
+** second costs one row update per 30 s, not one per poll. */
+static void seen(struct dev *d, long long now)
+{
+	atomic_store(&d->last_seen, now);
+	if (now - atomic_load(&d->flushed_seen) >= SEEN_GRANULARITY)
+		atomic_store(&d->dirty, 1);
+}
+
 /* Under the read lock: authenticate. */
 static int check(struct fleet *f, const char *id, const char *key, struct dev **out)
 {
@@ -402,16 +416,17 @@ int fleet_poll(struct fleet *f, const char *id, const char *key, const char *cha
 		rc = FLEET_WRONG_CHANNEL;
 		goto out;
 	}
-	atomic_store(&d->last_seen, (long long)time(NULL));
+	seen(d, (long long)time(NULL));
 	if (current && hash_is_hex64(current)) {
 		pthread_mutex_t *mu = &f->stripes[hash_id(d->id) % NSTRIPES];
 
 		pthread_mutex_lock(mu);
-		if (strcmp(d->running, current))
+		if (strcmp(d->running, current)) {
 			strcpy(d->running, current);
+			atomic_store(&d->dirty, 1);
+		}
 		pthread_mutex_unlock(mu);
 	}
-	atomic_store(&d->dirty, 1);
 	c = find_chan(f, d->channel);
 	bucket = -1;
 	for (i = 0; c && i < c->n; i++) {
@@ -450,8 +465,7 @@ int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel)
 	rc = check(f, id, key, &d);
 	if (!rc) {
 		strcpy(channel, d->channel);
-		atomic_store(&d->last_seen, (long long)time(NULL));
-		atomic_store(&d->dirty, 1);
+		seen(d, (long long)time(NULL));
 	}
 	pthread_rwlock_unlock(&f->lock);
 	return rc;

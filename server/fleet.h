@@ -3,8 +3,9 @@
 ** GET /ota/latest must not write SQLite per request: the fleet keeps every
 ** device (id, key hash, channel, last seen, running image) and every channel's
 ** releases in memory; polls only update memory, and a flusher thread writes
-** dirty last-seen/running values to SQLite in one transaction every few
-** seconds (and at shutdown). Changes made through the admin API go to SQLite
+** dirty last-seen/running values to SQLite in one transaction every 2 s (and
+** at shutdown); last_seen is written once it is 30 s newer than the stored
+** value (the admin API overlays the exact in-memory value). Changes made through the admin API go to SQLite
 ** first and then into the fleet. */
 #ifndef FLEET_H
 #define FLEET_H

@@ -100,11 +100,15 @@ curl "${S[@]}" -H "Authorization: Bearer $KEY" -K "$T/polls"
 wal1=$(stat -c %s "$DATA/lfsd.db-wal")
 [ $((wal1 - wal0)) -lt $((4 * 4120)) ]; ok $? "100 polls grew the WAL by $((wal1 - wal0)) bytes (< 4 pages)"
 grep -q 'lfsd_ota_polls_total{result="current"} 1[0-9][0-9]' <(curl -s "$URL/metrics"); ok $? "metrics count the polls"
-before=$(sqlite3 "$DATA/lfsd.db" "select last_seen from devices where id='dev-1'")
-sqlite3 "$DATA/lfsd.db" "update devices set last_seen = 1 where id='dev-1'"
-dev "$SURL/ota/latest?device=dev-1&current=$A" >/dev/null
+is "$(jpost /devices '{"id":"dev-new","channel":"stable"}')" 201 "another device"
+k2=$(jq -r .key "$T/body")
+is "$(sqlite3 "$DATA/lfsd.db" "select coalesce(last_seen, 'never') from devices where id='dev-new'")" never "not seen yet"
+curl "${S[@]}" -o /dev/null -H "Authorization: Bearer $k2" "$SURL/ota/latest?device=dev-new&current=$B"
+is "$(req "$URL/devices/dev-new")" 200 "GET /devices/dev-new"
+jq -e --arg b "$B" '.last_seen > 0 and .running_sha256 == $b' "$T/body" >/dev/null; ok $? "admin API shows the poll at once (from memory)"
 sleep 3
-[ "$(sqlite3 "$DATA/lfsd.db" "select last_seen from devices where id='dev-1'")" -gt 1 ]; ok $? "last seen reaches SQLite in a batch within seconds"
+[ "$(sqlite3 "$DATA/lfsd.db" "select last_seen from devices where id='dev-new'")" -gt 1 ]; ok $? "last seen reaches SQLite in a batch within seconds"
+is "$(sqlite3 "$DATA/lfsd.db" "select running_sha256 from devices where id='dev-new'")" "$B" "running image from the poll reaches SQLite"
 
 # staged rollout: 100 devices on channel fleet, A at 100 %, B at 10 %
 is "$(jpost /releases "{\"build_id\":$A_ID,\"channel\":\"fleet\"}")" 201 "release A on fleet"
@@ -160,7 +164,7 @@ is "$(jpost "/releases/99999" '{"action":"pause"}' PATCH)" 404 "unknown release:
 is "$(req "$URL/releases?channel=fleet")" 200 "GET /releases?channel=fleet"
 is "$(jq -c '[.releases[] | [.number, .state]]' "$T/body")" '[[2,"revoked"],[1,"active"]]' "releases newest first with states"
 is "$(req "$URL/channels")" 200 "GET /channels"
-jq -e '.channels | map({(.name): [.releases, .devices, .latest.number]}) | add == {"fleet":[2,100,1],"stable":[1,1,1]}' "$T/body" >/dev/null
+jq -e '.channels | map({(.name): [.releases, .devices, .latest.number]}) | add == {"fleet":[2,100,1],"stable":[1,2,1]}' "$T/body" >/dev/null
 ok $? "channels: releases, devices and the live release"
 healthy; ok $? "still healthy"
 stop_lfsd; is "$?" 0 "clean shutdown"

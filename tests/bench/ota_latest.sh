@@ -1,0 +1,66 @@
+#!/bin/bash
+# ota_latest.sh - wrk cycling through 10,000 registered devices calling
+# GET /ota/latest over HTTPS (up-to-date case: 204; 64 connections, 10 s)
+# against tests/bench/bare_server answering a fixed 204 over TLS the same way,
+# back to back. Targets: >= 0.8 of the bare server's req/s, p99 < 10 ms,
+# lfsd resident memory < 64 MB with 10,000 devices.
+# usage: tests/bench/ota_latest.sh [seconds] [devices]
+. "$(dirname "$0")/lib.sh"
+DUR=${1:-10}
+NDEV=${2:-10000}
+start_lfsd "$T/data"
+cmd() { curl -s -H "Authorization: Bearer $TOKEN" "$@"; }
+args=(); for f in "$APPS/json_config/"*.lua; do args+=(-F "file=@$f"); done
+cmd "${args[@]}" "$URL/build" >"$T/build.json"
+sha=$(jq -r .sha256 "$T/build.json")
+cmd -H 'Content-Type: application/json' -d "{\"build_id\":$(jq .id "$T/build.json"),\"channel\":\"bench\"}" "$URL/releases" >/dev/null
+stop_lfsd
+
+# register the devices straight into the database (the API would fsync each)
+echo "registering $NDEV devices" >&2
+# keys: sha256 of "<id>-secret"; stored: sha256 of the key (as POST /devices would)
+for i in $(seq -w 1 "$NDEV"); do printf 'dev-%s\n' "$i"; done >"$T/ids"
+if command -v python3 >/dev/null; then
+	python3 -c '
+import hashlib, sys
+for line in open(sys.argv[1]):
+    i = line.strip(); k = hashlib.sha256((i + "-secret").encode()).hexdigest()
+    print(i, k, hashlib.sha256(k.encode()).hexdigest())' "$T/ids" >"$T/devkeys"
+else
+	while read -r id; do
+		key=$(printf '%s-secret' "$id" | sha256sum | cut -d' ' -f1)
+		echo "$id $key $(printf %s "$key" | sha256sum | cut -d' ' -f1)"
+	done <"$T/ids" >"$T/devkeys"
+fi
+cut -d' ' -f1,2 "$T/devkeys" >"$T/devices"
+{
+	echo "BEGIN;"
+	awk '{ printf "INSERT INTO devices (id, channel, key_sha256, created) VALUES (\x27%s\x27, \x27bench\x27, \x27%s\x27, 0);\n", $1, $3 }' "$T/devkeys"
+	echo "COMMIT;"
+} | sqlite3 "$T/data/lfsd.db"
+
+start_lfsd "$T/data"
+id1=$(head -1 "$T/devices" | cut -d' ' -f1); key1=$(head -1 "$T/devices" | cut -d' ' -f2)
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key1" "$SURL/ota/latest?device=$id1&current=$sha")
+echo "check: /ota/latest for $id1 -> $code"
+[ "$code" = 204 ]
+export OTA_DEVICES=$T/devices OTA_CURRENT=$sha
+wrk -t2 -c64 -d"${DUR}s" --latency -s "$(dirname "$0")/ota_latest.lua" "$SURL" >"$T/lfsd.wrk"
+rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$LFSD_PID/status")
+polls=$(curl -s "$URL/metrics" | sed -n 's/^lfsd_ota_polls_total{result="current"} //p')
+stop_lfsd
+start_bare --204 --tls "$T/data/tls/cert.pem" "$T/data/tls/key.pem"
+wrk -t2 -c64 -d"${DUR}s" --latency -s "$(dirname "$0")/ota_latest.lua" "https://127.0.0.1:$BARE_PORT" >"$T/bare.wrk"
+stop_bare
+
+a=$(rps "$T/lfsd.wrk"); b=$(rps "$T/bare.wrk")
+p99=$(awk '$1=="99%"{print $2}' "$T/lfsd.wrk")
+bad=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$T/lfsd.wrk")
+echo "lfsd: $a req/s, p50 $(awk '$1=="50%"{print $2}' "$T/lfsd.wrk") p99 $p99, non-2xx ${bad:-0}, up-to-date polls counted $polls"
+echo "bare: $b req/s, p50 $(awk '$1=="50%"{print $2}' "$T/bare.wrk") p99 $(awk '$1=="99%"{print $2}' "$T/bare.wrk")"
+r=$(ratio "$a" "$b")
+echo "ratio lfsd/bare: $r (target >= 0.8)"
+echo "lfsd resident memory with $NDEV devices: $((rss / 1024)) MB (target < 64 MB)"
+p99ms=$(echo "$p99" | awk '/us$/ { print $1 / 1000; next } /ms$/ { print $1 + 0; next } { print $1 * 1000 }')
+echo "p99: $p99ms ms (target < 10 ms)"
+awk -v r="$r" -v p="$p99ms" -v m="$rss" 'BEGIN { exit !(r >= 0.8 && p < 10 && m < 65536) }'

@@ -1,4 +1,4 @@
-# tests/bench/lib.sh - helpers for the lfsd benchmarks (not part of make test).
+# tests/bench/server_lib.sh - helpers for the lfsd benchmarks (not part of make test).
 # Builds what is needed, gives $T (removed on exit), start_lfsd and start_bare.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

@@ -164,9 +164,37 @@ test('a syntax error is shown with file, line and the offending source line', as
   await shot('04-compile-error');
 });
 
+test('build options reach lfsd; a limit error is shown with its reason', async () => {
+  await visit(`/builds`);
+  await page.waitForSelector('#dropzone');
+  await page.click('.upload-options summary');
+  await page.fill('#opt-max', '4096');
+  await page.setInputFiles('#file-input', appFiles(APP));
+  const panel = page.locator('.compile-error');
+  await panel.waitFor();
+  assert.match(await panel.innerText(), /Build failed/);
+  assert.match(await panel.locator('.ce-message').innerText(), /4096/);
+  await page.fill('#opt-max', 'lots');
+  await page.setInputFiles('#file-input', appFiles(APP));
+  await page.locator('.compile-error', { hasText: 'Invalid option' }).waitFor();
+  await page.fill('#opt-max', '64k');
+  await page.check('#opt-strip');
+  await page.selectOption('#opt-target', 'nodemcu-lua53-64');
+  await page.setInputFiles('#file-input', appFiles(APP));
+  await page.waitForURL((u) => /#\/builds\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${ids.app}`) && !u.hash.endsWith(`/${ids.drop}`));
+  await page.waitForSelector('.modules-table');
+  const id = Number(/#\/builds\/(\d+)$/.exec(page.url())[1]);
+  const opt = (await lfsd.call('GET', `/builds/${id}`)).body.options;
+  assert.deepEqual([opt.target, opt.strip, opt.max_size], ['nodemcu-lua53-64', true, 65536]);
+  const facts = await page.locator('.facts').innerText();
+  assert.match(facts, /nodemcu-lua53-64/);
+  assert.match(facts, /Strip\s+yes/);
+  assert.equal(await page.locator('#partition').inputValue(), '65536', 'the partition defaults to the build\'s max size');
+});
+
 test('builds list: newest first, paged', async () => {
-  // 21 more small builds through the API: 24 builds in all, two pages of 20
-  for (let i = 0; i < 21; i++) {
+  // 20 more small builds through the API: 24 builds in all, two pages of 20
+  for (let i = 0; i < 20; i++) {
     const r = await lfsd.call('POST', '/build', { files: { [`m${i}.lua`]: `return ${i}\n` } });
     assert.equal(r.status, 201, JSON.stringify(r.body));
   }
@@ -177,9 +205,9 @@ test('builds list: newest first, paged', async () => {
   assert.equal(first.length, 20, 'a page holds 20 builds');
   assert.deepEqual(first, [...all].sort((x, y) => y - x).slice(0, 20), 'newest first');
   await shot('02-builds');
+  const cursor = new URL(await page.locator('#older').getAttribute('href'), lfsd.url).hash.split('before=')[1];
   await page.click('#older');
-  await page.waitForFunction(() => /before=/.test(location.hash) && document.querySelector('.builds-table'));
-  await page.waitForSelector('.builds-table');
+  await page.waitForSelector(`.builds-table[data-before="${cursor}"]`);
   const second = (await column('.builds-table', 1)).map((t) => Number(/#(\d+)/.exec(t)[1]));
   assert.deepEqual(second, [...all].sort((x, y) => y - x).slice(20), 'the older page has the rest');
   assert.ok(second.includes(ids.app));
@@ -343,4 +371,31 @@ test('no page error, no unexpected console error, no request to another host', (
   // the deliberate wrong token (401) and compile error (422) log resource errors
   const unexpected = b.problems.filter((p) => !/status of (401|422)/.test(p));
   assert.deepEqual(unexpected, []);
+});
+
+test('an expired session goes back to sign-in; sign out forgets the token', async () => {
+  await page.evaluate(() => sessionStorage.setItem('lfsd.adminToken', 'stale-token'));
+  await page.reload();
+  await page.locator('#signin-error', { hasText: 'no longer valid' }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('lfsd.adminToken')), null);
+  await page.fill('#token', lfsd.token);
+  await page.click('#signin');
+  await page.waitForSelector('#signout');
+  await page.click('#signout');
+  await page.waitForSelector('#token');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('lfsd.adminToken')), null);
+  await page.fill('#token', lfsd.token);
+  await page.click('#signin');
+  await page.waitForSelector('#signout');
+});
+
+test('when lfsd is gone the page says so and offers to try again', async () => {
+  await visit(`/builds`);
+  await page.waitForSelector('.builds-table');
+  await lfsd.stop();
+  await page.click('.nav-link[data-section="devices"]');
+  const panel = page.locator('.error-panel');
+  await panel.waitFor();
+  assert.match(await panel.innerText(), /cannot reach lfsd/);
+  assert.equal(await panel.locator('button', { hasText: 'Try again' }).count(), 1);
 });

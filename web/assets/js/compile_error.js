@@ -14,7 +14,12 @@ export function compileErrorPanel(err, sources) {
   const file = err.file || null;
   const line = Number(err.line) || null;
   const isCompile = err.code === 'compile_error';
-  const title = isCompile ? 'Compile error' : err.status === 413 ? 'Upload too large' : 'Build failed';
+  const title = isCompile ? 'Compile error'
+    : err.status === 413 ? 'Upload too large'
+      : err.code === 'bad_option' ? 'Invalid option'
+        : err.code === 'network' ? 'lfsd unreachable'
+          : err.code === 'busy' ? 'Build queue full'
+            : 'Build failed';
   const where = file ? `${file}${line ? `:${line}` : ''}` : null;
   const text = file && sources ? sources.get(file) : undefined;
   // lfsc's message may repeat the position already shown beside the badge

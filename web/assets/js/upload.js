@@ -43,6 +43,7 @@ export function uploadPanel({ onBuilt }) {
     h('option', { value: 'nodemcu-lua53-64' }, 'nodemcu-lua53-64 (64-bit numbers)'));
   const strip = h('input#opt-strip', { type: 'checkbox', name: 'strip' });
   const maxSize = h('input#opt-max', { type: 'text', inputmode: 'numeric', placeholder: 'no limit', size: 9, name: 'max_size', pattern: '(0x[0-9a-fA-F]+|[0-9]+)(\\s*[kK])?' });
+  const base = h('input#opt-base', { type: 'text', placeholder: 'relocatable', size: 11, name: 'base_address', pattern: '0x[0-9a-fA-F]{1,8}', title: 'hex address, e.g. 0x40296000' });
   const status = h('div.upload-status', { 'aria-live': 'polite' });
   const zone = h('div.dropzone#dropzone', { dataset: { state: 'idle' } },
     h('div.dz-icon', { 'aria-hidden': 'true' }, '⇪'),
@@ -55,7 +56,8 @@ export function uploadPanel({ onBuilt }) {
     h('div.opt-grid',
       h('label', { for: 'opt-target' }, 'Target'), target,
       h('label', { for: 'opt-strip' }, 'Strip debug info'), h('span', strip),
-      h('label', { for: 'opt-max' }, 'Max flash size'), h('span', maxSize, h('span.muted.small', ' bytes, e.g. 0x20000 or 128k'))));
+      h('label', { for: 'opt-max' }, 'Max flash size'), h('span', maxSize, h('span.muted.small', ' bytes, e.g. 0x20000 or 128k')),
+      h('label', { for: 'opt-base' }, 'Base address'), h('span', base, h('span.muted.small', ' absolute image for this flash address (-a)'))));
 
   function readOptions() {
     const o = {};
@@ -67,6 +69,11 @@ export function uploadPanel({ onBuilt }) {
       const n = Number(m.replace(/\s*k$/i, ''));
       if (!Number.isFinite(n) || n <= 0) throw new ApiError(0, 'bad_option', `max flash size '${m}' is not a number of bytes`);
       o.max_size = k ? n * 1024 : n;
+    }
+    const a = base.value.trim();
+    if (a) {
+      if (!/^0x[0-9a-f]{1,8}$/i.test(a)) throw new ApiError(0, 'bad_option', `base address '${a}' is not a hex address like 0x40296000`);
+      o.base_address = a;
     }
     return o;
   }
@@ -83,6 +90,7 @@ export function uploadPanel({ onBuilt }) {
 
   async function send(rawFiles) {
     const all = [...rawFiles];
+    input.value = ''; // choosing the same files again must fire 'change' again
     const files = all.filter((f) => /\.lua$/i.test(f.name));
     const skipped = all.length - files.length;
     if (!files.length) {
@@ -119,7 +127,6 @@ export function uploadPanel({ onBuilt }) {
     } finally {
       zone.dataset.state = 'idle';
       pick.disabled = false;
-      input.value = '';
     }
   }
 

@@ -49,7 +49,7 @@ export async function buildsView(root, query) {
       mount(list,
         h('div.panel-head', h('h2#builds-title', 'All builds'), before ? h('span.muted', `before #${before}`) : null),
         builds.length
-          ? h('table.table.keep.builds-table',
+          ? h('table.table.keep.builds-table', { dataset: { before } },
             h('thead', h('tr', ['Build', 'Created', 'Modules', 'Image', 'Target', 'sha256', 'Status']
               .map((t, i) => h(`th${i === 2 || i === 3 ? '.num' : ''}${[1, 4, 5].includes(i) ? '.wide-only' : ''}`, { scope: 'col' }, t)))),
             h('tbody', builds.map(row)))

@@ -45,10 +45,11 @@ int stage_fetch(const struct stage *s, struct fetch *f, const struct ota_manifes
 	char img[1200], part[1200], etag[1200];
 	uint8_t *data = NULL;
 	size_t len = 0;
-	int64_t from = 0, got = 0;
+	int64_t from = 0, got = 0, have = -1;
 	struct dev_error e;
 
 	*downloaded = 0;
+	dev_error_clear(&e);
 	stage_path(s, m->sha256, ".img", img, sizeof img);
 	stage_path(s, m->sha256, ".part", part, sizeof part);
 	stage_path(s, m->sha256, ".etag", etag, sizeof etag);
@@ -65,7 +66,13 @@ int stage_fetch(const struct stage *s, struct fetch *f, const struct ota_manifes
 				    (long long)m->size, s->part_size);
 		goto out;
 	}
-	for (attempt = 1; attempt <= s->tries; attempt++) {
+	attempt = 1;
+	if (platform_file_size(part, &have, NULL) == 0 && have == m->size) {
+		attempt = s->tries + 1;   /* completed before a restart: only the checks remain */
+		ret = DEV_OK;
+		*downloaded = 1;
+	}
+	for (; attempt <= s->tries; attempt++) {
 		dev_error_clear(&e);
 		ret = fetch_download(f, m->url, part, etag, m->size, &from, &got, &e);
 		*downloaded = 1;

@@ -127,6 +127,8 @@ static void test_load(void)
 		int status = 0;
 		if (pid == 0) {
 			struct flash *c = open_flash("load.bin", PART, n);
+			if (!freopen("/dev/null", "w", stderr))   /* the cut's own message */
+				_exit(1);
 			install_load(c, a, LEN, NULL);
 			flash_free(c);
 			_exit(0);

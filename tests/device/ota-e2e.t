@@ -31,6 +31,17 @@ grep -q 'poll: up to date (HTTP 204)' "$T/err"; ok $? "second poll answered 204"
 grep -q '^MARKER v1 ' "$T/out"; ok $? "v1 runs again at power-on"
 is "$(admin GET /devices/dev-1 | jq '.events | length')" 4 "no new events for an up-to-date poll"
 
+# server authentication: CA file instead of a pin; a wrong pin is refused
+"$DEV" --server "https://localhost:${SERVER##*:}" --device dev-1 --key "$KEY" \
+	--ca "$T/lfsd/tls/cert.pem" --data "$T/d" --once > "$T/out" 2> "$T/err"
+grep -q 'poll: up to date (HTTP 204)' "$T/err"; ok $? "--ca: certificate verified against the CA file"
+"$DEV" --server "$SERVER" --device dev-1 --key "$KEY" --pin-sha256 "$(printf '%064d' 0)" \
+	--data "$T/d" --once > "$T/out" 2> "$T/err"
+grep -q 'poll failed: server certificate does not match the pin' "$T/err"
+ok $? "a certificate that does not match the pin is refused"
+device dev-1 "0000$KEY" "$T/d" > "$T/out" 2> "$T/err"
+grep -q 'poll failed: poll: HTTP 401' "$T/err"; ok $? "a wrong device key gets 401"
+
 make_app "$T/v2" v2
 V2=$(admin GET "/builds/$(upload_build "$T/v2" '{"timestamp":1700000100}')" | jq -r .sha256)
 release "$(admin GET /builds | jq -r '.builds[0].id')" >/dev/null

@@ -44,4 +44,31 @@ ok $partial "no run printed anything but whole v1/v2 markers"
 ok $bad_flash "after each cut the partition equals lfsc's absolute image of v2"
 ok $bad_state "after each cut v2 is current and its booted report is queued"
 [ $torn -gt 0 ]; ok $? "torn loads were detected at boot ($torn of $OPS)"
+
+# the same over a failed update: v3's _init raises, the device rolls back to v1;
+# a cut anywhere in the v3 load or in the rollback load ends with v1 running
+make_app "$T/v3" v3
+echo 'error("v3 is broken")' >> "$T/v3/_init.lua"
+(cd "$T/v3" && "$LFSC" -f -o app.img --timestamp 1700000000 ./*.lua)
+V1=$(jq -r .current "$T/base/state.json")
+V3=$(sha256 "$T/v3/app.img")
+cp -r "$T/base" "$T/dry3"
+"$DEV" --data "$T/dry3" --reload "$T/v3/app.img" --once > "$T/out" 2> "$T/err"
+is "$(tail -n 1 "$T/out")" 'MARKER v1 {"a":1}' "an uncut failed update rolls back to v1"
+OPS3=$(sed -n 's/.*flash operations \([0-9]*\)$/\1/p' "$T/err")
+[ "${OPS3:-0}" -gt "$OPS" ]; ok $? "load of v3 plus the rollback load take $OPS3 operations"
+bad=0
+for n in $(seq 1 "$OPS3"); do
+	d=$T/rb$n
+	cp -r "$T/base" "$d"
+	"$DEV" --data "$d" --reload "$T/v3/app.img" --once --power-cut-at "$n" > "$d.out1" 2> "$d.err1"
+	[ $? -eq 99 ] || { bad=1; echo "# step $n: no power cut"; }
+	"$DEV" --data "$d" --once > "$d.out2" 2> "$d.err2"
+	[ "$(tail -n 1 "$d.out2")" = 'MARKER v1 {"a":1}' ] || { bad=1; echo "# step $n: v1 not running"; }
+	cmp -s "$T/dry3/flash.bin" "$d/flash.bin" || { bad=1; echo "# step $n: flash differs"; }
+	[ "$(jq -r '.current + " " + .bad + " " + .phase' "$d/state.json")" = "$V1 $V3 idle" ] &&
+		jq -e --arg s "$V3" '[.outbox[] | select(.state == "rolled-back" and .sha256 == $s)] |
+			length == 1' "$d/state.json" > /dev/null || { bad=1; echo "# step $n: state"; }
+done
+ok $bad "a cut at each of the $OPS3 steps of a failed update ends with v1 running, v3 rolled back"
 done_testing

@@ -43,7 +43,6 @@ struct agent {
 	char *pubkey_pem;                 /* owned */
 	long poll_interval;               /* seconds */
 	int restarts;                     /* restarts in this run */
-	int report_boot;                  /* report "booted" for current after this boot */
 };
 
 void agent_config_init(struct agent_config *c)
@@ -263,7 +262,7 @@ static int pending_load(struct agent *a, uint32_t word, enum install_flag kind,
 		a->st.phase = STATE_IDLE;
 		set_sha(a->st.current, a->st.target);
 		a->st.target[0] = '\0';
-		a->report_boot = 1;
+		a->st.report_boot = 1;
 	}
 	return save(a, err);
 }
@@ -381,8 +380,8 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 		}
 		if (!a->tls)
 			commit(a);   /* offline: no server to check in with */
-	} else if (a->report_boot) {
-		a->report_boot = 0;
+	} else if (a->st.report_boot) {
+		a->st.report_boot = 0;
 		report(a, "booted", a->st.current, res.failed ? res.message : "rolled back");
 	}
 	if ((ret = save(a, err)))

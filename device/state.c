@@ -61,6 +61,7 @@ int state_load(const char *path, struct agent_state *st, struct dev_error *err)
 	st->flash_used = (uint32_t)json_integer_value(json_object_get(root, "flash_used"));
 	st->attempts = (int)json_integer_value(json_object_get(root, "attempts"));
 	st->trial_since = json_integer_value(json_object_get(root, "trial_since"));
+	st->report_boot = json_is_true(json_object_get(root, "report_boot"));
 	box = json_object_get(root, "outbox");
 	json_array_foreach(box, i, r) {
 		if (st->noutbox >= STATE_MAX_OUTBOX)
@@ -85,12 +86,12 @@ int state_save(const char *path, const struct agent_state *st, struct dev_error 
 	char *text = NULL;
 	int i;
 
-	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:[]}",
+	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:b, s:[]}",
 			 "phase", state_phase_name(st->phase), "current", st->current,
 			 "previous", st->previous, "target", st->target, "bad", st->bad,
 			 "flash_sha", st->flash_sha, "flash_used", (json_int_t)st->flash_used,
 			 "attempts", st->attempts, "trial_since", (json_int_t)st->trial_since,
-			 "outbox");
+			 "report_boot", st->report_boot, "outbox");
 	box = json_object_get(root, "outbox");
 	for (i = 0; box && i < st->noutbox; i++)
 		if (json_array_append_new(box, json_pack("{s:s, s:s, s:s}",

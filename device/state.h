@@ -39,6 +39,8 @@ struct agent_state {
 	uint32_t flash_used;           /* flash_size (§A5.2) of that layout */
 	int attempts;                  /* loads of target started in this phase */
 	int64_t trial_since;           /* Unix time target first booted on trial; 0 before */
+	int report_boot;               /* report "booted" for current at the next boot
+					  (after a rollback load) */
 	int noutbox;                   /* reports waiting for delivery, oldest first */
 	struct state_report outbox[STATE_MAX_OUTBOX];
 };

@@ -97,7 +97,8 @@ static void commit(struct agent *a)
 	stage_gc(&a->stage, keep, 2);
 }
 
-/* Delivers queued reports in order; stops at the first transport failure. */
+/* Delivers queued reports in order; stops at the first transport failure or
+** server error (5xx); a report the server refuses (4xx) is dropped. */
 static int flush(struct agent *a, struct dev_error *err)
 {
 	struct dev_error e;
@@ -108,7 +109,7 @@ static int flush(struct agent *a, struct dev_error *err)
 		dev_error_clear(&e);
 		rc = ota_report(&a->http, a->cfg->device, r->state, r->sha, r->detail,
 				&status, &e);
-		if (rc && !status) {
+		if (rc && (!status || status >= 500)) {   /* try again later */
 			platform_log("report %s not delivered: %s", r->state, e.text);
 			return DEV_OK;
 		}
@@ -500,8 +501,9 @@ static int poll(struct agent *a, int *restart, struct dev_error *err)
 		report(a, "failed", m.sha256, detail);
 		if (e.code == DEV_ERR_VERIFY)
 			set_sha(a->st.bad, m.sha256);
-		if ((ret = save(a, err)) || (ret = flush(a, err)))
-			goto out;
+		ret = save(a, err);
+		if (!ret)
+			ret = flush(a, err);
 		goto out;
 	}
 	if (downloaded)

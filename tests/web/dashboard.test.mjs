@@ -297,6 +297,13 @@ test('release another build from the channel page, then revoke it: the previous 
   await page.locator(`.history-table tr[data-release="${r2}"][data-state="revoked"]`).waitFor();
   const rs = (await lfsd.call('GET', '/releases?channel=stable')).body.releases;
   assert.equal(rs.find((x) => x.id === r2).state, 'revoked');
+  // each build page says where the build is released
+  await visit(`/builds/${ids.drop}`);
+  await page.locator('.facts .chip-link.tone-bad', { hasText: 'stable · 2' }).waitFor();
+  await visit(`/builds/${ids.app}`);
+  await page.locator('.facts .chip-link.tone-ok', { hasText: 'stable · 1' }).waitFor();
+  await visit('/releases/stable');
+  await page.locator('.live').waitFor();
 });
 
 test('a device registered in the dashboard updates with lfs-device and is shown running the release', async () => {

@@ -76,3 +76,13 @@ export function pageHead(title, sub, ...actions) {
     h('div', h('h1', title), sub && h('p.sub', sub)),
     actions.length ? h('div.page-actions', actions) : null);
 }
+
+/** Where a build is released: one link per release ("stable · 2"), coloured by state. */
+export function releaseChips(releases) {
+  if (!releases || !releases.length) return h('span.muted', '—');
+  return h('span.chips', releases.map((r) => h(`a.chip-link.tone-${stateTone(r.state)}`, {
+    href: `#/releases/${encodeURIComponent(r.channel)}`,
+    title: `release ${r.number} of ${r.channel}: ${r.state}, ${r.rollout} %`,
+  }, `${r.channel} · ${r.number}`)));
+}
+

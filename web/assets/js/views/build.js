@@ -5,11 +5,12 @@ import { h, mount } from '../dom.js';
 import { api } from '../api.js';
 import { bytes, bytesExact, absolute } from '../format.js';
 import { modelBuild } from '../model.js';
+import { lookupReleasesByBuild } from '../lookup.js';
 import { go } from '../router.js';
 import { toast } from '../toast.js';
 import { sizebar } from '../sizebar.js';
 import { releaseDialog } from '../release_form.js';
-import { badge, hash, when, facts, errorPanel, loading, pageHead } from '../widgets.js';
+import { badge, hash, when, facts, errorPanel, loading, pageHead, releaseChips } from '../widgets.js';
 
 async function download(b, btn) {
   btn.disabled = true;
@@ -65,12 +66,13 @@ function modulesTable(b) {
       h('td.share-col'))));
 }
 
-function optionFacts(b) {
+function optionFacts(b, rels) {
   const o = b.options;
   const e = b.effective;
   const fmtMax = o.max_size ? `${bytes(o.max_size)} (${o.max_size})` : 'no limit';
   return facts([
     ['sha256', hash(b.sha256, { full: true })],
+    ['Released', releaseChips(rels)],
     ['Target', b.target],
     ['Kind', o.base_address || e.kind === 'absolute' ? `absolute flash image at ${o.base_address}` : 'relocatable LFS image (-f)'],
     ['Strip', o.strip ? 'yes' : 'no'],
@@ -118,8 +120,10 @@ function listingPanel(b) {
 export async function buildView(root, { id }) {
   mount(root, loading(`Loading build #${id}…`));
   let b;
+  let rels = [];
   try {
     b = modelBuild(await api(`/builds/${encodeURIComponent(id)}`));
+    rels = (await lookupReleasesByBuild()).get(b.id) || [];
   } catch (e) {
     mount(root, pageHead(`Build #${id}`), errorPanel(e, () => buildView(root, { id })));
     return;
@@ -144,7 +148,7 @@ export async function buildView(root, { id }) {
       h('section.panel', { 'aria-labelledby': 'size-title' }, h('h2#size-title', 'Size'),
         sizebar(b.imageSize, b.flashSize, b.options.max_size),
         sizeSummary(b)),
-      h('section.panel', { 'aria-labelledby': 'opt-title' }, h('h2#opt-title', 'Details'), optionFacts(b))),
+      h('section.panel', { 'aria-labelledby': 'opt-title' }, h('h2#opt-title', 'Details'), optionFacts(b, rels))),
     b.warnings.length ? h('section.panel.warn-panel', h('h2', 'Warnings'),
       h('ul', b.warnings.map((w) => h('li', h('code', `${w.file || ''}${w.line ? `:${w.line}` : ''}`), ' ', w.message || String(w))))) : null,
     h('section.panel', { 'aria-labelledby': 'mod-title' }, h('h2#mod-title', 'Modules'),

@@ -6,7 +6,7 @@ import { api } from '../api.js';
 import { absolute } from '../format.js';
 import { modelDevice, stateTone } from '../model.js';
 import { badge, hash, when, facts, emptyState, errorPanel, loading, pageHead } from '../widgets.js';
-import { releaseIndex, runningRelease } from './devices.js';
+import { lookupReleasesByChannel, lookupRunningRelease } from '../lookup.js';
 
 function timeline(events, index, channel) {
   const rel = (sha) => (index.get(channel) || []).find((r) => r.sha256 === sha);
@@ -32,8 +32,8 @@ export async function deviceView(root, { id }) {
     mount(root, pageHead(id), errorPanel(e, () => deviceView(root, { id })));
     return;
   }
-  const index = await releaseIndex([d.channel]);
-  const r = runningRelease(d, index);
+  const index = await lookupReleasesByChannel([d.channel]);
+  const r = lookupRunningRelease(d, index);
   // lfsd lists events newest first; an oldest-first list is turned around
   const t = (e) => Number(e.time) || 0;
   const oldestFirst = d.events.length > 1 && t(d.events[0]) < t(d.events[d.events.length - 1]);

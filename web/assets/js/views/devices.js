@@ -4,31 +4,13 @@
 
 import { h, mount } from '../dom.js';
 import { api, listOf } from '../api.js';
-import { modelDevice, modelRelease, stateTone } from '../model.js';
+import { modelDevice, stateTone } from '../model.js';
+import { lookupReleasesByChannel, lookupRunningRelease } from '../lookup.js';
 import { go } from '../router.js';
 import { toast } from '../toast.js';
 import { openDialog } from '../dialog.js';
 import { barChart, devicesPerRelease } from '../chart.js';
 import { badge, hash, when, emptyState, errorPanel, loading, pageHead } from '../widgets.js';
-
-/** Map sha256 -> release model, per channel, newest release wins. */
-export async function releaseIndex(channels) {
-  const out = new Map();
-  await Promise.all([...channels].map(async (c) => {
-    try {
-      const rs = listOf(await api(`/releases?channel=${encodeURIComponent(c)}`), 'releases').map(modelRelease);
-      out.set(c, rs);
-    } catch {
-      out.set(c, []);
-    }
-  }));
-  return out;
-}
-
-export function runningRelease(d, index) {
-  if (!d.sha256) return null;
-  return (index.get(d.channel) || []).find((r) => r.sha256 === d.sha256) || null;
-}
 
 async function registerDevice(defaultChannel) {
   const id = h('input#dev-id', { name: 'id', required: true, pattern: '[A-Za-z0-9._:\\-]{1,64}', autocomplete: 'off', placeholder: 'dev-001' });
@@ -57,7 +39,7 @@ async function registerDevice(defaultChannel) {
 }
 
 function deviceRow(d, index) {
-  const r = runningRelease(d, index);
+  const r = lookupRunningRelease(d, index);
   const seen = d.lastSeen ? when(d.lastSeen) : h('span.muted', 'never');
   return h('tr', { dataset: { device: d.id, state: d.state } },
     h('td', h('a.strong', { href: `#/devices/${encodeURIComponent(d.id)}` }, d.id),
@@ -82,7 +64,7 @@ export async function devicesView(root, query) {
     return;
   }
   const channels = [...new Set(devices.map((d) => d.channel))].sort();
-  const index = await releaseIndex(channels);
+  const index = await lookupReleasesByChannel(channels);
   const shown = devices.filter((d) => (!channel || d.channel === channel) &&
     (!filter || d.id.toLowerCase().includes(filter)));
   const states = new Map();

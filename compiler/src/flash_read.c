@@ -274,10 +274,15 @@ LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum l
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t e = (uint32_t)at(fl, entries, 4) + i * esize;
-		uint32_t key = word(fl, e), len2;
+		uint32_t key = word(fl, e), len2 = 0;
 		int64_t ko = at(fl, key - 16, 16);
-		if (ko < 0 || fl->data[ko + 4] != 0x04 ||
-		    at(fl, key, (len2 = fl->data[ko + 7]) + 1ull) < 0) {
+		/* a name over 40 characters is a long TString (§A6.6): the
+		** firmware stores it, though lookups never find it */
+		if (ko >= 0)
+			len2 = fl->data[ko + 4] == 0x14 ? word(fl, (uint32_t)ko + 12)
+							: fl->data[ko + 7];
+		if (ko < 0 || (fl->data[ko + 4] != 0x04 && fl->data[ko + 4] != 0x14) ||
+		    at(fl, key, (uint64_t)len2 + 1) < 0) {
 			bad(&r, "LFS image corrupted: bad module name", key);
 			goto out;
 		}

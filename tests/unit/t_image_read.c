@@ -172,6 +172,26 @@ static void flash_open_rejects(void **state)
 				 LFSC_ERR_FORMAT);
 		free(copy);
 	}
+	{       /* sensor_mesh has a 66-character module name: a long TString */
+		uint8_t *g;
+		size_t glen;
+		struct lfsc_image *im2;
+		struct lfsc_buffer f2;
+		int i, found = 0;
+		g = test_slurp(test_conf("lua53/golden/sensor_mesh.img"), &glen);
+		lfsc_buffer_init(&f2);
+		assert_int_equal(lfsc_image_read(g, glen, &im2, &e), 0);
+		assert_int_equal(lfsc_image_flash(im2, 0x40210000, 0, &f2, &e), 0);
+		assert_int_equal(lfsc_flash_open(f2.data, f2.len, 0x40210000, LFSC_TARGET_LUA53,
+						 &fl, &e), 0);
+		for (i = 0; i < lfsc_flash_nmodules(fl); i++)
+			found |= strlen(lfsc_flash_module_name(fl, i)) > 40;
+		assert_true(found);
+		lfsc_flash_free(fl);
+		lfsc_image_free(im2);
+		lfsc_buffer_release(&f2);
+		free(g);
+	}
 	f.data[0] ^= 1;
 	memset(&e, 0, sizeof e);
 	assert_int_equal(lfsc_flash_open(f.data, f.len, 0x40210000, LFSC_TARGET_LUA53, &fl, &e),

@@ -65,9 +65,15 @@ static int push_module(lua_State *L, const char *name)
 		lua_pushnil(L);
 		return 1;
 	}
+	/* lfs-format.md §A6.6: only short names can match, and a "__" name is
+	** searched only in the leading run of "__" entries */
 	n = lfsc_flash_nmodules(rt->fl);
-	for (i = 0; i < n && !found; i++)
-		found = !strcmp(lfsc_flash_module_name(rt->fl, i), name);
+	for (i = 0; i < n && !found && strlen(name) <= 40; i++) {
+		const char *m = lfsc_flash_module_name(rt->fl, i);
+		if (!strncmp(name, "__", 2) && strncmp(m, "__", 2))
+			break;
+		found = !strcmp(m, name);
+	}
 	if (!found) {
 		lua_pushnil(L);
 		return 1;
@@ -113,6 +119,8 @@ static int lfs_list(lua_State *L)
 	for (i = 0; i < n; i++) {
 		lua_pushstring(L, lfsc_flash_module_name(rt->fl, i));
 		lua_rawseti(L, -2, i + 1);
+		if (strlen(lfsc_flash_module_name(rt->fl, i)) > 40)
+			break;          /* §A6.6: enumeration stops after a long name */
 	}
 	/* §A6.5: sorted with table.sort */
 	lua_getglobal(L, "table");

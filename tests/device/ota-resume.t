@@ -8,7 +8,6 @@ start_lfsd
 KEY=$(add_device dev-r)
 make_app "$T/big" big
 for app in sensor_mesh oled_display opcode_tour http_server; do cp "$CONF/$app"/*.lua "$T/big/"; done
-rm -f "$T"/big/very_long_module_name_*.lua   # > 40 chars: see device/README.md
 B=$(upload_build "$T/big")
 SHA=$(admin GET "/builds/$B" | jq -r .sha256)
 SIZE=$(admin GET "/builds/$B" | jq -r .size)

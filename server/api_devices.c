@@ -37,9 +37,11 @@ enum MHD_Result api_devices_post(struct req *r)
 		return replied;
 	json_object_foreach(body, key, v)
 		if (strcmp(key, "id") && strcmp(key, "channel")) {
-			json_decref(body);
-			return http_error(r, 400, "bad_request", "unknown field '%s' (expected id, "
+			enum MHD_Result ret = http_error(r, 400, "bad_request", "unknown field '%s' (expected id, "
 			                  "channel)", key);
+
+			json_decref(body);   /* after the message: key lives in body */
+			return ret;
 		}
 	id = json_string_value(json_object_get(body, "id"));
 	channel = json_string_value(json_object_get(body, "channel"));

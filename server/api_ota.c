@@ -129,9 +129,11 @@ enum MHD_Result api_ota_report(struct req *r)
 	json_object_foreach(body, key, v)
 		if (strcmp(key, "device") && strcmp(key, "state") && strcmp(key, "sha256") &&
 		    strcmp(key, "detail") && strcmp(key, "running")) {
-			json_decref(body);
-			return http_error(r, 400, "bad_request", "unknown field '%s' (expected device, "
+			enum MHD_Result ret = http_error(r, 400, "bad_request", "unknown field '%s' (expected device, "
 			                  "state, sha256, detail, running)", key);
+
+			json_decref(body);   /* after the message: key lives in body */
+			return ret;
 		}
 	id = json_string_value(json_object_get(body, "device"));
 	if (!id)

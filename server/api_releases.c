@@ -41,8 +41,10 @@ enum MHD_Result api_releases_post(struct req *r)
 	json_object_foreach(body, key, v)
 		if (strcmp(key, "build_id") && strcmp(key, "channel") &&
 		    strcmp(key, "rollout_percent") && strcmp(key, "notes")) {
-			json_decref(body);
-			return http_error(r, 400, "bad_request", "unknown field '%s'", key);
+			enum MHD_Result ret = http_error(r, 400, "bad_request", "unknown field '%s'", key);
+
+			json_decref(body);   /* after the message: key lives in body */
+			return ret;
 		}
 	v = json_object_get(body, "build_id");
 	build_id = json_is_integer(v) ? json_integer_value(v) : 0;
@@ -113,9 +115,11 @@ enum MHD_Result api_releases_patch(struct req *r)
 		return replied;
 	json_object_foreach(body, key, v)
 		if (strcmp(key, "rollout_percent") && strcmp(key, "state") && strcmp(key, "action")) {
-			json_decref(body);
-			return http_error(r, 400, "bad_request", "unknown field '%s' (expected "
+			enum MHD_Result ret = http_error(r, 400, "bad_request", "unknown field '%s' (expected "
 			                  "rollout_percent, state, action)", key);
+
+			json_decref(body);   /* after the message: key lives in body */
+			return ret;
 		}
 	if ((v = json_object_get(body, "rollout_percent")) && (percent = percent_of(v)) < 0) {
 		json_decref(body);

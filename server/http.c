@@ -16,9 +16,10 @@
 #include "log.h"
 #include "routes.h"
 
-struct listener {
-	struct app *app;
-	int tls;
+struct http_listener {
+	struct app *app;            /* borrowed */
+	int tls;                    /* the HTTPS listener */
+	struct MHD_Daemon *daemon;  /* owned */
 };
 
 uint64_t http_now_us(void)
@@ -210,7 +211,7 @@ static int append_body(struct req *r, const char *data, size_t len)
 	return 0;
 }
 
-static struct req *start(struct listener *l, struct MHD_Connection *conn,
+static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
                          const char *url, const char *method)
 {
 	struct req *r = calloc(1, sizeof *r);
@@ -310,10 +311,25 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-struct MHD_Daemon *http_start(struct app *app, const char *host, int port, int tls,
-                              int *bound)
+void http_quiesce(struct http_listener *l)
 {
-	struct listener *l = calloc(1, sizeof *l);   /* lives as long as the process */
+	if (l && l->daemon)
+		MHD_quiesce_daemon(l->daemon);
+}
+
+void http_stop(struct http_listener *l)
+{
+	if (!l)
+		return;
+	if (l->daemon)
+		MHD_stop_daemon(l->daemon);
+	free(l);
+}
+
+struct http_listener *http_start(struct app *app, const char *host, int port, int tls,
+                                 int *bound)
+{
+	struct http_listener *l = calloc(1, sizeof *l);
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
@@ -358,5 +374,6 @@ struct MHD_Daemon *http_start(struct app *app, const char *host, int port, int t
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	*bound = info ? info->port : port;
-	return d;
+	l->daemon = d;
+	return l;
 }

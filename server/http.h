@@ -34,11 +34,17 @@ struct req {
 	void (*state_free)(void *);
 };
 
+struct http_listener;
+
 /* Starts a listener on host:port (port 0 = any free port); tls uses
-** app->keys' certificate. Returns the daemon or NULL (logged); *bound gets
-** the actual port. */
-struct MHD_Daemon *http_start(struct app *app, const char *host, int port, int tls,
-                              int *bound);
+** app->keys' certificate. Returns it (caller owns: http_stop()) or NULL
+** (logged); *bound gets the actual port. app borrowed, must outlive it. */
+struct http_listener *http_start(struct app *app, const char *host, int port, int tls,
+                                 int *bound);
+/* Stops accepting new connections; requests in flight go on. NULL: no-op. */
+void http_quiesce(struct http_listener *l);
+/* Stops the listener (closing idle connections) and frees it. NULL: no-op. */
+void http_stop(struct http_listener *l);
 
 /* Queues resp with status and destroys our reference. Returns MHD's result. */
 enum MHD_Result http_reply(struct req *r, unsigned status, struct MHD_Response *resp);

@@ -176,7 +176,7 @@ static void drain(struct app *app, int limit)
 int main(int argc, char **argv)
 {
 	static struct app app;
-	struct MHD_Daemon *http = NULL, *https = NULL;
+	struct http_listener *http = NULL, *https = NULL;
 	char path[PATH_MAX], err[300], http_addr[100], https_addr[100];
 	sigset_t sigs;
 	int hport = 0, sport = 0, sig, ret = 1;
@@ -242,16 +242,12 @@ int main(int argc, char **argv)
 	log_info("signal %d: shutting down", sig);
 	ret = 0;
 stop:
-	if (http)
-		MHD_quiesce_daemon(http);
-	if (https)
-		MHD_quiesce_daemon(https);
+	http_quiesce(http);
+	http_quiesce(https);
 	drain(&app, config.build_timeout * 2 + 30);
 	builder_stop(app.builder);
-	if (http)
-		MHD_stop_daemon(http);
-	if (https)
-		MHD_stop_daemon(https);
+	http_stop(http);
+	http_stop(https);
 	builder_free(app.builder);
 out:
 	fleet_free(app.fleet);   /* flushes last-seen state */

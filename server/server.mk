@@ -37,3 +37,4 @@ bench-server: $(BUILD)/bench/bare_server
 .PHONY: lfsd bench-server
 
 -include $(LFSD_OBJS:.o=.d)
+BENCH_DEPS += $(BUILD)/bench/bare_server

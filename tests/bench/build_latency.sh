@@ -4,7 +4,7 @@
 # the answer time, against running lfsc directly on the same files in the
 # same run (the baseline: what lfsd adds is upload, queue, process, storage).
 # usage: tests/bench/build_latency.sh [count]
-. "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/server.lib"
 N=${1:-50}
 start_lfsd "$T/data"
 mkdir -p "$T/src"

@@ -3,7 +3,7 @@
 # connections, 10 s) against tests/bench/bare_server serving the same file
 # the same way, back to back. Target: lfsd >= 0.8 of the bare server's req/s.
 # usage: tests/bench/download.sh [seconds]
-. "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/server.lib"
 DUR=${1:-10}
 start_lfsd "$T/data"
 

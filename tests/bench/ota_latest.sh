@@ -5,7 +5,7 @@
 # back to back. Targets: >= 0.8 of the bare server's req/s, p99 < 10 ms,
 # lfsd resident memory < 64 MB with 10,000 devices.
 # usage: tests/bench/ota_latest.sh [seconds] [devices]
-. "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/server.lib"
 DUR=${1:-10}
 NDEV=${2:-10000}
 start_lfsd "$T/data"

@@ -15,7 +15,7 @@ PIDS=""
 cleanup() {
 	local p
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 # an lfsc built with AddressSanitizer (make check) needs a huge address space

@@ -54,11 +54,16 @@ jq -e '.error.code == "build_failed" and (.error.message | test("no JSON"))' "$T
 healthy; ok $? "lfsd still healthy"
 stop_lfsd
 
-# the real compiler under a tight memory limit: still a clean answer
-start_lfsd "$T/d5" --build-memory 8; ok $? "lfsd with --build-memory 8"
-# 200,000 distinct string constants need more than 8 MB to compile
-awk 'BEGIN { printf "local t = {"; for (i = 0; i < 200000; i++) printf "%s\"k%d\"", (i ? "," : ""), i; print "}" }' >"$T/big.lua"
-is "$(req -F "file=@$T/big.lua" "$URL/build")" 422 "build that needs more memory: 422"
-jq -e '.error.code == "limit" and (.error.message | test("memory"))' "$T/body" >/dev/null; ok $? "says out of memory"
-healthy; ok $? "lfsd still healthy"
+# the real compiler under a tight memory limit: still a clean answer (not
+# with an AddressSanitizer lfsc, which cannot start under an address-space limit)
+if [ -n "$MEMFLAG" ]; then
+	for k in 1 2 3 4; do ok 0 "# skip lfsc built with AddressSanitizer"; done
+else
+	start_lfsd "$T/d5" --build-memory 8; ok $? "lfsd with --build-memory 8"
+	# 200,000 distinct string constants need more than 8 MB to compile
+	awk 'BEGIN { printf "local t = {"; for (i = 0; i < 200000; i++) printf "%s\"k%d\"", (i ? "," : ""), i; print "}" }' >"$T/big.lua"
+	is "$(req -F "file=@$T/big.lua" "$URL/build")" 422 "build that needs more memory: 422"
+	jq -e '.error.code == "limit" and (.error.message | test("memory"))' "$T/body" >/dev/null; ok $? "says out of memory"
+	healthy; ok $? "lfsd still healthy"
+fi
 done_testing

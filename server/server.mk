@@ -38,3 +38,11 @@ bench-server: $(BUILD)/bench/bare_server
 
 -include $(LFSD_OBJS:.o=.d)
 BENCH_DEPS += $(BUILD)/bench/bare_server
+
+# unit tests of the server modules (tests/http/t0050-unit.t runs them)
+LFSD_UNIT_OBJS := $(filter-out $(LFSD_OBJDIR)/main.o,$(LFSD_OBJS))
+$(BUILD)/test/unit_server: tests/http/unit_server.c $(LFSD_UNIT_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSD_CFLAGS) $< $(LFSD_UNIT_OBJS) -o $@ \
+	  $(LDFLAGS) $(LFSD_LIBS) -lcmocka
+test-build: $(BUILD)/test/unit_server

@@ -1,0 +1,245 @@
+/*
+** unit_server.c - cmocka unit tests of lfsd's parsers and rules that the HTTP
+** tests reach only indirectly: Range parsing, upload name/option rules and the
+** dedup key, the rollout bucket, identifiers, metrics text.
+** Run by t0050-unit.t (CMOCKA_MESSAGE_OUTPUT=TAP).
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fleet.h"
+#include "ident.h"
+#include "metrics.h"
+#include "serve.h"
+#include "upload.h"
+
+static void range_cases(void **state)
+{
+	static const struct { const char *h; long long size; int rc; long long a, b; } c[] = {
+		{ "bytes=100-199", 1000, 0, 100, 199 },
+		{ "bytes=100-", 1000, 0, 100, 999 },
+		{ "bytes=-50", 1000, 0, 950, 999 },
+		{ "bytes=-5000", 1000, 0, 0, 999 },
+		{ "bytes=0-0", 1000, 0, 0, 0 },
+		{ "bytes=990-5000", 1000, 0, 990, 999 },
+		{ "bytes=1000-", 1000, 1, 0, 0 },
+		{ "bytes=1000-1001", 1000, 1, 0, 0 },
+		{ "bytes=-0", 1000, 1, 0, 0 },
+		{ "bytes=0-1,5-6", 1000, 1, 0, 0 },
+		{ "bytes=9-3", 1000, -1, 0, 0 },
+		{ "bytes=abc", 1000, -1, 0, 0 },
+		{ "items=0-1", 1000, -1, 0, 0 },
+		{ "bytes=-", 1000, -1, 0, 0 },
+		{ "bytes=5-x", 1000, -1, 0, 0 },
+		{ "bytes=0-", 0, 1, 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		long long a = -1, b = -1;
+		int rc = serve_parse_range(c[i].h, c[i].size, &a, &b);
+
+		if (rc != c[i].rc)
+			fail_msg("'%s': rc %d, expected %d", c[i].h, rc, c[i].rc);
+		if (rc == 0 && (a != c[i].a || b != c[i].b))
+			fail_msg("'%s': %lld-%lld, expected %lld-%lld", c[i].h, a, b, c[i].a, c[i].b);
+	}
+}
+
+/* 0 if {"files":{name:"return 1"}} is accepted, else -1 with err. */
+static int one_name(const char *name, char *err, size_t size)
+{
+	char body[512];
+	struct upload *u = malloc(sizeof *u);
+	int rc;
+
+	snprintf(body, sizeof body, "{\"files\":{\"%s\":\"return 1\"}}", name);
+	upload_init(u);
+	rc = upload_parse_json(u, body, strlen(body), err, size);
+	upload_release(u);
+	free(u);
+	return rc;
+}
+
+static void names(void **state)
+{
+	static const struct { const char *name; const char *err; } c[] = {
+		{ "a.lua", NULL },
+		{ "caf\\u00e9.lua", NULL },
+		{ "with space.lua", NULL },
+		{ "a.b.lua", NULL },
+		{ "dir/a.lua", "path separator" },
+		{ "..\\\\a.lua", "path separator" },
+		{ "../a.lua", "path separator" },
+		{ "..lua", "starts with '.'" },
+		{ ".hidden.lua", "starts with '.'" },
+		{ "a.txt", "does not end in .lua" },
+		{ ".lua", "starts with '.'" },
+		{ "lua", "does not end in .lua" },
+		{ "a\\u0001.lua", "control character" },
+		{ "", "1 to" },
+	};
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		int rc = one_name(c[i].name, err, sizeof err);
+
+		if (!c[i].err && rc)
+			fail_msg("'%s' refused: %s", c[i].name, err);
+		if (c[i].err && (!rc || !strstr(err, c[i].err)))
+			fail_msg("'%s': expected '%s', got rc %d '%s'", c[i].name, c[i].err, rc,
+			         rc ? err : "");
+	}
+}
+
+static void options(void **state)
+{
+	static const struct { const char *json; const char *err; } c[] = {
+		{ "{}", NULL },
+		{ "{\"target\":\"nodemcu-lua53-64\",\"strip\":true}", NULL },
+		{ "{\"base_address\":\"0x40296000\",\"max_size\":65536}", NULL },
+		{ "{\"base_address\":1076453376}", NULL },
+		{ "{\"base_address\":null,\"max_size\":null,\"seed\":null,\"timestamp\":null}", NULL },
+		{ "{\"seed\":4294967295,\"timestamp\":0}", NULL },
+		{ "{\"seed\":4294967296}", "option 'seed'" },
+		{ "{\"seed\":-1}", "option 'seed'" },
+		{ "{\"timestamp\":-5}", "option 'timestamp'" },
+		{ "{\"target\":\"lua54\"}", "option 'target'" },
+		{ "{\"strip\":1}", "option 'strip'" },
+		{ "{\"base_address\":\"zz\"}", "option 'base_address'" },
+		{ "{\"base_address\":\"0x0\"}", "option 'base_address'" },
+		{ "{\"max_size\":4095}", "multiple of 4096" },
+		{ "{\"max_size\":\"4096\"}", "multiple of 4096" },
+		{ "{\"fast\":true}", "unknown option 'fast'" },
+		{ "[]", "JSON object" },
+	};
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct upload_options o;
+		json_t *j = json_loads(c[i].json, JSON_DECODE_ANY, NULL);
+		int rc;
+
+		assert_non_null(j);
+		memset(&o, 0, sizeof o);
+		rc = upload_options_parse(&o, j, err, sizeof err);
+		json_decref(j);
+		if (!c[i].err && rc)
+			fail_msg("%s refused: %s", c[i].json, err);
+		if (c[i].err && (!rc || !strstr(err, c[i].err)))
+			fail_msg("%s: expected '%s', got rc %d '%s'", c[i].json, c[i].err, rc,
+			         rc ? err : "");
+	}
+}
+
+static void key_of(const char *body, char key[HASH_HEX_LEN + 1])
+{
+	struct upload *u = malloc(sizeof *u);
+	char err[256];
+
+	upload_init(u);
+	assert_int_equal(upload_parse_json(u, body, strlen(body), err, sizeof err), 0);
+	assert_int_equal(upload_finish(u, err, sizeof err), 0);
+	memcpy(key, u->dedup_key, HASH_HEX_LEN + 1);
+	assert_string_equal(u->files[0].name, "a.lua");   /* sorted by name */
+	upload_release(u);
+	free(u);
+}
+
+static void dedup_key(void **state)
+{
+	char k1[65], k2[65], k3[65], k4[65], k5[65];
+
+	key_of("{\"files\":{\"b.lua\":\"return 2\",\"a.lua\":\"return 1\"}}", k1);
+	key_of("{\"files\":{\"a.lua\":\"return 1\",\"b.lua\":\"return 2\"}}", k2);
+	key_of("{\"files\":{\"a.lua\":\"return 1\",\"b.lua\":\"return 2\"},"
+	       "\"options\":{\"target\":\"nodemcu-lua53\",\"strip\":false}}", k3);
+	key_of("{\"files\":{\"a.lua\":\"return 1\",\"b.lua\":\"return 2\"},"
+	       "\"options\":{\"strip\":true}}", k4);
+	key_of("{\"files\":{\"a.lua\":\"return 1\",\"c.lua\":\"return 2\"}}", k5);
+	assert_string_equal(k1, k2);     /* order of files does not matter */
+	assert_string_equal(k1, k3);     /* defaults spelt out: same options */
+	assert_string_not_equal(k1, k4); /* other options */
+	assert_string_not_equal(k1, k5); /* other names, same contents */
+}
+
+static void empty_upload(void **state)
+{
+	struct upload *u = malloc(sizeof *u);
+	char err[256];
+
+	upload_init(u);
+	assert_int_equal(upload_parse_json(u, "{\"files\":{}}", 12, err, sizeof err), 0);
+	assert_int_equal(upload_finish(u, err, sizeof err), -1);
+	assert_non_null(strstr(err, "empty upload"));
+	upload_release(u);
+	free(u);
+}
+
+static void bucket(void **state)
+{
+	/* printf %s ID | sha256sum: first 8 hex digits as a number, modulo 100 */
+	assert_int_equal(fleet_bucket("node-001"), 0);
+	assert_int_equal(fleet_bucket("dev-1"), 98);
+	assert_int_equal(fleet_bucket("a"), 10);
+}
+
+static void identifiers(void **state)
+{
+	assert_true(ident_valid("stable"));
+	assert_true(ident_valid("dev-001.a:b_c"));
+	assert_false(ident_valid(""));
+	assert_false(ident_valid(NULL));
+	assert_false(ident_valid("a b"));
+	assert_false(ident_valid("../x"));
+	assert_false(ident_valid("x/y"));
+	assert_false(ident_valid("0123456789012345678901234567890123456789012345678901234567890123456789"));
+}
+
+static void metrics_text(void **state)
+{
+	struct metrics *m = malloc(sizeof *m);
+	const char *names[] = { "build", "healthz", NULL };
+	char *text;
+
+	metrics_init(m);
+	metrics_request(m, 1, 200);
+	metrics_request(m, 1, 200);
+	metrics_request(m, 0, 599);
+	metrics_request(m, 99, 404);
+	metrics_build(m, METRICS_BUILD_OK, 0.3);
+	text = metrics_render(m, names);
+	assert_non_null(strstr(text, "lfsd_http_requests_total{route=\"healthz\",status=\"200\"} 2\n"));
+	assert_non_null(strstr(text, "lfsd_http_requests_total{route=\"build\",status=\"other\"} 1\n"));
+	assert_non_null(strstr(text, "lfsd_http_requests_total{route=\"none\",status=\"404\"} 1\n"));
+	assert_non_null(strstr(text, "lfsd_build_duration_seconds_bucket{le=\"0.25\"} 0\n"));
+	assert_non_null(strstr(text, "lfsd_build_duration_seconds_bucket{le=\"0.5\"} 1\n"));
+	assert_non_null(strstr(text, "lfsd_build_duration_seconds_bucket{le=\"+Inf\"} 1\n"));
+	assert_non_null(strstr(text, "lfsd_builds_total{outcome=\"ok\"} 1\n"));
+	free(text);
+	free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(range_cases),
+		cmocka_unit_test(names),
+		cmocka_unit_test(options),
+		cmocka_unit_test(dedup_key),
+		cmocka_unit_test(empty_upload),
+		cmocka_unit_test(bucket),
+		cmocka_unit_test(identifiers),
+		cmocka_unit_test(metrics_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -188,6 +188,10 @@ static int append_body(struct req *r, const char *data, size_t len)
 {
 	size_t max = r->app->cfg->max_upload;
 
+	if (r->early_status) {     /* refused already: count and drop, never buffer */
+		r->body_len += len;
+		return r->body_len > 4 * max ? -1 : 0;
+	}
 	if (r->too_large || r->body_len + len > max) {
 		r->too_large = 1;
 		r->body_len += len;   /* counted, discarded */

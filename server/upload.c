@@ -268,7 +268,8 @@ out:
 	return ret;
 }
 
-/* PostProcessor state: the part being received. */
+/* PostProcessor state: the part being received. A part named "options" is
+** the options JSON even when sent as a file (curl -F options=@opts.json). */
 struct mp {
 	struct upload *u;
 	char *err;
@@ -289,7 +290,7 @@ static int mp_close(struct mp *m)
 	if (!m->open)
 		return 0;
 	m->open = 0;
-	if (m->is_file) {
+	if (m->is_file && strcmp(m->key, "options")) {
 		ret = add_file(m->u, m->name, m->data ? m->data : calloc(1, 1), m->len,
 		               m->err, m->errsize);
 		if (ret)

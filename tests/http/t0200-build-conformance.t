@@ -40,6 +40,9 @@ is "$(jq .id "$T/body")" "$(jq .id "$T/json_config.json")" "the existing build i
 is "$(req "${args[@]}" -F 'options={"strip":true}' "$URL/build")" 201 "same sources, other options: 201"
 strip_id=$(jq .id "$T/body"); ts=$(jq .effective.timestamp "$T/body")
 is "$(jq .options.strip "$T/body")" true "strip recorded"
+printf '{"strip":true}' >"$T/opts.json"
+is "$(req "${args[@]}" -F "options=@$T/opts.json" "$URL/build")" 200 "options sent as a file part: same build (200)"
+is "$(jq .id "$T/body")" "$strip_id" "same id"
 curl -s -H "Authorization: Bearer $TOKEN" "$URL/builds/$strip_id/lfs.img" -o "$T/got.img"
 lfsc_like "$APPS/json_config" "$ts" -s >"$T/want.img"
 cmp -s "$T/got.img" "$T/want.img"; ok $? "stripped image equals lfsc -f -s"

@@ -43,7 +43,7 @@ enum MHD_Result api_ota_latest(struct req *r)
 {
 	const char *id = http_arg(r, "device"), *channel = http_arg(r, "channel");
 	const char *current = http_arg(r, "current");
-	char inm[HASH_HEX_LEN + 1], etag[HASH_HEX_LEN + 3], url[100];
+	char inm[HASH_HEX_LEN + 1], etag[HASH_HEX_LEN + 3], url[200];
 	struct fleet_offer o;
 	int from_inm = 0, rc;
 
@@ -65,7 +65,7 @@ enum MHD_Result api_ota_latest(struct req *r)
 		return http_empty(r, from_inm && o.found ? 304 : 204, o.found ? etag : NULL);
 	}
 	metrics_poll(&r->app->metrics, METRICS_POLL_UPDATE);
-	snprintf(url, sizeof url, "/ota/images/%s", o.sha);
+	snprintf(url, sizeof url, "/ota/images/%s?device=%s", o.sha, id);   /* id: ident chars */
 	snprintf(etag, sizeof etag, "\"%s\"", o.sha);
 	{
 		json_t *m = json_pack("{s:I,s:s,s:I,s:s,s:I,s:s,s:s,s:s,s:i}",
@@ -151,6 +151,12 @@ enum MHD_Result api_ota_report(struct req *r)
 	sha = json_string_value(json_object_get(body, "sha256"));
 	detail = json_string_value(json_object_get(body, "detail"));
 	running = json_string_value(json_object_get(body, "running"));
+	if (sha && !*sha)
+		sha = NULL;          /* "" = not given */
+	if (running && !*running)
+		running = NULL;
+	if (detail && !*detail)
+		detail = NULL;
 	if (!known_state(state) || (sha && !hash_is_hex64(sha)) ||
 	    (running && !hash_is_hex64(running)) || (detail && strlen(detail) > 2000)) {
 		json_decref(body);

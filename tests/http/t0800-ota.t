@@ -53,7 +53,7 @@ is "$(dev "$SURL/ota/latest")" 400 "missing device=: 400"
 is "$(dev "$SURL/ota/latest?device=dev-1&channel=beta")" 403 "other channel: 403"
 is "$(dev "$SURL/ota/latest?device=dev-1&channel=stable")" 200 "GET /ota/latest: 200 manifest"
 jq -e --arg a "$A" --argjson r "$REL_A" '.sha256 == $a and .release == $r and .version == 1 and
-	.url == "/ota/images/\($a)" and .signature_alg == "ecdsa-p256-sha256" and
+	.url == "/ota/images/\($a)?device=dev-1" and .signature_alg == "ecdsa-p256-sha256" and
 	(.signature | length) > 60 and .poll_interval == 60 and .channel == "stable"' "$T/body" >/dev/null
 ok $? "manifest: release, version, sha256, url, signature, poll_interval"
 is "$(jq .size "$T/body")" "$(stat -c %s "$T/A.img")" "manifest size"
@@ -82,12 +82,13 @@ rep() { dev -H 'Content-Type: application/json' -d "$1" "$SURL/ota/report?device
 is "$(rep "{\"state\":\"downloading\",\"sha256\":\"$A\"}")" 204 "report downloading: 204"
 is "$(rep "{\"device\":\"dev-1\",\"state\":\"booted\",\"sha256\":\"$A\",\"detail\":\"ok\"}")" 204 "report booted: 204"
 is "$(rep '{"state":"exploded"}')" 400 "unknown state: 400"
+is "$(rep '{"state":"failed","sha256":"","detail":"torn flag: LFS cleared"}')" 204 "report with an empty sha256: 204"
 is "$(rep '{"state":"failed","sha256":"nothex"}')" 400 "bad sha256: 400"
 is "$(rep '{"state":"failed",')" 400 "invalid JSON: 400"
 is "$(rep "{\"state\":\"failed\",\"sha256\":\"$B\",\"detail\":\"signature mismatch\"}")" 204 "report failed with a reason: 204"
 is "$(req "$URL/devices/dev-1")" 200 "GET /devices/{id}"
 jq -e --arg a "$A" '.running_sha256 == $a and .state == "failed" and .channel == "stable" and
-	(.events | length) == 3 and .events[0].detail == "signature mismatch" and .events[1].state == "booted"' \
+	(.events | length) == 4 and .events[0].detail == "signature mismatch" and .events[2].state == "booted"' \
 	"$T/body" >/dev/null; ok $? "device shows running image, state, event history"
 is "$(req "$URL/devices")" 200 "GET /devices"
 is "$(jq '.devices | length' "$T/body")" 1 "one device"

@@ -232,6 +232,16 @@ test('build page: sizes against a partition, sha256, options, download, listing'
   await page.click('.listing-panel summary');
   await page.waitForFunction(() => /main <@/.test(document.querySelector('.listing').textContent));
   await page.click('.listing-panel summary'); // closed again for the screenshot
+  // a source file opens in a viewer with its lines
+  const first = path.basename(appFiles(APP)[0]);
+  await page.click(`.file-list .linkish:has-text("${first}")`);
+  const viewer = page.locator('dialog[open] .src-view .src-line');
+  await viewer.first().waitFor();
+  const lines = fs.readFileSync(appFiles(APP)[0], 'utf8').replace(/\n$/, '').split('\n');
+  assert.equal(await viewer.count(), lines.length, 'one row per source line');
+  assert.equal((await viewer.nth(0).locator('.src-text').innerText()).trimEnd(), lines[0].trimEnd());
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('dialog[open]', { state: 'detached' });
   await shot('03-build');
 });
 

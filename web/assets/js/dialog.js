@@ -4,20 +4,21 @@
 import { h } from './dom.js';
 
 /**
- * Open a modal. `body` is a node or array of nodes; `okLabel` the confirm button.
+ * Open a modal. `body` is a node or array of nodes; `okLabel` the confirm button;
+ * cancelLabel null hides the cancel button; wide for code views.
  * onOk(form) may return a promise; the dialog stays open (busy) until it resolves,
  * shows the error message if it rejects, closes on success.
  * Resolves true when confirmed, false when cancelled.
  */
-export function openDialog({ title, body, okLabel = 'OK', danger = false, onOk }) {
+export function openDialog({ title, body, okLabel = 'OK', danger = false, onOk, cancelLabel = 'Cancel', wide = false }) {
   return new Promise((resolve) => {
     const err = h('p.dialog-error', { role: 'alert', hidden: true });
     const ok = h(`button.btn${danger ? '.danger' : '.primary'}`, { type: 'submit', value: 'ok' }, okLabel);
-    const cancel = h('button.btn', { type: 'button' }, 'Cancel');
+    const cancel = h('button.btn', { type: 'button', hidden: !cancelLabel }, cancelLabel || '');
     const form = h('form.dialog-form', { method: 'dialog' },
       h('h2', title), body, err,
       h('div.dialog-actions', cancel, ok));
-    const dlg = h('dialog.dialog', { 'aria-label': title }, form);
+    const dlg = h(`dialog.dialog${wide ? '.dialog-wide' : ''}`, { 'aria-label': title }, form);
     let done = false;
     const finish = (v) => {
       if (done) return;

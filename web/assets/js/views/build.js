@@ -9,6 +9,7 @@ import { lookupReleasesByBuild } from '../lookup.js';
 import { go } from '../router.js';
 import { toast } from '../toast.js';
 import { sizebar } from '../sizebar.js';
+import { sourceOpen } from '../source_view.js';
 import { releaseDialog } from '../release_form.js';
 import { badge, hash, when, facts, errorPanel, loading, pageHead, releaseChips } from '../widgets.js';
 
@@ -50,7 +51,8 @@ function modulesTable(b) {
       const share = (100 * sizeOf(m)) / total;
       return h('tr',
         h('td', { 'data-label': 'Module' }, h('code.strong', m.name)),
-        h('td.wide-only', { 'data-label': 'File' }, h('span.muted', m.file)),
+        h('td.wide-only', { 'data-label': 'File' }, m.file
+          ? h('button.linkish.muted', { type: 'button', title: `Show ${m.file}`, onclick: () => sourceOpen(b.id, m.file) }, m.file) : ''),
         h('td.num', { 'data-label': 'Image', title: bytesExact(m.imageBytes) }, bytes(m.imageBytes)),
         h('td.num', { 'data-label': 'Flash', title: bytesExact(m.flashBytes) }, bytes(m.flashBytes)),
         h('td.num', { 'data-label': 'Functions' }, m.functions ?? '—'),
@@ -97,7 +99,8 @@ function sizeSummary(b) {
 function filesList(b) {
   if (!b.files.length) return null;
   return h('ul.file-list', b.files.map((f) => h('li',
-    h('code', f.name), h('span.muted', ` ${bytes(f.size)} `), f.sha256 ? hash(f.sha256) : null)));
+    h('button.linkish', { type: 'button', title: `Show ${f.name}`, onclick: () => sourceOpen(b.id, f.name) }, h('code', f.name)),
+    h('span.muted', ` ${bytes(f.size)} `), f.sha256 ? hash(f.sha256) : null)));
 }
 
 function listingPanel(b) {
@@ -150,7 +153,10 @@ export async function buildView(root, { id }) {
         sizeSummary(b)),
       h('section.panel', { 'aria-labelledby': 'opt-title' }, h('h2#opt-title', 'Details'), optionFacts(b, rels))),
     b.warnings.length ? h('section.panel.warn-panel', h('h2', 'Warnings'),
-      h('ul', b.warnings.map((w) => h('li', h('code', `${w.file || ''}${w.line ? `:${w.line}` : ''}`), ' ', w.message || String(w))))) : null,
+      h('ul', b.warnings.map((w) => h('li',
+        w.file ? h('button.linkish', { type: 'button', onclick: () => sourceOpen(b.id, w.file, Number(w.line) || null) },
+          h('code', `${w.file}${w.line ? `:${w.line}` : ''}`)) : null,
+        ' ', w.message || String(w))))) : null,
     h('section.panel', { 'aria-labelledby': 'mod-title' }, h('h2#mod-title', 'Modules'),
       b.modules.length ? modulesTable(b) : h('p.muted', 'No module information.')),
     b.files.length ? h('section.panel', h('h2', 'Source files'), filesList(b)) : null,

@@ -9,10 +9,19 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export const REPO = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: here, encoding: 'utf8' }).trim();
+function toplevel() {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return path.resolve(here, '..', '..', '..'); // not a git checkout: tests/web/lib -> repository
+  }
+}
+
+export const REPO = toplevel();
 export const BUILD = process.env.LFSD_BUILD || path.join(REPO, 'build');
 export const BIN = path.join(BUILD, 'bin');
-export const CONFORMANCE = path.join(REPO, '..', 'shared', 'conformance', 'lua53', 'src');
+// shared/ sits beside the clone (as in CI); LFSD_SHARED overrides, as for tests/device
+export const CONFORMANCE = path.join(process.env.LFSD_SHARED || path.join(REPO, '..', 'shared'), 'conformance', 'lua53', 'src');
 export const SHOTS = path.join(BUILD, 'test', 'web');
 
 /** The .lua files of a conformance app, absolute paths, sorted. */

@@ -2,7 +2,7 @@
 // a copy button, relative times, key/value lists, empty and error panels.
 
 import { h } from './dom.js';
-import { relative, absolute, shortHash } from './format.js';
+import { relative, absolute, shortHash, toDate } from './format.js';
 import { stateTone } from './model.js';
 import { toast } from './toast.js';
 
@@ -38,7 +38,8 @@ export function hash(sha, { full = false } = {}) {
 
 /** <time> with relative text that refreshes itself every 30 s. */
 export function when(t) {
-  const el = h('time.when', { title: absolute(t), datetime: absolute(t) ? new Date(absolute(t).replace(' UTC', 'Z').replace(' ', 'T')).toISOString() : null }, relative(t));
+  const d = toDate(t);
+  const el = h('time.when', { title: absolute(t), datetime: d ? d.toISOString() : null }, relative(t));
   el.dataset.t = t == null ? '' : String(t);
   return el;
 }

@@ -19,6 +19,8 @@ static const char usage[] =
 "  --build-workers N     concurrent lfsc processes (default 2)\n"
 "  --build-timeout SEC   wall-clock limit of one build (default 60)\n"
 "  --build-memory MB     address-space limit of lfsc (default 1024, 0 = none)\n"
+"  --build-dir DIR       private build directories (default: a tmpfs dir under\n"
+"                        /dev/shm named after the data dir, else DIR/tmp)\n"
 "  --queue-limit N       builds allowed to wait (default 64)\n"
 "  --lfsc PATH           compiler executable (default: lfsc beside lfsd)\n"
 "  --web-dir DIR         dashboard files (default <lfsd dir>/../../web or ./web)\n"
@@ -146,6 +148,9 @@ int config_parse(struct config *c, int argc, char **argv, FILE *out,
 			c->queue_limit = (int)v;
 		} else if (!strcmp(a, "--lfsc")) {
 			if (copy(c->lfsc, sizeof c->lfsc, val, a, err, errsize))
+				return -1;
+		} else if (!strcmp(a, "--build-dir")) {
+			if (copy(c->build_dir, sizeof c->build_dir, val, a, err, errsize))
 				return -1;
 		} else if (!strcmp(a, "--web-dir")) {
 			if (copy(c->web_dir, sizeof c->web_dir, val, a, err, errsize))

@@ -72,6 +72,36 @@ static void clean_tmp(const char *dir)
 	closedir(d);
 }
 
+/* The root of the private build directories: --build-dir, else a directory
+** on tmpfs named after the data directory (file creation there is ~10x
+** cheaper than on disk, and sources are rewritten for every build), else
+** <data-dir>/tmp. Sets app->tmp_dir (absolute). Returns 0 or -1. */
+static int build_root(struct app *app)
+{
+	char abs[PATH_MAX], hex[HASH_HEX_LEN + 1];
+	struct stat st;
+
+	if (config.build_dir[0]) {
+		snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s", config.build_dir);
+	} else if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+	           access("/dev/shm", W_OK) == 0 && realpath(config.data_dir, abs)) {
+		hash_sha256_hex(abs, strlen(abs), hex);
+		snprintf(app->tmp_dir, sizeof app->tmp_dir, "/dev/shm/lfsd-%.16s", hex);
+	} else {
+		snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s/tmp", config.data_dir);
+	}
+	if (mkdir_p(app->tmp_dir))
+		return -1;
+	if (lstat(app->tmp_dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return log_error("build directory '%s' is not a directory of ours", app->tmp_dir);
+	chmod(app->tmp_dir, 0700);
+	clean_tmp(app->tmp_dir);
+	if (!realpath(app->tmp_dir, abs))
+		return log_error("cannot resolve '%s'", app->tmp_dir);
+	snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s", abs);
+	return 0;
+}
+
 static void exe_dir(char *buf, size_t size)
 {
 	char exe[PATH_MAX];
@@ -207,13 +237,12 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/blobs", config.data_dir);
 	if (blob_open(&app.blobs, path))
 		goto out;
-	snprintf(app.tmp_dir, sizeof app.tmp_dir, "%s/tmp", config.data_dir);
-	if (mkdir_p(app.tmp_dir))
+	snprintf(path, sizeof path, "%s/tmp", config.data_dir);   /* older lfsd used it */
+	if (mkdir_p(path))
 		goto out;
-	clean_tmp(app.tmp_dir);
-	if (!realpath(app.tmp_dir, path))
+	clean_tmp(path);
+	if (build_root(&app))
 		goto out;
-	snprintf(app.tmp_dir, sizeof app.tmp_dir, "%s", path);
 	if (tls_init(&app.keys))
 		goto out;
 	snprintf(path, sizeof path, "%s/tls", config.data_dir);
@@ -236,8 +265,9 @@ int main(int argc, char **argv)
 	snprintf(https_addr, sizeof https_addr, "%s:%d", config.tls_host, sport);
 	if (write_ports(config.data_dir, http_addr, https_addr))
 		goto stop;
-	log_info("listening http=%s https=%s data=%s lfsc=%s web=%s", http_addr, https_addr,
-	         config.data_dir, app.lfsc, app.web_dir[0] ? app.web_dir : "(none)");
+	log_info("listening http=%s https=%s data=%s builds=%s lfsc=%s web=%s", http_addr,
+	         https_addr, config.data_dir, app.tmp_dir, app.lfsc,
+	         app.web_dir[0] ? app.web_dir : "(none)");
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	ret = 0;
@@ -250,6 +280,8 @@ stop:
 	http_stop(https);
 	builder_free(app.builder);
 out:
+	if (app.tmp_dir[0] && !config.build_dir[0])
+		rmdir(app.tmp_dir);      /* the tmpfs one; empty once builds are done */
 	fleet_free(app.fleet);   /* flushes last-seen state */
 	tls_release(&app.keys);
 	db_close(&app.db);

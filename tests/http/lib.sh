@@ -1,7 +1,8 @@
 # tests/http/lib.sh - helpers for the lfsd HTTP tests (sourced by t*.t).
 # Gives the TAP helpers of tests/lib.sh ($T, ok, is, done_testing), plus:
 #   start_lfsd [DATA-DIR] [lfsd args...]  lfsd on 127.0.0.1 port 0 (HTTP and
-#                                          HTTPS); sets URL, SURL, CACERT, LFSD_PID
+#                                          HTTPS); sets URL, SURL, CACERT, LFSD_PID,
+#                                          BUILDS (its build directory root)
 #   stop_lfsd / kill_lfsd                  SIGTERM and wait / SIGKILL
 #   req ARGS...      curl with the admin token; body in $T/body, prints status
 #   healthy          0 if /healthz answers 200
@@ -12,9 +13,11 @@ LFSD=$BUILD/bin/lfsd
 APPS=$CONF/lua53/src
 TOKEN=test-admin-token-$$-$RANDOM
 PIDS=""
+BUILDS_ALL=""
 cleanup() {
 	local p
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for p in $BUILDS_ALL; do case $p in /dev/shm/lfsd-*) rm -rf "$p" ;; esac; done
 	[ -n "${KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -42,6 +45,8 @@ start_lfsd() {
 	sp=$(sed -n 's/^https=.*://p' "$DATA/ports" 2>/dev/null)
 	SURL=https://localhost:$sp
 	CACERT=$DATA/tls/cert.pem
+	BUILDS=$(sed -n 's/.*listening .* builds=\([^ ]*\) .*/\1/p' "$T/lfsd.log" | tail -1)
+	BUILDS_ALL="$BUILDS_ALL $BUILDS"
 	for i in $(seq 1 100); do
 		healthy && return 0
 		sleep 0.05

@@ -31,11 +31,11 @@ answered=$(grep -l '^201$' "$T"/c* | wc -l)
 
 # leftovers a crash can leave: a temp blob and a build directory
 : >"$DATA/blobs/tmp/deadbeef.XXXXXX"
-mkdir -p "$DATA/tmp/build-stale" && : >"$DATA/tmp/build-stale/a.lua"
+mkdir -p "$BUILDS/build-stale" "$DATA/tmp/build-old" && : >"$BUILDS/build-stale/a.lua"
 start_lfsd "$DATA"; ok $? "lfsd restarts after kill -9"
 is "$(sqlite3 "$DATA/lfsd.db" 'PRAGMA integrity_check')" ok "PRAGMA integrity_check: ok"
 is "$(ls -A "$DATA/blobs/tmp" | wc -l)" 0 "no temp blob left after startup"
-is "$(ls -A "$DATA/tmp" | wc -l)" 0 "no build directory left after startup"
+is "$(ls -A "$BUILDS" "$DATA/tmp" | grep -vc ':$\|^$')" 0 "no build directory left after startup"
 
 req "$URL/builds?limit=500" >/dev/null
 for i in $(seq 1 20); do

@@ -3,7 +3,10 @@
 # already accepted is answered 201, lfsd exits 0, and after a restart all of
 # those builds are there.
 . "$(dirname "$0")/lib.sh"
-start_lfsd "$T/data" --build-workers 1; ok $? "lfsd started with one build worker"
+# lfsc behind a wrapper that takes 0.3 s more, so builds are still queued at SIGTERM
+printf '#!/bin/sh\nsleep 0.3\nexec "%s" "$@"\n' "$LFSC" >"$T/slow-lfsc"
+chmod +x "$T/slow-lfsc"
+start_lfsd "$T/data" --build-workers 1 --lfsc "$T/slow-lfsc"; ok $? "lfsd started with one build worker"
 for i in $(seq 1 6); do
 	mkdir -p "$T/src$i"
 	cp "$APPS/sensor_mesh/"*.lua "$T/src$i/"
@@ -18,10 +21,10 @@ done
 # SIGTERM once the first build is running (its directory exists) and the
 # other requests have had time to arrive
 for w in $(seq 1 300); do
-	[ "$(ls "$DATA/tmp" 2>/dev/null | wc -l)" -ge 1 ] && break
+	[ "$(ls "$BUILDS" 2>/dev/null | wc -l)" -ge 1 ] && break
 	sleep 0.01
 done
-sleep 0.1
+sleep 0.2
 before=$(grep -l '^201$' "$T"/c* 2>/dev/null | wc -l)
 [ "$before" -lt 6 ]; ok $? "SIGTERM arrives with builds pending ($before of 6 answered)"
 kill -TERM "$LFSD_PID"

@@ -54,6 +54,21 @@ async function confirmDialog() {
   return dlg;
 }
 
+/**
+ * Wait until an upload ends: on the new build's page (returns its id) or with an
+ * error panel (fails the test with the panel's text).
+ */
+async function uploadEnds() {
+  const end = await page.waitForFunction(() => {
+    if (document.querySelector('.upload-status .compile-error')) return 'error';
+    const m = /^#\/builds\/(\d+)$/.exec(location.hash);
+    return m && document.querySelector('.modules-table') ? m[1] : null;
+  }, null, { timeout: 60000 });
+  const v = await end.jsonValue();
+  if (v === 'error') assert.fail(`upload failed: ${await page.locator('.upload-status').innerText()}`);
+  return Number(v);
+}
+
 /** Text of the cells of one table column. */
 async function column(selector, n) {
   return page.locator(`${selector} tbody tr td:nth-child(${n})`).allInnerTexts();
@@ -103,9 +118,7 @@ test('upload a conformance app with the file picker: progress, then its modules'
     }).observe(document.body, { childList: true, subtree: true });
   });
   await page.setInputFiles('#file-input', files);
-  await page.waitForURL(/#\/builds\/\d+$/);
-  await page.waitForSelector('.modules-table');
-  ids.app = Number(/#\/builds\/(\d+)$/.exec(page.url())[1]);
+  ids.app = await uploadEnds();
   const seen = await page.evaluate(() => window.seenProgress);
   assert.ok(seen.some((l) => /^Uploading 5 files/.test(l)), `upload progress shown (${seen})`);
   assert.ok(seen.some((l) => /^Compiling 5 modules/.test(l)), `build progress shown (${seen})`);
@@ -129,9 +142,7 @@ test('upload by drag and drop of files', async () => {
     zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, files);
-  await page.waitForURL((u) => /#\/builds\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${ids.app}`));
-  await page.waitForSelector('.modules-table');
-  ids.drop = Number(/#\/builds\/(\d+)$/.exec(page.url())[1]);
+  ids.drop = await uploadEnds();
   assert.ok(ids.drop > ids.app);
   const shown = (await column('.modules-table', 1)).map((t) => t.trim()).sort();
   assert.deepEqual(shown, moduleNames(appFiles(DROP_APP)));
@@ -181,9 +192,8 @@ test('build options reach lfsd; a limit error is shown with its reason', async (
   await page.check('#opt-strip');
   await page.selectOption('#opt-target', 'nodemcu-lua53-64');
   await page.setInputFiles('#file-input', appFiles(APP));
-  await page.waitForURL((u) => /#\/builds\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${ids.app}`) && !u.hash.endsWith(`/${ids.drop}`));
-  await page.waitForSelector('.modules-table');
-  const id = Number(/#\/builds\/(\d+)$/.exec(page.url())[1]);
+  const id = await uploadEnds();
+  assert.ok(id > ids.drop, 'a new build');
   const opt = (await lfsd.call('GET', `/builds/${id}`)).body.options;
   assert.deepEqual([opt.target, opt.strip, opt.max_size], ['nodemcu-lua53-64', true, 65536]);
   const facts = await page.locator('.facts').innerText();

@@ -99,6 +99,7 @@ export function uploadPanel({ onBuilt }) {
     }
     const total = files.reduce((n, f) => n + f.size, 0);
     const summary = `${files.length} file${files.length === 1 ? '' : 's'}, ${bytes(total)}${skipped ? ` (${skipped} non-.lua skipped)` : ''}`;
+    mount(status, progress(`Reading ${summary}…`, 0)); // the last result goes away at once
     const sources = new Map();
     await Promise.all(files.map(async (f) => sources.set(f.name, await f.text())));
     let opts;

@@ -69,6 +69,11 @@ async function uploadEnds() {
   return Number(v);
 }
 
+/** Wait until the dashboard shows a location matching `re` (polls location.hash). */
+async function atHash(re) {
+  await page.waitForFunction((src) => new RegExp(src).test(location.hash), re.source);
+}
+
 /** Text of the cells of one table column. */
 async function column(selector, n) {
   return page.locator(`${selector} tbody tr td:nth-child(${n})`).allInnerTexts();
@@ -97,7 +102,7 @@ test('sign in: a wrong token gets a clear message, the right one is kept for the
   await page.fill('#token', lfsd.token);
   await page.keyboard.press('Enter');
   await page.waitForSelector('.nav-link[data-section="builds"][aria-current="page"]');
-  assert.match(page.url(), /#\/builds$/);
+  await atHash(/^#\/builds$/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('lfsd.adminToken')), lfsd.token);
   assert.equal(await page.evaluate(() => localStorage.getItem('lfsd.adminToken')), null, 'not in localStorage');
   await page.reload();
@@ -263,7 +268,7 @@ test('release the build at 10 %, then raise it to 100 %', async () => {
   await page.fill('#rel-notes', 'json_config for the first devices');
   await shot('05-release-dialog', { fullPage: false });
   await page.click('dialog[open] button[type=submit]');
-  await page.waitForURL(/#\/releases\/stable$/);
+  await atHash(/^#\/releases\/stable$/);
   const live = page.locator('.live[data-rollout="10"]');
   await live.waitFor();
   ids.r1 = Number(await live.getAttribute('data-release'));
@@ -353,7 +358,7 @@ test('a device registered in the dashboard updates with lfs-device and is shown 
   await shot('09-devices');
 
   await row.locator('a').first().click();
-  await page.waitForURL(/#\/devices\/dev-web-1$/);
+  await atHash(/^#\/devices\/dev-web-1$/);
   await page.locator('#running-release').waitFor();
   assert.match(await page.locator('#running-release').innerText(), new RegExp(`Release 1 · build #${ids.app}`));
   const states = await page.locator('.timeline .tl-item').evaluateAll((els) => els.map((e) => e.dataset.state));

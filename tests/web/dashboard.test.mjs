@@ -176,6 +176,8 @@ test('a syntax error is shown with file, line and the offending source line', as
   const msg = await panel.locator('.ce-message').innerText();
   assert.match(msg, /expected|unexpected|near/);
   assert.doesNotMatch(msg, /^broken\.lua:\d+:/, 'the position is not repeated in the message');
+  const ref = /at line (\d+)/.exec(msg);
+  if (ref) assert.equal((await panel.locator('.src-ref .src-no').innerText()).trim(), ref[1], 'the line the message refers to is marked too');
   assert.equal((await lfsd.call('GET', '/builds?limit=100')).body.builds.length, before, 'no build stored');
   await shot('04-compile-error');
 });

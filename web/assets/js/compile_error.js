@@ -28,12 +28,16 @@ export function compileErrorPanel(err, sources) {
   let excerpt = null;
   if (text !== undefined && line) {
     const lines = text.replace(/\r\n?/g, '\n').split('\n');
-    const from = Math.max(1, line - CONTEXT);
+    // "'end' expected (to close 'function' at line 2)": show and mark line 2 too
+    const refMatch = /at line (\d+)/.exec(message);
+    const ref = refMatch && Number(refMatch[1]) < line && line - Number(refMatch[1]) <= 12 ? Number(refMatch[1]) : null;
+    const from = Math.max(1, (ref || line) - CONTEXT);
     const to = Math.min(lines.length, line + CONTEXT);
     const rows = [];
     for (let n = from; n <= to; n++) {
       const bad = n === line;
-      rows.push(h(`div.src-line${bad ? '.src-bad' : ''}`, bad ? { 'aria-current': 'true' } : null,
+      const cls = bad ? '.src-bad' : n === ref ? '.src-ref' : '';
+      rows.push(h(`div.src-line${cls}`, bad ? { 'aria-current': 'true' } : null,
         h('span.src-no', String(n)),
         h('span.src-text', lines[n - 1] === '' ? ' ' : lines[n - 1])));
     }

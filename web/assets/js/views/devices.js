@@ -55,7 +55,7 @@ function deviceRow(d, index) {
 export async function devicesView(root, query) {
   const channel = query.channel || '';
   const filter = (query.q || '').toLowerCase();
-  if (!root.querySelector('.devices-table')) mount(root, pageHead('Devices'), loading());
+  if (!root.querySelector('.devices-toolbar')) mount(root, pageHead('Devices'), loading());
   let devices;
   try {
     devices = listOf(await api('/devices'), 'devices').map(modelDevice);
@@ -94,7 +94,7 @@ export async function devicesView(root, query) {
   const focused = document.activeElement && document.activeElement.id;
   mount(root,
     pageHead('Devices', `${devices.length} registered · ${channels.length} channel${channels.length === 1 ? '' : 's'}`, reg),
-    h('div.toolbar', sel, search),
+    h('div.toolbar.devices-toolbar', sel, search),
     chartChannels.length ? h('div.grid-2.charts', chartChannels.map((c) => {
       const items = devicesPerRelease(index.get(c) || [], devices.filter((d) => d.channel === c)).filter((it) => it.count > 0);
       return h('section.panel', { dataset: { chart: c } },

@@ -1,5 +1,24 @@
 // app.js - the dashboard's entry point: the page shell (header, navigation,
 // sign-out), the sign-in gate, the hash routes, and periodic refresh.
+//
+// Map of web/ (plain ES modules, no build step; lfsd serves them as files):
+//   index.html, style.css   the page and its look (light/dark, 1280 and 390 px)
+//   assets/js/api.js        fetch/XHR to lfsd with the bearer token; ApiError
+//   assets/js/session.js    the admin token in sessionStorage
+//   assets/js/router.js     #/hash routes (lfsd owns the real paths)
+//   assets/js/model.js      lfsd's JSON objects -> one shape for the views
+//   assets/js/lookup.js     joins: releases by build, release a device runs
+//   assets/js/dom.js        h() element builder; format.js numbers and times
+//   assets/js/widgets.js    badges, hashes, times, facts, empty/error panels
+//   assets/js/dialog.js     modal <dialog> forms and confirmations; toast.js
+//   assets/js/upload.js     drop/pick .lua files, POST /build with progress
+//   assets/js/compile_error.js  an error at file:line with the source marked
+//   assets/js/sizebar.js    image/flash size against a partition size
+//   assets/js/chart.js      inline-SVG bar chart; devices per release
+//   assets/js/release_form.js   the "release a build" dialog
+//   assets/js/source_view.js    a build's source file in a dialog
+//   assets/js/views/*.js    one page each: signin, builds, build, releases
+//                           (channels and one channel), devices, device
 
 import { h, mount } from './assets/js/dom.js';
 import { routerStart, go } from './assets/js/router.js';

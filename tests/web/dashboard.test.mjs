@@ -280,7 +280,8 @@ test('release the build at 10 %, then raise it to 100 %', async () => {
   assert.equal(r.id, ids.r1);
   assert.match(await page.locator('.live .rollout-pct').innerText(), /10 %/);
 
-  await page.fill('#rollout-value', '100');
+  await page.click('.presets .preset:has-text("100 %")');
+  assert.equal(await page.inputValue('#rollout-value'), '100', 'the preset sets the value');
   await page.click('#apply-rollout');
   const dlg = await confirmDialog();
   assert.match(await dlg.innerText(), /from 10 % to 100 %/);

@@ -82,7 +82,15 @@ function liveCard(live, channel, refresh) {
   const pct = h('input#rollout-value', { type: 'number', min: 0, max: 100, step: 1, value: live.rollout, 'aria-label': 'Rollout percentage' });
   const range = h('input#rollout-range', { type: 'range', min: 0, max: 100, step: 1, value: live.rollout, 'aria-label': 'Rollout percentage slider' });
   const apply = h('button.btn.primary#apply-rollout', { type: 'submit', disabled: true }, 'Apply');
-  const sync = (v) => { pct.value = v; range.value = v; apply.disabled = Number(v) === live.rollout || live.state === 'revoked'; };
+  const presets = [1, 10, 25, 50, 100].map((v) => h('button.btn.preset', {
+    type: 'button', 'aria-pressed': String(v === live.rollout), dataset: { v }, onclick: () => sync(v),
+  }, `${v} %`));
+  const sync = (v) => {
+    pct.value = v;
+    range.value = v;
+    apply.disabled = Number(v) === live.rollout || live.state === 'revoked';
+    for (const b of presets) b.setAttribute('aria-pressed', String(Number(b.dataset.v) === Number(v)));
+  };
   range.addEventListener('input', () => sync(range.value));
   pct.addEventListener('input', () => sync(pct.value));
   const form = h('form.rollout-form', {
@@ -98,7 +106,8 @@ function liveCard(live, channel, refresh) {
       });
       if (u) { toast(`Release ${u.number} now at ${u.rollout} %`, 'ok'); refresh(); }
     },
-  }, h('label', { for: 'rollout-value' }, 'Rollout'), range, h('span.pct-input', pct, '%'), apply);
+  }, h('label', { for: 'rollout-value' }, 'Rollout'), range, h('span.pct-input', pct, '%'), apply,
+  h('div.presets', { role: 'group', 'aria-label': 'Rollout presets' }, presets));
 
   const act = (label, id, change, opts) => h(`button.btn${opts.danger ? '.danger' : ''}#${id}`, {
     type: 'button',

@@ -346,6 +346,8 @@ test('a device registered in the dashboard updates with lfs-device and is shown 
   assert.match(key, /^[0-9a-f]{64}$/, 'the key is shown once');
   await page.click('dialog[open] button[type=submit]');
   await page.locator('tr[data-device="dev-web-1"]').waitFor();
+  assert.match(await page.locator('tr[data-device="dev-web-1"] .pending').innerText(), /Release 1 pending/,
+    'at 100 % the new device is due for release 1');
 
   const run = await deviceOnce(lfsd, 'dev-web-1', key, path.join(lfsd.dir, 'dev-web-1'));
   assert.equal(run.code, 0, `lfs-device exit 0; stderr:\n${run.stderr}`);
@@ -356,6 +358,7 @@ test('a device registered in the dashboard updates with lfs-device and is shown 
   const row = page.locator('tr[data-device="dev-web-1"]');
   await row.locator('.badge[data-state="booted"]').waitFor();
   assert.match(await row.innerText(), /Release 1/);
+  assert.equal(await row.locator('.pending').count(), 0, 'nothing pending once it runs release 1');
   const bar = page.locator('[data-chart="stable"] .chart-row[data-label="Release 1"]');
   assert.equal(await bar.getAttribute('data-count'), '1', 'the chart counts the device under release 1');
   await shot('09-devices');
@@ -364,6 +367,10 @@ test('a device registered in the dashboard updates with lfs-device and is shown 
   await atHash(/^#\/devices\/dev-web-1$/);
   await page.locator('#running-release').waitFor();
   assert.match(await page.locator('#running-release').innerText(), new RegExp(`Release 1 · build #${ids.app}`));
+  const digest = crypto.createHash('sha256').update('dev-web-1').digest();
+  assert.equal(await page.locator('#rollout-bucket').innerText().then((t) => t.split(' ')[0]), String(digest.readUInt32BE(0) % 100),
+    'the rollout bucket is lfsd\'s');
+  assert.match(await page.locator('#target-release').innerText(), /Release 1\s+up to date/);
   const states = await page.locator('.timeline .tl-item').evaluateAll((els) => els.map((e) => e.dataset.state));
   assert.deepEqual(states.slice(0, 4), ['booted', 'applied', 'downloaded', 'downloading'], 'events newest first');
   await shot('10-device');

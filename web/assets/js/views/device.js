@@ -7,6 +7,7 @@ import { absolute } from '../format.js';
 import { modelDevice, stateTone } from '../model.js';
 import { badge, hash, when, facts, emptyState, errorPanel, loading, pageHead } from '../widgets.js';
 import { lookupReleasesByChannel, lookupRunningRelease } from '../lookup.js';
+import { rolloutBucket, rolloutTarget } from '../rollout.js';
 
 function timeline(events, index, channel) {
   const rel = (sha) => (index.get(channel) || []).find((r) => r.sha256 === sha);
@@ -23,6 +24,12 @@ function timeline(events, index, channel) {
   }));
 }
 
+function targetText(target, d) {
+  if (!target) return h('span.muted', 'no release of its channel reaches it yet');
+  if (target.sha256 === d.sha256) return h('span', `Release ${target.number} `, badge('ok', 'up to date'));
+  return h('span', h('b', `Release ${target.number}`), ' ', badge('downloading', 'update pending'));
+}
+
 export async function deviceView(root, { id }) {
   mount(root, loading(`Loading ${id}…`));
   let d;
@@ -34,6 +41,8 @@ export async function deviceView(root, { id }) {
   }
   const index = await lookupReleasesByChannel([d.channel]);
   const r = lookupRunningRelease(d, index);
+  const bucket = await rolloutBucket(d.id);
+  const target = bucket === null ? undefined : rolloutTarget(index.get(d.channel) || [], bucket, d.sha256);
   // lfsd lists events newest first; an oldest-first list is turned around
   const t = (e) => Number(e.time) || 0;
   const oldestFirst = d.events.length > 1 && t(d.events[0]) < t(d.events[d.events.length - 1]);
@@ -47,6 +56,9 @@ export async function deviceView(root, { id }) {
           ['Channel', h('a', { href: `#/releases/${encodeURIComponent(d.channel)}` }, d.channel)],
           ['Running', r ? h('span#running-release', h('b', `Release ${r.number}`), ' · ', h('a', { href: `#/builds/${r.buildId}` }, `build #${r.buildId}`))
             : h('span#running-release.muted', d.sha256 ? 'an image of no release of this channel' : 'no image yet')],
+          ['Should run', target === undefined ? null : h('span#target-release', targetText(target, d))],
+          ['Rollout bucket', bucket === null ? null : h('span#rollout-bucket', `${bucket}`,
+            h('span.muted', ` — gets releases rolled out to more than ${bucket} %`))],
           ['Image', hash(d.sha256, { full: true })],
           ['State', badge(d.state)],
           ['Detail', d.detail || null],

@@ -6,6 +6,7 @@ import { h, mount } from '../dom.js';
 import { api, listOf } from '../api.js';
 import { modelDevice, stateTone } from '../model.js';
 import { lookupReleasesByChannel, lookupRunningRelease } from '../lookup.js';
+import { rolloutBucket, rolloutTarget } from '../rollout.js';
 import { go } from '../router.js';
 import { toast } from '../toast.js';
 import { openDialog } from '../dialog.js';
@@ -38,8 +39,12 @@ async function registerDevice(defaultChannel) {
   return true;
 }
 
-function deviceRow(d, index) {
+function deviceRow(d, index, buckets) {
   const r = lookupRunningRelease(d, index);
+  const bucket = buckets.get(d.id);
+  const target = bucket == null ? null : rolloutTarget(index.get(d.channel) || [], bucket, d.sha256);
+  const pending = target && target.sha256 !== d.sha256
+    ? h('div.small.pending', { title: `rollout bucket ${bucket}` }, `→ Release ${target.number} pending`) : null;
   const seen = d.lastSeen ? when(d.lastSeen) : h('span.muted', 'never');
   return h('tr', { dataset: { device: d.id, state: d.state } },
     h('td', h('a.strong', { href: `#/devices/${encodeURIComponent(d.id)}` }, d.id),
@@ -47,7 +52,8 @@ function deviceRow(d, index) {
     h('td.wide-only', h('a', { href: `#/releases/${encodeURIComponent(d.channel)}` }, d.channel)),
     h('td.running-cell',
       r ? h('span.running', h('b', `Release ${r.number}`), h('span.muted', ` · build #${r.buildId}`))
-        : d.sha256 ? hash(d.sha256) : h('span.muted', 'no image')),
+        : d.sha256 ? hash(d.sha256) : h('span.muted', 'no image'),
+      pending),
     h('td.wide-only', seen),
     h('td', badge(d.state), h('div.narrow-only.small.muted', d.lastSeen ? when(d.lastSeen) : 'never seen')));
 }
@@ -65,6 +71,7 @@ export async function devicesView(root, query) {
   }
   const channels = [...new Set(devices.map((d) => d.channel))].sort();
   const index = await lookupReleasesByChannel(channels);
+  const buckets = new Map(await Promise.all(devices.map(async (d) => [d.id, await rolloutBucket(d.id)])));
   const shown = devices.filter((d) => (!channel || d.channel === channel) &&
     (!filter || d.id.toLowerCase().includes(filter)));
   const states = new Map();
@@ -108,7 +115,7 @@ export async function devicesView(root, query) {
         ? h('table.table.keep.devices-table',
           h('thead', h('tr', ['Device', 'Channel', 'Running', 'Last seen', 'State']
             .map((x) => h(`th${x === 'Channel' || x === 'Last seen' ? '.wide-only' : ''}`, { scope: 'col' }, x)))),
-          h('tbody', shown.map((d) => deviceRow(d, index))))
+          h('tbody', shown.map((d) => deviceRow(d, index, buckets))))
         : emptyState(devices.length ? 'No device matches' : 'No devices yet',
           devices.length ? 'Change the filter.' : 'Register a device, then start it with its key.')));
   if (focused === 'device-search') {

@@ -3,6 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { lfsdStart } from './lib/lfsd.mjs';
 import { browserOpen } from './lib/browser.mjs';
 
@@ -83,4 +84,26 @@ test('chart: devices counted per release of a channel', async () => {
   assert.deepEqual(r.items, [['Release 2', 2, 'ok'], ['Release 1', 1, 'bad'], ['Other image', 1, 'busy'], ['No image yet', 1, 'idle']]);
   assert.equal(r.rows, 4);
   assert.match(r.label, /Release 2 2, Release 1 1, Other image 1, No image yet 1/);
+});
+
+test('rollout: bucket and target release follow lfsd\'s rule', async () => {
+  const ids = ['dev-001', 'dev-002', 'sensor:kitchen', 'ümlaut-7', 'x'];
+  const r = await page.evaluate(async (ids) => {
+    const ro = await import('/assets/js/rollout.js');
+    const rel = (id, state, rollout, sha) => ({ id, number: id, state, rollout, sha256: sha });
+    const releases = [rel(3, 'revoked', 100, 'c'), rel(2, 'active', 30, 'b'), rel(1, 'paused', 100, 'a')];
+    return {
+      buckets: await Promise.all(ids.map(ro.rolloutBucket)),
+      targets: [
+        ro.rolloutTarget(releases, 10, null)?.id,   // in the 30 % of release 2
+        ro.rolloutTarget(releases, 50, 'a')?.id,    // outside 30 %, stays on paused 1
+        ro.rolloutTarget(releases, 50, null) ?? null, // outside, not on 1: nothing
+        ro.rolloutTarget(releases, 29, 'a')?.id,    // bucket 29 < 30: release 2
+        ro.rolloutTarget(releases, 30, 'z') ?? null, // bucket 30 is not < 30
+      ],
+    };
+  }, ids);
+  const expect = ids.map((id) => crypto.createHash('sha256').update(id, 'utf8').digest().readUInt32BE(0) % 100);
+  assert.deepEqual(r.buckets, expect);
+  assert.deepEqual(r.targets, [2, 1, null, 2, null]);
 });

@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { appFiles, shotPath, BIN } from './lib/paths.mjs';
-import { lfsdStart, deviceOnce } from './lib/lfsd.mjs';
+import { lfsdStart, deviceOnce, devicePoll } from './lib/lfsd.mjs';
 import { browserOpen } from './lib/browser.mjs';
 
 const APP = 'json_config';     // uploaded with the file picker, released, run by the device
@@ -383,6 +383,31 @@ test('a device registered in the dashboard updates with lfs-device and is shown 
   await visit(`/releases`);
   await page.locator('.channel-card[data-channel="stable"]').waitFor();
   await shot('08-channels');
+});
+
+test('staged rollout: the devices marked pending are exactly those lfsd offers the release', async () => {
+  const keys = {};
+  for (let i = 0; i < 16; i++) {
+    const id = `canary-${i}`;
+    const r = await lfsd.call('POST', '/devices', { id, channel: 'canary' });
+    assert.equal(r.status, 201);
+    keys[id] = r.body.key;
+  }
+  const rel = await lfsd.call('POST', '/releases', { build_id: ids.drop, channel: 'canary', rollout_percent: 40 });
+  assert.equal(rel.status, 201);
+  await visit('/devices?channel=canary');
+  await page.locator('tr[data-device="canary-15"]').waitFor();
+  const offered = [];
+  const marked = [];
+  for (const id of Object.keys(keys)) {
+    const poll = await devicePoll(lfsd, id, keys[id]);
+    assert.ok([200, 204].includes(poll.status), `poll ${id}: ${poll.status} ${poll.body}`);
+    if (poll.status === 200) offered.push(id);
+    if (await page.locator(`tr[data-device="${id}"] .pending`).count()) marked.push(id);
+  }
+  assert.ok(offered.length > 0 && offered.length < 16, `a 40 % rollout reaches some of 16 devices (${offered.length})`);
+  assert.deepEqual(marked, offered);
+  await shot('11-devices-rollout');
 });
 
 test('keyboard: skip link, section links and dialogs work without a mouse', async () => {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import https from 'node:https';
 import { spawn, execFileSync } from 'node:child_process';
 import { BIN } from './paths.mjs';
 
@@ -100,5 +101,26 @@ export function deviceOnce(lfsd, id, key, dataDir) {
     child.stderr.on('data', (d) => { stderr += d; });
     const t = setTimeout(() => child.kill('SIGKILL'), 60000);
     child.on('exit', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+  });
+}
+
+/**
+ * GET /ota/latest for a device over lfsd's HTTPS listener (its own certificate
+ * as the only CA), as a device would poll. Resolves { status, body }.
+ */
+export function devicePoll(lfsd, id, key) {
+  const [host, port] = lfsd.tlsAddr.split(':');
+  const ca = fs.readFileSync(path.join(lfsd.data, 'tls', 'cert.pem'));
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host, port, path: `/ota/latest?device=${encodeURIComponent(id)}`, method: 'GET', ca,
+      servername: 'localhost', headers: { Authorization: `Bearer ${key}` },
+    }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }

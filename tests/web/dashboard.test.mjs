@@ -407,6 +407,9 @@ test('staged rollout: the devices marked pending are exactly those lfsd offers t
   }
   assert.ok(offered.length > 0 && offered.length < 16, `a 40 % rollout reaches some of 16 devices (${offered.length})`);
   assert.deepEqual(marked, offered);
+  assert.match(await page.locator('[data-chart="canary"] .pending-note').innerText(),
+    new RegExp(`^${offered.length} devices? (is|are) due for an update`));
+  await page.mouse.move(0, 0);
   await shot('11-devices-rollout');
 });
 

@@ -58,6 +58,10 @@ function deviceRow(d, index, buckets) {
     h('td', badge(d.state), h('div.narrow-only.small.muted', d.lastSeen ? when(d.lastSeen) : 'never seen')));
 }
 
+function pendingNote(n) {
+  return n ? h('p.chart-note.pending-note', h('b', String(n)), ` device${n === 1 ? ' is' : 's are'} due for an update`) : null;
+}
+
 export async function devicesView(root, query) {
   const channel = query.channel || '';
   const filter = (query.q || '').toLowerCase();
@@ -73,7 +77,13 @@ export async function devicesView(root, query) {
   const index = await lookupReleasesByChannel(channels);
   const buckets = new Map(await Promise.all(devices.map(async (d) => [d.id, await rolloutBucket(d.id)])));
   const shown = devices.filter((d) => (!channel || d.channel === channel) &&
-    (!filter || d.id.toLowerCase().includes(filter)));
+    (!filter || d.id.toLowerCase().includes(filter)))
+    .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  const isPending = (d) => {
+    const b = buckets.get(d.id);
+    const t = b == null ? null : rolloutTarget(index.get(d.channel) || [], b, d.sha256);
+    return Boolean(t && t.sha256 !== d.sha256);
+  };
   const states = new Map();
   for (const d of shown) states.set(d.state, (states.get(d.state) || 0) + 1);
 
@@ -106,7 +116,8 @@ export async function devicesView(root, query) {
       const items = devicesPerRelease(index.get(c) || [], devices.filter((d) => d.channel === c)).filter((it) => it.count > 0);
       return h('section.panel', { dataset: { chart: c } },
         h('div.panel-head', h('h2', `Devices by release — ${c}`), h('a.small', { href: `#/releases/${encodeURIComponent(c)}` }, 'Channel →')),
-        items.length ? barChart(items, `Devices of ${c} by running release`) : h('p.muted', 'No devices.'));
+        items.length ? barChart(items, `Devices of ${c} by running release`) : h('p.muted', 'No devices.'),
+        pendingNote(devices.filter((d) => d.channel === c && isPending(d)).length));
     }), h('section.panel', { dataset: { chart: 'states' } },
       h('div.panel-head', h('h2', 'Device states'), h('span.muted.small', channel || 'all channels')),
       barChart(stateItems, 'Devices by state'))) : null,

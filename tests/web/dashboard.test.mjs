@@ -421,6 +421,11 @@ test('keyboard: skip link, section links and dialogs work without a mouse', asyn
   assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // the file picker opens from the keyboard
+  await page.focus('#choose-files');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  assert.ok(chooser.isMultiple(), 'several files can be chosen');
+  await chooser.setFiles([]);
   // Tab forward to the Devices link and follow it
   await page.evaluate(() => document.querySelector('.brand').focus());
   for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');

@@ -34,6 +34,16 @@ grep -q '^# TYPE lfsd_build_duration_seconds histogram' "$T/metrics"; ok $? "bui
 grep -q '^lfsd_build_duration_seconds_bucket{le="+Inf"} 0' "$T/metrics"; ok $? "histogram +Inf bucket"
 grep -q '^lfsd_builds_total{outcome="ok"} 0' "$T/metrics"; ok $? "builds by outcome"
 stop_lfsd; is "$?" 0 "SIGTERM: clean exit 0"
+
+# --tls-cert/--tls-key: that certificate is served, none is generated
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=localhost -addext subjectAltName=DNS:localhost \
+	-keyout "$T/own.key" -out "$T/own.crt" 2>/dev/null
+start_lfsd "$T/own" --tls-cert "$T/own.crt" --tls-key "$T/own.key"; ok $? "lfsd with --tls-cert/--tls-key"
+is "$(curl -s --cacert "$T/own.crt" "$SURL/healthz")" '{"ok":true}' "HTTPS verifies against the given certificate"
+[ ! -e "$T/own/tls/cert.pem" ]; ok $? "no certificate generated"
+stop_lfsd
+"$LFSD" --tls-cert "$T/own.crt" 2>"$T/err"; is "$?" 2 "--tls-cert without --tls-key: exit 2"
 grep -q "lfsd: stopped" "$T/lfsd.log"; ok $? "shutdown logged"
 
 # first start without LFSD_ADMIN_TOKEN: token printed once, only its hash stored

@@ -54,6 +54,23 @@ jq -e '.error.code == "build_failed" and (.error.message | test("no JSON"))' "$T
 healthy; ok $? "lfsd still healthy"
 stop_lfsd
 
+# a full queue answers 503 busy at once; the queued builds still complete
+printf '#!/bin/sh\nsleep 0.6\nexec "%s" "$@"\n' "$LFSC" >"$T/bin/slow"
+chmod +x "$T/bin/slow"
+start_lfsd "$T/d6" --lfsc "$T/bin/slow" --build-workers 1 --queue-limit 1; ok $? "lfsd with one worker and a queue of one"
+qp=""
+for i in 1 2 3 4; do
+	printf 'return %d\n' "$i" >"$T/q$i.lua"
+	curl -s -o "$T/q$i.json" -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" -F "file=@$T/q$i.lua" "$URL/build" >"$T/q$i.code" &
+	qp="$qp $!"
+	sleep 0.05
+done
+wait $qp
+is "$(cat "$T"/q*.code | sort | tr '\n' ' ')" "201 201 503 503 " "two built, two refused with 503"
+is "$(cat "$T"/q*.json | jq -r 'select(.error) | .error.code' | sort -u)" busy "503 says busy"
+healthy; ok $? "lfsd still healthy"
+stop_lfsd
+
 # the real compiler under a tight memory limit: still a clean answer (not
 # with an AddressSanitizer lfsc, which cannot start under an address-space limit)
 if [ -n "$MEMFLAG" ]; then

@@ -318,7 +318,8 @@ void buildrun_execute(struct app *app, struct build_job *job)
 	}
 	if (snprintf(dir, sizeof dir, "%s/build-XXXXXX", app->tmp_dir) >= (int)sizeof dir)
 		dir[0] = '\0';
-	if (!mkdtemp(dir)) {
+	mkdir(app->tmp_dir, 0700);   /* tmpfs roots can be wiped (logind RemoveIPC) */
+	if (!dir[0] || !mkdtemp(dir)) {
 		log_error("cannot create build directory: %s", strerror(errno));
 		answer_error(job, 500, "internal", "cannot create build directory");
 		goto out;

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { watchdogGuard } from './watchdog.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const ARGS = [
@@ -21,6 +22,7 @@ export const ARGS = [
  */
 export async function browserOpen(origin, { width = 1280, height = 900, colorScheme = 'light' } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lfsd-web-profile-'));
+  const release = watchdogGuard(0, profile); // Chromium ends with us (its pipe closes)
   // launchPersistentContext passes --user-data-dir=<profile> to Chromium
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -58,6 +60,7 @@ export async function browserOpen(origin, { width = 1280, height = 900, colorSch
     async close() {
       await context.close().catch(() => {});
       fs.rmSync(profile, { recursive: true, force: true });
+      release();
     },
   };
 }

@@ -9,8 +9,14 @@ import crypto from 'node:crypto';
 import https from 'node:https';
 import { spawn, execFileSync } from 'node:child_process';
 import { BIN } from './paths.mjs';
+import { watchdogGuard } from './watchdog.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// lfsd processes of this test process die with it: on a normal exit here, on
+// an abrupt end through a watchdog (watchdog.mjs)
+const live = new Set();
+process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
 
 /**
  * Start lfsd. Returns { url, tlsAddr, token, dir, log(), call(), stop() }.
@@ -31,8 +37,11 @@ export async function lfsdStart() {
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);
+  live.add(child);
+  const release = watchdogGuard(child.pid, dir);
   let exited = null;
-  child.on('exit', (code, sig) => { exited = sig || code; });
+  child.on('exit', (code, sig) => { exited = sig || code; live.delete(child); });
+  child.on('error', (e) => { exited = e.message; live.delete(child); });
   const portsFile = path.join(data, 'ports');
   let ports = null;
   for (let i = 0; i < 200 && exited === null; i++) {
@@ -82,6 +91,7 @@ export async function lfsdStart() {
         clearTimeout(t);
       }
       fs.rmSync(dir, { recursive: true, force: true });
+      release();
     },
   };
 }

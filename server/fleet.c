@@ -1,6 +1,9 @@
 /* fleet.c - devices and releases in memory for the poll path; batched
 ** last-seen writes (see fleet.h for the rules). */
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #define NBUCKETS 16384
 #define NSTRIPES 64
 #define FLUSH_SECONDS 2
+#define FLUSH_CHUNK 500
 #define SEEN_GRANULARITY 30   /* last_seen in SQLite may lag memory by this much */
 
 enum rel_state { REL_ACTIVE, REL_PAUSED, REL_REVOKED };
@@ -21,6 +25,7 @@ struct dev {
 	char id[65];
 	uint8_t key_hash[32];
 	char channel[65];
+	int bucket;                    /* fleet_bucket(id), computed once */
 	atomic_llong last_seen;        /* Unix seconds, 0 = never */
 	char running[HASH_HEX_LEN + 1];  /* guarded by the device's stripe */
 	atomic_int dirty;              /* last_seen/running not yet in SQLite */
@@ -132,6 +137,7 @@ static int load_devices(struct fleet *f, const char *id)
 			if (!d)
 				break;
 			snprintf(d->id, sizeof d->id, "%s", did);
+			d->bucket = fleet_bucket(did);
 			d->next = f->buckets[b];
 			f->buckets[b] = d;
 			atomic_store(&d->last_seen, sqlite3_column_int64(st, 3));
@@ -272,28 +278,34 @@ int fleet_flush(struct fleet *f)
 	pthread_rwlock_unlock(&f->lock);
 	if (!n)
 		return 0;
-	db_lock(f->db);
-	if (db_exec(f->db, "BEGIN IMMEDIATE", "begin flush")) {
+	/* chunks of FLUSH_CHUNK rows, the db lock released in between, so admin
+	** requests and reports are not held up by a large flush */
+	for (i = 0; i < n && !ret; i += FLUSH_CHUNK) {
+		size_t k, end = i + FLUSH_CHUNK < n ? i + FLUSH_CHUNK : n;
+
+		db_lock(f->db);
+		if (db_exec(f->db, "BEGIN IMMEDIATE", "begin flush")) {
+			db_unlock(f->db);
+			ret = -1;
+			break;
+		}
+		st = db_prepare(f->db, "UPDATE devices SET last_seen = ?, running_sha256 = "
+		                "COALESCE(NULLIF(?, ''), running_sha256) WHERE id = ?");
+		for (k = i; st && k < end; k++) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, items[k].seen);
+			sqlite3_bind_text(st, 2, items[k].run, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, items[k].id, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				ret = db_fail(f->db, "flush device");
+		}
+		sqlite3_finalize(st);
+		if (!st || ret || db_exec(f->db, "COMMIT", "commit flush")) {
+			db_exec(f->db, "ROLLBACK", "rollback flush");
+			ret = -1;
+		}
 		db_unlock(f->db);
-		free(items);
-		return -1;
 	}
-	st = db_prepare(f->db, "UPDATE devices SET last_seen = ?, running_sha256 = "
-	                "COALESCE(NULLIF(?, ''), running_sha256) WHERE id = ?");
-	for (i = 0; st && i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, items[i].seen);
-		sqlite3_bind_text(st, 2, items[i].run, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, items[i].id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			ret = db_fail(f->db, "flush device");
-	}
-	sqlite3_finalize(st);
-	if (!st || ret || db_exec(f->db, "COMMIT", "commit flush")) {
-		db_exec(f->db, "ROLLBACK", "rollback flush");
-		ret = -1;
-	}
-	db_unlock(f->db);
 	free(items);
 	return ret;
 }
@@ -302,6 +314,8 @@ static void *flusher(void *arg)
 {
 	struct fleet *f = arg;
 
+	/* background work: below the request threads (Linux: per-thread nice) */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	pthread_mutex_lock(&f->stop_mu);
 	while (!f->stopping) {
 		struct timespec ts;
@@ -428,15 +442,13 @@ int fleet_poll(struct fleet *f, const char *id, const char *key, const char *cha
 		pthread_mutex_unlock(mu);
 	}
 	c = find_chan(f, d->channel);
-	bucket = -1;
+	bucket = d->bucket;
 	for (i = 0; c && i < c->n; i++) {
 		const struct rel *r = &c->rels[i];
 
 		if (r->state == REL_REVOKED)
 			continue;
 		if (r->state == REL_ACTIVE) {
-			if (bucket < 0)
-				bucket = fleet_bucket(d->id);
 			if (bucket >= r->percent)
 				continue;
 		} else if (!current || strcmp(current, r->sha)) {

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,12 +219,16 @@ static int append_body(struct req *r, const char *data, size_t len)
 static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
                          const char *url, const char *method)
 {
-	struct req *r = calloc(1, sizeof *r);
+	struct req *r = malloc(sizeof *r);
 	int wrong_method;
 	const char *cl;
 
 	if (!r)
 		return NULL;
+	/* everything but the params buffers (filled by routes_match) starts zero */
+	memset(r, 0, offsetof(struct req, params));
+	memset((char *)r + offsetof(struct req, method), 0,
+	       sizeof *r - offsetof(struct req, method));
 	atomic_fetch_add(&l->app->inflight, 1);
 	r->app = l->app;
 	r->conn = conn;

@@ -20,7 +20,8 @@ struct req {
 	struct MHD_Connection *conn;     /* borrowed from libmicrohttpd */
 	const struct route *route;       /* matched route, NULL = none */
 	int route_slot;                  /* metrics slot */
-	char params[HTTP_MAX_PARAMS][256]; /* {id}, {name}, ... of the pattern */
+	char params[HTTP_MAX_PARAMS][256]; /* {id}, {name}, ... of the pattern;
+	                                    ** not zeroed: keep method right after */
 	const char *method;              /* borrowed, valid for the request */
 	const char *url;                 /* borrowed, percent-decoded path */
 	int tls;                         /* arrived on the HTTPS listener */

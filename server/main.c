@@ -67,7 +67,40 @@ static void clean_tmp(const char *dir)
 		} else {
 			unlink(p);
 		}
-		log_info("removed stale temp '%s'", p);
+		if (strcmp(e->d_name, "owner"))
+			log_info("removed stale temp '%s'", p);
+	}
+	closedir(d);
+}
+
+/* Removes /dev/shm/lfsd-* build roots whose lfsd (pid in their "owner" file)
+** is gone: a SIGKILLed lfsd cannot remove its own. */
+static void sweep_shm(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	char p[PATH_MAX], owner[PATH_MAX + 16];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		FILE *f;
+		long pid = 0;
+
+		if (strncmp(e->d_name, "lfsd-", 5))
+			continue;
+		snprintf(p, sizeof p, "/dev/shm/%s", e->d_name);
+		snprintf(owner, sizeof owner, "%s/owner", p);
+		f = fopen(owner, "r");
+		if (!f)
+			continue;   /* not ours to judge */
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		clean_tmp(p);   /* also removes the owner file */
+		rmdir(p);
 	}
 	closedir(d);
 }
@@ -78,15 +111,18 @@ static void clean_tmp(const char *dir)
 ** <data-dir>/tmp. Sets app->tmp_dir (absolute). Returns 0 or -1. */
 static int build_root(struct app *app)
 {
-	char abs[PATH_MAX], hex[HASH_HEX_LEN + 1];
+	char abs[PATH_MAX], hex[HASH_HEX_LEN + 1], owner[PATH_MAX + 16], pid[32];
 	struct stat st;
+	int shm = 0;
 
 	if (config.build_dir[0]) {
 		snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s", config.build_dir);
 	} else if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
 	           access("/dev/shm", W_OK) == 0 && realpath(config.data_dir, abs)) {
+		sweep_shm();
 		hash_sha256_hex(abs, strlen(abs), hex);
 		snprintf(app->tmp_dir, sizeof app->tmp_dir, "/dev/shm/lfsd-%.16s", hex);
+		shm = 1;
 	} else {
 		snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s/tmp", config.data_dir);
 	}
@@ -99,6 +135,11 @@ static int build_root(struct app *app)
 	if (!realpath(app->tmp_dir, abs))
 		return log_error("cannot resolve '%s'", app->tmp_dir);
 	snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s", abs);
+	if (shm) {   /* lets a later lfsd sweep this root if we die by SIGKILL */
+		snprintf(owner, sizeof owner, "%s/owner", app->tmp_dir);
+		snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		tls_write_file(owner, pid, strlen(pid), 0600);
+	}
 	return 0;
 }
 
@@ -280,8 +321,13 @@ stop:
 	http_stop(https);
 	builder_free(app.builder);
 out:
-	if (app.tmp_dir[0] && !config.build_dir[0])
+	if (app.tmp_dir[0] && !config.build_dir[0]) {
+		char owner[PATH_MAX + 16];
+
+		snprintf(owner, sizeof owner, "%s/owner", app.tmp_dir);
+		unlink(owner);
 		rmdir(app.tmp_dir);      /* the tmpfs one; empty once builds are done */
+	}
 	fleet_free(app.fleet);   /* flushes last-seen state */
 	tls_release(&app.keys);
 	db_close(&app.db);

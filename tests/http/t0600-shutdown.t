@@ -21,7 +21,7 @@ done
 # SIGTERM once the first build is running (its directory exists) and the
 # other requests have had time to arrive
 for w in $(seq 1 300); do
-	[ "$(ls "$BUILDS" 2>/dev/null | wc -l)" -ge 1 ] && break
+	[ "$(ls "$BUILDS" 2>/dev/null | grep -c '^build-')" -ge 1 ] && break
 	sleep 0.01
 done
 sleep 0.2

@@ -281,6 +281,7 @@ struct mp {
 	char *data;             /* bytes of the current part */
 	size_t len;
 	int open;               /* a part is being collected */
+	int parts;              /* parts seen */
 };
 
 static int mp_close(struct mp *m)
@@ -341,6 +342,7 @@ static enum MHD_Result mp_iter(void *cls, enum MHD_ValueKind kind, const char *k
 		}
 		snprintf(m->name, sizeof m->name, "%s", filename ? filename : "");
 		m->open = 1;
+		m->parts++;
 	}
 	if (size) {
 		nd = realloc(m->data, m->len + size + 1);
@@ -383,6 +385,11 @@ int upload_parse_multipart(struct upload *u, struct MHD_Connection *conn,
 	}
 	if (ok == MHD_YES && !m.failed && mp_close(&m))
 		m.failed = 1;
+	if (ok == MHD_YES && !m.failed && len && !m.parts) {
+		snprintf(err, errsize, "malformed multipart/form-data: no part uses the declared "
+		         "boundary");
+		m.failed = 1;
+	}
 	if (ok != MHD_YES || m.failed) {
 		if (!m.failed)
 			snprintf(err, errsize, "malformed multipart/form-data body");

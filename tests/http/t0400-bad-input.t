@@ -37,6 +37,8 @@ mp a.lua "$good" | head -c -20 >"$T/trunc"
 check "multipart without closing boundary" 400 bad_request "malformed multipart" "$(post_raw "$T/trunc")"
 printf 'this is not multipart at all\r\n' >"$T/junk"
 check "multipart body without any part" 400 bad_request "malformed multipart|empty upload" "$(post_raw "$T/junk")"
+mp a.lua "$good" | sed "s/$B/other-boundary/" >"$T/x"
+check "multipart with another boundary" 400 bad_request "no part uses the declared boundary" "$(post_raw "$T/x")"
 mp a.lua "$good" >"$T/ok.mp"
 check "multipart without boundary parameter" 400 bad_request "boundary" \
 	"$(post_raw "$T/ok.mp" "multipart/form-data")"

@@ -414,6 +414,8 @@ test('staged rollout: the devices marked pending are exactly those lfsd offers t
 });
 
 test('keyboard: skip link, section links and dialogs work without a mouse', async () => {
+  // listen first: Playwright turns on file-chooser interception asynchronously
+  const chooserSeen = new Promise((resolve) => page.once('filechooser', resolve));
   await visit(`/builds`);
   await page.reload();
   await page.waitForSelector('#dropzone');
@@ -423,7 +425,8 @@ test('keyboard: skip link, section links and dialogs work without a mouse', asyn
   assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
   // the file picker opens from the keyboard
   await page.focus('#choose-files');
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  await page.keyboard.press('Enter');
+  const chooser = await chooserSeen;
   assert.ok(chooser.isMultiple(), 'several files can be chosen');
   await chooser.setFiles([]);
   // Tab forward to the Devices link and follow it

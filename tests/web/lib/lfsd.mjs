@@ -8,7 +8,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import https from 'node:https';
 import { spawn, execFileSync } from 'node:child_process';
-import { BIN } from './paths.mjs';
+import { BIN, REPO } from './paths.mjs';
 import { watchdogGuard } from './watchdog.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -26,7 +26,9 @@ export async function lfsdStart() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfsd-web-test-'));
   const data = path.join(dir, 'data');
   const token = `web-test-${crypto.randomBytes(12).toString('hex')}`;
-  const args = ['--data-dir', data, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--poll-interval', '1'];
+  // the dashboard of this checkout, wherever the build directory is (make check: build/check)
+  const args = ['--data-dir', data, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--poll-interval', '1',
+    '--web-dir', path.join(REPO, 'web')];
   // an lfsc built with AddressSanitizer (make check) needs an unlimited address space
   const lfsc = path.join(BIN, 'lfsc');
   if (fs.existsSync(lfsc) && fs.readFileSync(lfsc).includes('__asan_init')) args.push('--build-memory', '0');

@@ -17,7 +17,7 @@ enum MHD_Result api_releases_post(struct req *r);
 enum MHD_Result api_releases_list(struct req *r);
 enum MHD_Result api_releases_get(struct req *r);
 enum MHD_Result api_releases_patch(struct req *r);
-enum MHD_Result api_channels_list(struct req *r);
+enum MHD_Result api_releases_channels(struct req *r);
 /* api_devices.c */
 enum MHD_Result api_devices_post(struct req *r);
 enum MHD_Result api_devices_list(struct req *r);
@@ -29,7 +29,7 @@ enum MHD_Result api_ota_report(struct req *r);
 enum MHD_Result api_ota_pubkey(struct req *r);
 /* api_health.c */
 enum MHD_Result api_health_get(struct req *r);
-enum MHD_Result api_metrics_get(struct req *r);
+enum MHD_Result api_health_metrics(struct req *r);
 /* api_static.c */
 enum MHD_Result api_static_get(struct req *r);
 

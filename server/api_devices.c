@@ -6,7 +6,7 @@
 #include "app.h"
 #include "fleet.h"
 #include "ident.h"
-#include "store_ota.h"
+#include "store_devices.h"
 
 /* Overlays the fleet's in-memory last_seen/running, newer than SQLite
 ** between flushes. */

@@ -13,7 +13,7 @@ enum MHD_Result api_health_get(struct req *r)
 	return http_text(r, 200, "application/json", ok, sizeof ok - 1);
 }
 
-enum MHD_Result api_metrics_get(struct req *r)
+enum MHD_Result api_health_metrics(struct req *r)
 {
 	const char *names[METRICS_ROUTES];
 	struct MHD_Response *resp;

@@ -10,7 +10,7 @@
 #include "fleet.h"
 #include "ident.h"
 #include "serve.h"
-#include "store_ota.h"
+#include "store_devices.h"
 
 static enum MHD_Result denied(struct req *r, int rc)
 {

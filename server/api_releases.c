@@ -9,7 +9,7 @@
 #include "fleet.h"
 #include "ident.h"
 #include "store_builds.h"
-#include "store_ota.h"
+#include "store_releases.h"
 
 static long long param_id(const char *s)
 {
@@ -152,8 +152,8 @@ enum MHD_Result api_releases_patch(struct req *r)
 	return http_json(r, 200, store_releases_get(&r->app->db, id));
 }
 
-enum MHD_Result api_channels_list(struct req *r)
+enum MHD_Result api_releases_channels(struct req *r)
 {
 	return http_json(r, 200, json_pack("{s:o}", "channels",
-	                                   store_channels_list(&r->app->db)));
+	                                   store_releases_channels(&r->app->db)));
 }

@@ -17,7 +17,7 @@ const struct route routes_table[] = {
 	{ "GET",   "/releases",                    ROUTE_ADMIN,  api_releases_list,   "releases" },
 	{ "GET",   "/releases/{id}",               ROUTE_ADMIN,  api_releases_get,    "release_get" },
 	{ "PATCH", "/releases/{id}",               ROUTE_ADMIN,  api_releases_patch,  "release_patch" },
-	{ "GET",   "/channels",                    ROUTE_ADMIN,  api_channels_list,   "channels" },
+	{ "GET",   "/channels",                    ROUTE_ADMIN,  api_releases_channels,   "channels" },
 	/* devices (api_devices.c) */
 	{ "POST",  "/devices",                     ROUTE_ADMIN,  api_devices_post,    "devices_post" },
 	{ "GET",   "/devices",                     ROUTE_ADMIN,  api_devices_list,    "devices" },
@@ -29,7 +29,7 @@ const struct route routes_table[] = {
 	{ "GET",   "/ota/pubkey",                  ROUTE_ANYONE, api_ota_pubkey,      "ota_pubkey" },
 	/* service (api_health.c) */
 	{ "GET",   "/healthz",                     ROUTE_ANYONE, api_health_get,      "healthz" },
-	{ "GET",   "/metrics",                     ROUTE_ANYONE, api_metrics_get,     "metrics" },
+	{ "GET",   "/metrics",                     ROUTE_ANYONE, api_health_metrics,     "metrics" },
 	/* the dashboard's files (api_static.c); last: it takes every other path */
 	{ "GET",   "/*",                           ROUTE_ANYONE, api_static_get,      "static" },
 	{ NULL, NULL, ROUTE_ANYONE, NULL, NULL }

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "store_ota.h"
+#include "store_devices.h"
 
 #define DEV_COLS "id, channel, created, last_seen, running_sha256, state, state_detail, state_time"
 

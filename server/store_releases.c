@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "store_ota.h"
+#include "store_releases.h"
 
 #define REL_COLS "id, channel, number, build_id, sha256, size, rollout_percent, state, " \
 	"notes, signature, created, updated"
@@ -152,7 +152,7 @@ int store_releases_update(struct db *d, long long id, int percent, const char *s
 	return ret;
 }
 
-json_t *store_channels_list(struct db *d)
+json_t *store_releases_channels(struct db *d)
 {
 	sqlite3_stmt *st, *latest;
 	json_t *a = json_array();

@@ -350,6 +350,13 @@ void buildrun_execute(struct app *app, struct build_job *job)
 		goto out;
 	}
 	res = p.out ? json_loads(p.out, 0, NULL) : NULL;
+	if (!res && p.exited && (p.code == 126 || p.code == 127)) {
+		snprintf(msg, sizeof msg, "cannot run the compiler '%.400s' (see --lfsc)", app->lfsc);
+		log_error("%s", msg);
+		metrics_build(&app->metrics, METRICS_BUILD_FAILED, (t1 - job->queued_us) / 1e6);
+		answer_error(job, 500, "build_failed", msg);
+		goto out;
+	}
 	if (!json_is_object(res)) {
 		snprintf(msg, sizeof msg, "lfsc gave no JSON result (exit %d): %.300s", p.code,
 		         p.err ? p.err : "");

@@ -54,6 +54,12 @@ jq -e '.error.code == "build_failed" and (.error.message | test("no JSON"))' "$T
 healthy; ok $? "lfsd still healthy"
 stop_lfsd
 
+start_lfsd "$T/d7" --lfsc "$T/bin/no-such-lfsc"; ok $? "lfsd with a missing compiler starts"
+grep -q "compiler '$T/bin/no-such-lfsc' not found" "$T/lfsd.log"; ok $? "and warns about it"
+is "$(req -F "file=@$src" "$URL/build")" 500 "build without a compiler: 500"
+jq -e '.error.code == "build_failed" and (.error.message | test("cannot run the compiler"))' "$T/body" >/dev/null; ok $? "says the compiler cannot run"
+stop_lfsd
+
 # a full queue answers 503 busy at once; the queued builds still complete
 printf '#!/bin/sh\nsleep 0.6\nexec "%s" "$@"\n' "$LFSC" >"$T/bin/slow"
 chmod +x "$T/bin/slow"

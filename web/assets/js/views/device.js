@@ -66,7 +66,7 @@ export async function deviceView(root, { id }) {
           ['Registered', d.created ? when(d.created) : null],
         ])),
       h('section.panel', { 'aria-labelledby': 'events-title' },
-        h('h2#events-title', `Events (${events.length})`),
+        h('h2#events-title', events.length >= 100 ? 'Events (latest 100)' : `Events (${events.length})`),
         events.length ? timeline(events, index, d.channel)
           : emptyState('No events yet', 'The device reports each step of an update here.'))));
 }

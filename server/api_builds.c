@@ -56,8 +56,13 @@ enum MHD_Result api_builds_image(struct req *r)
 	long long id = param_id(r->params[0]), size;
 	char sha[HASH_HEX_LEN + 1];
 
-	if (!id || store_builds_image(&r->app->db, id, sha, &size))
+	if (!id)
 		return no_build(r);
+	if (image_cache_get(&r->app->images, id, sha, &size)) {
+		if (store_builds_image(&r->app->db, id, sha, &size))
+			return no_build(r);
+		image_cache_put(&r->app->images, id, sha, size);
+	}
 	return serve_blob(r, sha, SERVE_ATTACHMENT);
 }
 

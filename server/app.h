@@ -9,6 +9,7 @@
 #include "blob.h"
 #include "config.h"
 #include "db.h"
+#include "image_cache.h"
 #include "metrics.h"
 #include "tls.h"
 
@@ -23,6 +24,7 @@ struct app {
 	struct builder *builder;      /* owned; the lfsc job queue */
 	struct fleet *fleet;          /* owned; devices and releases in memory */
 	struct metrics metrics;       /* counters for /metrics */
+	struct image_cache images;    /* build id -> image, for downloads */
 	uint8_t admin_hash[32];       /* SHA-256 of the admin token */
 	char lfsc[PATH_MAX];          /* compiler executable */
 	char web_dir[PATH_MAX];       /* dashboard files; "" = none */

@@ -269,6 +269,7 @@ int main(int argc, char **argv)
 
 	app.cfg = &config;
 	metrics_init(&app.metrics);
+	image_cache_init(&app.images);
 	locate(&app);
 	if (mkdir_p(config.data_dir))
 		return 1;

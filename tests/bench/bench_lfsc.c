@@ -41,12 +41,12 @@ static int load_app(const char *dir, struct file *f, int max)
 	int n = 0;
 
 	while (d && (e = readdir(d)) && n < max) {
-		char path[4096];
+		char path[4096 + 256 + 2];
 		FILE *fp;
 		size_t l = strlen(e->d_name);
 		if (l < 5 || strcmp(e->d_name + l - 4, ".lua"))
 			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		snprintf(path, sizeof path, "%.4095s/%.255s", dir, e->d_name);
 		fp = fopen(path, "rb");
 		fseek(fp, 0, SEEK_END);
 		f[n].len = (size_t)ftell(fp);
@@ -143,8 +143,10 @@ int main(int argc, char **argv)
 	for (a = 0; a < napps; a++) {
 		char dir[4096];
 		int n, r, reps;
+		if (strlen(argv[1]) + strlen(apps[a]) + 12 >= sizeof dir)
+			return 1;
 		double t0, tf = 1e9, tl = 1e9;
-		snprintf(dir, sizeof dir, "%s/lua53/src/%s", argv[1], apps[a]);
+		snprintf(dir, sizeof dir, "%.2000s/lua53/src/%.255s", argv[1], apps[a]);
 		n = load_app(dir, files, 256);
 		reps = strcmp(apps[a], "huge_constants") ? 30 : 7;
 		for (r = 0; r < reps; r++) {          /* best of reps, interleaved */

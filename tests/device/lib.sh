@@ -61,8 +61,11 @@ start_lfsd() {
 	rm -f "$dir/ports"
 	LFSD_ADMIN_TOKEN=${LFSD_ADMIN_TOKEN:-device-test-admin-token}
 	export LFSD_ADMIN_TOKEN
+	# a sanitizer build of lfsc needs more address space than lfsd's build limit
+	local memflag=
+	grep -q __asan_init "$LFSC" 2>/dev/null && memflag="--build-memory 0"
 	"$LFSD" --data-dir "$dir" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
-		--poll-interval 1 >>"$dir.log" 2>&1 &
+		--poll-interval 1 $memflag >>"$dir.log" 2>&1 &
 	LFSD_PID=$!
 	PIDS="$PIDS $LFSD_PID"
 	for i in $(seq 100); do

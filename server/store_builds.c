@@ -246,25 +246,35 @@ json_t *store_builds_list(struct db *d, int limit, long long before)
 	return a;
 }
 
-int store_builds_image(struct db *d, long long id, char sha[HASH_HEX_LEN + 1],
-                       long long *size)
+/* Runs st (already prepared; the build id is bound as parameter 1) for one
+** row: column 0 is a sha256, column 1 a size when size is not NULL. Finalizes
+** st. Returns 0, 1 (no such row) or -1 (st is NULL: prepare failed). */
+static int one_blob(sqlite3_stmt *st, long long id, char sha[HASH_HEX_LEN + 1],
+                    long long *size)
 {
-	sqlite3_stmt *st;
 	int ret = 1;
 
-	db_lock(d);
-	st = db_prepare(d, "SELECT sha256, size FROM builds WHERE id = ?");
-	if (!st) {
-		db_unlock(d);
+	if (!st)
 		return -1;
-	}
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(sha, HASH_HEX_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-		*size = sqlite3_column_int64(st, 1);
+		if (size)
+			*size = sqlite3_column_int64(st, 1);
 		ret = 0;
 	}
 	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_builds_image(struct db *d, long long id, char sha[HASH_HEX_LEN + 1],
+                       long long *size)
+{
+	int ret;
+
+	db_lock(d);
+	ret = one_blob(db_prepare(d, "SELECT sha256, size FROM builds WHERE id = ?"), id, sha,
+	               size);
 	db_unlock(d);
 	return ret;
 }
@@ -273,7 +283,7 @@ int store_builds_blob(struct db *d, long long id, const char *name,
                       char sha[HASH_HEX_LEN + 1])
 {
 	sqlite3_stmt *st;
-	int ret = 1;
+	int ret;
 
 	db_lock(d);
 	if (name) {
@@ -284,16 +294,7 @@ int store_builds_blob(struct db *d, long long id, const char *name,
 		st = db_prepare(d, "SELECT listing_sha256 FROM builds WHERE id = ? "
 		                "AND listing_sha256 IS NOT NULL");
 	}
-	if (!st) {
-		db_unlock(d);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(sha, HASH_HEX_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-		ret = 0;
-	}
-	sqlite3_finalize(st);
+	ret = one_blob(st, id, sha, NULL);
 	db_unlock(d);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lfsc_image.h"
 #include "app.h"
 #include "builder.h"
 #include "http.h"
@@ -191,6 +192,22 @@ static int write_file(const char *dir, const char *name, const char *data, size_
 	return 0;
 }
 
+/* The -l listing of a relocatable image, made in-process with the shared
+** image reader: it equals lfsc's listing of the compile (the round trip of
+** tests/compiler/t0300-roundtrip.t), without a second lfsc process. Returns
+** 0 and fills out (caller releases), or -1 (not a relocatable image). */
+static int image_listing(const uint8_t *img, size_t len, struct lfsc_buffer *out)
+{
+	struct lfsc_image *im = NULL;
+	int ret = -1;
+
+	lfsc_buffer_init(out);
+	if (lfsc_image_read(img, len, &im, NULL) == 0 && lfsc_image_list(im, 1, out) == 0)
+		ret = 0;
+	lfsc_image_free(im);
+	return ret;
+}
+
 /* argv for lfsc; strings in store (must hold 5 x 24 bytes). */
 static int make_argv(struct app *app, const struct upload *u, int64_t ts, int listing,
                      const char *argv[], char store[5][24])
@@ -299,6 +316,7 @@ void buildrun_execute(struct app *app, struct build_job *job)
 	const char *argv[UPLOAD_MAX_FILES + 24];
 	struct build_record rec;
 	struct proc p, lp;
+	struct lfsc_buffer listing;
 	json_t *res = NULL, *b;
 	char *img = NULL;
 	size_t img_len = 0;
@@ -311,6 +329,7 @@ void buildrun_execute(struct app *app, struct build_job *job)
 	memset(&p, 0, sizeof p);
 	memset(&lp, 0, sizeof lp);
 	memset(&rec, 0, sizeof rec);
+	lfsc_buffer_init(&listing);
 	id = store_builds_find(&app->db, u->dedup_key);
 	if (id > 0) {
 		existing(app, job, id);
@@ -391,10 +410,15 @@ void buildrun_execute(struct app *app, struct build_job *job)
 			goto store_failed;
 	if (blob_put(&app->blobs, img, img_len, rec.sha))
 		goto store_failed;
-	make_argv(app, u, ts, 1, argv, store);
-	if (!run(app, argv, dir, &lp) && lp.exited && lp.code == 0 && lp.out_len)
-		if (blob_put(&app->blobs, lp.out, lp.out_len, rec.listing_sha))
+	if (image_listing((const uint8_t *)img, img_len, &listing) == 0) {
+		if (blob_put(&app->blobs, listing.data, listing.len, rec.listing_sha))
 			goto store_failed;
+	} else {        /* an absolute image: ask lfsc to list the sources */
+		make_argv(app, u, ts, 1, argv, store);
+		if (!run(app, argv, dir, &lp) && lp.exited && lp.code == 0 && lp.out_len)
+			if (blob_put(&app->blobs, lp.out, lp.out_len, rec.listing_sha))
+				goto store_failed;
+	}
 	rec.up = u;
 	rec.size = (long long)img_len;
 	rec.seed = (uint32_t)json_integer_value(json_object_get(res, "seed"));
@@ -431,6 +455,7 @@ out:
 	json_decref(res);
 	proc_release(&p);
 	proc_release(&lp);
+	lfsc_buffer_release(&listing);
 	if (made)
 		rm_tree(dir, u);
 }

@@ -19,9 +19,10 @@ $(LFSD_OBJDIR)/schema_sql.c: server/embed_schema.sh $(sort $(wildcard schema/*.s
 $(LFSD_OBJDIR)/schema_sql.o: $(LFSD_OBJDIR)/schema_sql.c
 	$(CC) $(CFLAGS) $(LFSD_CFLAGS) -c $< -o $@
 
-$(BIN)/lfsd: $(LFSD_OBJS)
+# liblfsc: the shared image reader (listings of built images, in-process)
+$(BIN)/lfsd: $(LFSD_OBJS) $(LFSC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LFSD_LIBS)
+	$(CC) $(LDFLAGS) $(LFSD_OBJS) -o $@ $(LFSC_LIB) $(LFSD_LIBS) -lm
 
 $(LFSD_OBJDIR):
 	mkdir -p $@

@@ -8,7 +8,8 @@ LFSD_OBJS   := $(patsubst server/%.c,$(LFSD_OBJDIR)/%.o,$(LFSD_SRCS)) \
                $(LFSD_OBJDIR)/schema_sql.o
 LFSD_PKGS   := libmicrohttpd sqlite3 jansson
 LFSD_CFLAGS  = $(shell pkg-config --cflags $(LFSD_PKGS)) $(LFSC_INC) -Iserver -D_GNU_SOURCE
-LFSD_LIBS    = $(shell pkg-config --libs $(LFSD_PKGS)) $(MBEDTLS_LIBS) -lpthread
+# liblfsc: the shared image reader (listings of built images, in-process)
+LFSD_LIBS    = $(LFSC_LIB) $(shell pkg-config --libs $(LFSD_PKGS)) $(MBEDTLS_LIBS) -lpthread -lm
 
 $(LFSD_OBJDIR)/%.o: server/%.c | $(LFSD_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSD_CFLAGS) -c $< -o $@
@@ -19,10 +20,9 @@ $(LFSD_OBJDIR)/schema_sql.c: server/embed_schema.sh $(sort $(wildcard schema/*.s
 $(LFSD_OBJDIR)/schema_sql.o: $(LFSD_OBJDIR)/schema_sql.c
 	$(CC) $(CFLAGS) $(LFSD_CFLAGS) -c $< -o $@
 
-# liblfsc: the shared image reader (listings of built images, in-process)
 $(BIN)/lfsd: $(LFSD_OBJS) $(LFSC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(LFSD_OBJS) -o $@ $(LFSC_LIB) $(LFSD_LIBS) -lm
+	$(CC) $(LDFLAGS) $(LFSD_OBJS) -o $@ $(LFSD_LIBS)
 
 $(LFSD_OBJDIR):
 	mkdir -p $@
@@ -42,7 +42,7 @@ BENCH_DEPS += $(BUILD)/bench/bare_server
 
 # unit tests of the server modules (tests/http/t0050-unit.t runs them)
 LFSD_UNIT_OBJS := $(filter-out $(LFSD_OBJDIR)/main.o,$(LFSD_OBJS))
-$(BUILD)/test/unit_server: tests/http/unit_server.c $(LFSD_UNIT_OBJS)
+$(BUILD)/test/unit_server: tests/http/unit_server.c $(LFSD_UNIT_OBJS) $(LFSC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSD_CFLAGS) $< $(LFSD_UNIT_OBJS) -o $@ \
 	  $(LDFLAGS) $(LFSD_LIBS) -lcmocka

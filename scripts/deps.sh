@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is present; run by `make` before building.
 set -eu
 
-PKGS="build-essential pkg-config ca-certificates curl
+PKGS="build-essential pkg-config ca-certificates curl openssl perl
 libmicrohttpd-dev libsqlite3-dev libjansson-dev libmbedtls-dev zlib1g-dev
 libcmocka-dev sqlite3 jq valgrind wrk clang libclang-rt-14-dev
 chromium chromium-driver"

@@ -7,7 +7,7 @@ DEVICE_SRCS   := $(filter-out device/runtime.c,$(wildcard device/*.c))
 DEVICE_OBJDIR := $(BUILD)/obj/device
 DEVICE_OBJS   := $(patsubst device/%.c,$(DEVICE_OBJDIR)/%.o,$(DEVICE_SRCS)) \
                  $(DEVICE_OBJDIR)/runtime.o
-DEVICE_LIBS   := $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
+DEVICE_LIBS    = $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
 
 $(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSC_INC) -c $< -o $@

@@ -32,13 +32,17 @@ $(BUILD)/bench/bare_server: tests/bench/bare_server.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libmicrohttpd) $< -o $@ \
 	  $(LDFLAGS) $(shell pkg-config --libs libmicrohttpd) -lpthread
+$(BUILD)/bench/fleet_seed: tests/bench/fleet_seed.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags sqlite3) $< -o $@ \
+	  $(LDFLAGS) $(shell pkg-config --libs sqlite3) -lmbedcrypto
 
 lfsd: deps $(BIN)/lfsd
-bench-server: $(BUILD)/bench/bare_server
+bench-server: $(BUILD)/bench/bare_server $(BUILD)/bench/fleet_seed
 .PHONY: lfsd bench-server
 
 -include $(LFSD_OBJS:.o=.d)
-BENCH_DEPS += $(BUILD)/bench/bare_server
+BENCH_DEPS += $(BUILD)/bench/bare_server $(BUILD)/bench/fleet_seed
 
 # unit tests of the server modules (tests/http/t0050-unit.t runs them)
 LFSD_UNIT_OBJS := $(filter-out $(LFSD_OBJDIR)/main.o,$(LFSD_OBJS))

@@ -1,24 +1,19 @@
--- ota_latest.lua - wrk script for tests/bench/ota_latest.sh: every request is
--- GET /ota/latest of the next device in $OTA_DEVICES (lines "id key"), as an
--- up-to-date device (current = $OTA_CURRENT), with its bearer key.
-local devices = {}
-local n, i = 0, 0
+-- ota_latest.lua - wrk script for the poll benchmarks (ota_latest.sh,
+-- fleet_scale.sh): every request is GET /ota/latest of the next device as an
+-- up-to-date device (current = $OTA_CURRENT), with its bearer key. Devices are
+-- the ones tests/bench/fleet_seed registers, derived arithmetically from
+-- $OTA_DEVICES (their count), so nothing is loaded outside wrk's clock:
+-- id "dev-%07d", key "bench-key-%d".
+local n = tonumber(os.getenv("OTA_DEVICES"))
 local current = os.getenv("OTA_CURRENT")
+local i = 0
 
 function init(args)
-	for line in io.lines(os.getenv("OTA_DEVICES")) do
-		local id, key = line:match("^(%S+) (%S+)$")
-		if id then
-			n = n + 1
-			devices[n] = { id, "Bearer " .. key }
-		end
-	end
 	i = math.random(n)      -- threads start at different devices
 end
 
 function request()
 	i = i % n + 1
-	local d = devices[i]
-	return wrk.format("GET", "/ota/latest?device=" .. d[1] .. "&current=" .. current,
-	                  { ["Authorization"] = d[2] })
+	return wrk.format("GET", string.format("/ota/latest?device=dev-%07d&current=%s", i, current),
+	                  { ["Authorization"] = "Bearer bench-key-" .. i })
 end

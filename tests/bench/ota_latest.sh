@@ -20,33 +20,13 @@ stop_lfsd
 
 # register the devices straight into the database (the API would fsync each)
 echo "registering $NDEV devices" >&2
-# keys: sha256 of "<id>-secret"; stored: sha256 of the key (as POST /devices would)
-for i in $(seq -w 1 "$NDEV"); do printf 'dev-%s\n' "$i"; done >"$T/ids"
-if command -v python3 >/dev/null; then
-	python3 -c '
-import hashlib, sys
-for line in open(sys.argv[1]):
-    i = line.strip(); k = hashlib.sha256((i + "-secret").encode()).hexdigest()
-    print(i, k, hashlib.sha256(k.encode()).hexdigest())' "$T/ids" >"$T/devkeys"
-else
-	while read -r id; do
-		key=$(printf '%s-secret' "$id" | sha256sum | cut -d' ' -f1)
-		echo "$id $key $(printf %s "$key" | sha256sum | cut -d' ' -f1)"
-	done <"$T/ids" >"$T/devkeys"
-fi
-cut -d' ' -f1,2 "$T/devkeys" >"$T/devices"
-{
-	echo "BEGIN;"
-	awk '{ printf "INSERT INTO devices (id, channel, key_sha256, created) VALUES (\x27%s\x27, \x27bench\x27, \x27%s\x27, 0);\n", $1, $3 }' "$T/devkeys"
-	echo "COMMIT;"
-} | sqlite3 "$T/data/lfsd.db"
+"$SEED" "$T/data/lfsd.db" "$NDEV" bench
 
 start_lfsd "$T/data"
-id1=$(head -1 "$T/devices" | cut -d' ' -f1); key1=$(head -1 "$T/devices" | cut -d' ' -f2)
-code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key1" "$SURL/ota/latest?device=$id1&current=$sha")
-echo "check: /ota/latest for $id1 -> $code"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer bench-key-1" "$SURL/ota/latest?device=dev-0000001&current=$sha")
+echo "check: /ota/latest for dev-0000001 -> $code"
 [ "$code" = 204 ]
-export OTA_DEVICES=$T/devices OTA_CURRENT=$sha
+export OTA_DEVICES=$NDEV OTA_CURRENT=$sha
 start_bare --204 --tls "$T/data/tls/cert.pem" "$T/data/tls/key.pem"
 script=$(dirname "$0")/ota_latest.lua
 for r in $(seq 1 "$ROUNDS"); do

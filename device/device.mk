@@ -10,7 +10,8 @@ DEVICE_OBJS   := $(patsubst device/%.c,$(DEVICE_OBJDIR)/%.o,$(DEVICE_SRCS)) \
 DEVICE_LIBS    = $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
 
 $(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
-	$(CC) $(CFLAGS) $(LFSC_INC) -c $< -o $@
+	$(CC) $(CFLAGS) $(LFSC_INC) -I$(VERSION_INC) -c $< -o $@
+$(DEVICE_OBJDIR)/main.o: $(VERSION_H)
 
 # the one device file that includes the reference Lua headers (32-bit numbers)
 $(DEVICE_OBJDIR)/runtime.o: device/runtime.c $(LUA32_LIB) | $(DEVICE_OBJDIR)

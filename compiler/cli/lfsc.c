@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "lfsc.h"
 #include "lfsc_image.h"
+#include "lfsd_version.h"
 
 #define DEFAULT_OUTPUT "luac.cross.out"
 
@@ -28,19 +29,10 @@ struct cli {
 
 static const struct cli *g;      /* for fatal(): the one global of this driver */
 
-static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void usage(const char *fmt, ...)
+/* Prints the usage text to out. */
+static void print_usage(FILE *out)
 {
-	va_list ap;
-
-	if (fmt) {
-		fprintf(stderr, "%s: ", g->progname);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fprintf(stderr, "\n");
-	}
-	fprintf(stderr,
+	fprintf(out,
 		"usage: %s [options] [filenames]\n"
 		"Available options are:\n"
 		"  -f       output a flash image file (LFS image, format 11)\n"
@@ -60,9 +52,42 @@ static void usage(const char *fmt, ...)
 		"  --json         print one JSON object describing the result or error\n"
 		"  --inspect img  describe (and validate) an image\n"
 		"  --       stop handling options\n"
-		"  -        stop handling options and process stdin\n",
+		"  -        stop handling options and process stdin\n"
+		"  --help   this text (on stdout)\n"
+		"  --version  lfsc's version (on stdout)\n",
 		g->progname, DEFAULT_OUTPUT);
-	exit(EXIT_FAILURE);
+}
+
+/* A usage error: the message and the usage on stderr, then exit(status). */
+static void vusage(int status, const char *fmt, va_list ap) __attribute__((noreturn));
+static void vusage(int status, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", g->progname);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	print_usage(stderr);
+	exit(status);
+}
+
+/* A bad option value or combination: exit 1, as luac.cross (§A1.4). */
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vusage(EXIT_FAILURE, fmt, ap);
+}
+
+/* An option lfsc does not know: exit 2 (luac.cross exits 1), like lfsd and
+** lfs-device, so scripts can tell a misspelt option from a failed build. */
+static void unknown_option(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void unknown_option(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vusage(2, fmt, ap);
 }
 
 static const char *error_code(int code)
@@ -211,9 +236,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				usage("'--inspect' needs an image file argument");
 			c->inspect = argv[i];
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(NULL);
+			print_usage(stdout);
+			exit(EXIT_SUCCESS);
+		} else if (!strcmp(a, "--version")) {
+			printf("lfsc %s (luac.cross engine for NodeMCU LFS; Lua 5.3.6)\n", LFSD_VERSION);
+			exit(EXIT_SUCCESS);
 		} else {
-			usage("unrecognized option '%s'", a);
+			unknown_option("unrecognized option '%s'", a);
 		}
 	}
 	(void)number;

@@ -43,6 +43,7 @@ printf '\x5a' | dd of="$blob" bs=1 seek=200 conv=notrunc status=none
 tamper "flipped byte" "sha256 mismatch"
 
 # 2. a signature made with another key (the device trusts another lfsd's key)
+stop_lfsd   # one lfsd per data dir: the first one gives its own up
 start_lfsd "$T/other" && curl -sS "$HTTP/ota/pubkey" > "$T/other.pem" && stop_lfsd
 LFSD_DIR=$T/lfsd start_lfsd
 grep -q 'BEGIN PUBLIC KEY' "$T/other.pem"; ok $? "a second lfsd's signing key"

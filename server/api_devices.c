@@ -5,6 +5,7 @@
 #include "api.h"
 #include "app.h"
 #include "fleet.h"
+#include "hex.h"
 #include "ident.h"
 #include "log.h"
 #include "store_devices.h"
@@ -55,7 +56,7 @@ enum MHD_Result api_devices_post(struct req *r)
 		json_decref(body);
 		return http_error(r, 500, "internal", "no randomness");
 	}
-	hash_hex(raw, sizeof raw, hex);
+	hex_encode(raw, sizeof raw, hex);
 	hash_sha256_hex(hex, strlen(hex), hash);
 	rc = store_devices_create(&r->app->db, id, channel, hash);
 	if (rc == 1) {

@@ -7,6 +7,7 @@
 #include "api.h"
 #include "app.h"
 #include "fleet.h"
+#include "hex.h"
 #include "ident.h"
 #include "log.h"
 #include "store_builds.h"
@@ -35,7 +36,7 @@ enum MHD_Result api_releases_post(struct req *r)
 	long long build_id, size, id;
 	char sha[HASH_HEX_LEN + 1], sig[160];
 	uint8_t digest[32];
-	int percent = 100, i;
+	int percent = 100;
 
 	if (!body)
 		return replied;
@@ -65,9 +66,8 @@ enum MHD_Result api_releases_post(struct req *r)
 		json_decref(body);
 		return http_error(r, 404, "not_found", "no build %lld", build_id);
 	}
-	for (i = 0; i < 32; i++)
-		sscanf(sha + 2 * i, "%2hhx", &digest[i]);
-	if (tls_sign_digest(&r->app->keys, digest, sig, sizeof sig)) {
+	if (hex_decode(sha, digest, sizeof digest) ||
+	    tls_sign_digest(&r->app->keys, digest, sig, sizeof sig)) {
 		json_decref(body);
 		return http_error(r, 500, "internal", "cannot sign the image");
 	}

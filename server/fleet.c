@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fleet.h"
+#include "hex.h"
 #include "log.h"
 
 #define NBUCKETS 16384
@@ -98,17 +99,6 @@ static struct chan *find_chan(struct fleet *f, const char *name)
 	return c;
 }
 
-static int hex32(const char *hex, uint8_t out[32])
-{
-	int i;
-
-	if (!hex || !hash_is_hex64(hex))
-		return -1;
-	for (i = 0; i < 32; i++)
-		sscanf(hex + 2 * i, "%2hhx", &out[i]);
-	return 0;
-}
-
 /* Loads devices (id = NULL: all) under the caller's write lock. */
 static int load_devices(struct fleet *f, const char *id)
 {
@@ -146,7 +136,7 @@ static int load_devices(struct fleet *f, const char *id)
 		}
 		snprintf(d->channel, sizeof d->channel, "%s",
 		         (const char *)sqlite3_column_text(st, 1));
-		hex32((const char *)sqlite3_column_text(st, 2), d->key_hash);
+		hex_decode((const char *)sqlite3_column_text(st, 2), d->key_hash, 32);
 	}
 	sqlite3_finalize(st);
 	db_unlock(f->db);

@@ -4,22 +4,11 @@
 #include <mbedtls/sha256.h>
 
 #include "hash.h"
+#include "hex.h"
 
 void hash_sha256(const void *data, size_t len, uint8_t out[32])
 {
 	mbedtls_sha256_ret(data, len, out, 0);
-}
-
-void hash_hex(const uint8_t *bytes, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[bytes[i] >> 4];
-		out[2 * i + 1] = digits[bytes[i] & 15];
-	}
-	out[2 * len] = '\0';
 }
 
 void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
@@ -27,7 +16,7 @@ void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 	uint8_t d[32];
 
 	hash_sha256(data, len, d);
-	hash_hex(d, sizeof d, out);
+	hex_encode(d, sizeof d, out);
 }
 
 int hash_is_hex64(const char *s)

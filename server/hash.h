@@ -11,8 +11,6 @@
 void hash_sha256(const void *data, size_t len, uint8_t out[32]);
 /* Writes the SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
-/* Writes len bytes as lowercase hex (2*len digits plus NUL). */
-void hash_hex(const uint8_t *bytes, size_t len, char *out);
 /* 1 if s is exactly 64 lowercase hex digits, else 0. */
 int hash_is_hex64(const char *s);
 /* Constant-time comparison of two n-byte buffers; 1 if equal. */

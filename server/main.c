@@ -19,30 +19,13 @@
 #include "builder.h"
 #include "dirlock.h"
 #include "fleet.h"
+#include "fsutil.h"
 #include "hash.h"
+#include "hex.h"
 #include "http.h"
 #include "log.h"
 
 static struct config config;   /* the one global: set once from argv */
-
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-	char *p;
-
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return log_error("cannot create '%s': %s", tmp, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) && errno != EEXIST)
-		return log_error("cannot create '%s': %s", tmp, strerror(errno));
-	return 0;
-}
 
 /* Removes build directories a crash left in tmp/ (they hold only files). */
 static void clean_tmp(const char *dir)
@@ -127,7 +110,7 @@ static int build_root(struct app *app)
 	} else {
 		snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s/tmp", config.data_dir);
 	}
-	if (mkdir_p(app->tmp_dir))
+	if (fsutil_mkdir_p(app->tmp_dir, 0700))
 		return -1;
 	if (lstat(app->tmp_dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
 		return log_error("build directory '%s' is not a directory of ours", app->tmp_dir);
@@ -139,7 +122,7 @@ static int build_root(struct app *app)
 	if (shm) {   /* lets a later lfsd sweep this root if we die by SIGKILL */
 		snprintf(owner, sizeof owner, "%s/owner", app->tmp_dir);
 		snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-		tls_write_file(owner, pid, strlen(pid), 0600);
+		fsutil_write_durable(owner, pid, strlen(pid), 0600);
 	}
 	return 0;
 }
@@ -221,7 +204,7 @@ static int show_token(const char *tok)
 		return 0;
 	}
 	snprintf(line, sizeof line, "%s\n", tok);
-	if (tls_write_file(config.admin_token_file, line, strlen(line), 0600))
+	if (fsutil_write_durable(config.admin_token_file, line, strlen(line), 0600))
 		return log_error("cannot write the admin token to '%s'", config.admin_token_file);
 	log_info("admin token written to '%s' (only its hash is stored; delete the file "
 	         "once you have it)", config.admin_token_file);
@@ -246,7 +229,7 @@ static int admin_token(struct app *app)
 			db_unlock(&app->db);
 			return -1;
 		}
-		hash_hex(raw, sizeof raw, tok);
+		hex_encode(raw, sizeof raw, tok);
 		hash_sha256_hex(tok, strlen(tok), hex);
 		/* shown before it is stored: a failure in between costs a token
 		** nobody can use, never an admin locked out */
@@ -257,10 +240,8 @@ static int admin_token(struct app *app)
 	db_unlock(&app->db);
 	if (rc)
 		return log_error("cannot read or store the admin token");
-	if (!hash_is_hex64(hex))
+	if (!hash_is_hex64(hex) || hex_decode(hex, app->admin_hash, sizeof app->admin_hash))
 		return log_error("stored admin token hash is malformed");
-	for (rc = 0; rc < 32; rc++)
-		sscanf(hex + 2 * rc, "%2hhx", &app->admin_hash[rc]);
 	return 0;
 }
 
@@ -270,7 +251,7 @@ static int write_ports(const char *dir, const char *http, const char *https)
 
 	snprintf(path, sizeof path, "%s/ports", dir);
 	snprintf(text, sizeof text, "http=%s\nhttps=%s\n", http, https);
-	return tls_write_file(path, text, strlen(text), 0644);
+	return fsutil_write_durable(path, text, strlen(text), 0644);
 }
 
 /* Waits until no request is in flight (suspended builds included), at most
@@ -317,7 +298,7 @@ int main(int argc, char **argv)
 	metrics_init(&app.metrics);
 	image_cache_init(&app.images);
 	locate(&app);
-	if (mkdir_p(config.data_dir))
+	if (fsutil_mkdir_p(config.data_dir, 0700))
 		return 1;
 	if (dirlock_take(config.data_dir, err, sizeof err) < 0) {
 		log_error("%s", err);
@@ -330,7 +311,7 @@ int main(int argc, char **argv)
 	if (blob_open(&app.blobs, path))
 		goto out;
 	snprintf(path, sizeof path, "%s/tmp", config.data_dir);   /* older lfsd used it */
-	if (mkdir_p(path))
+	if (fsutil_mkdir_p(path, 0700))
 		goto out;
 	clean_tmp(path);
 	if (build_root(&app))

@@ -16,6 +16,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 
+#include "fsutil.h"
 #include "log.h"
 #include "tls.h"
 
@@ -63,53 +64,6 @@ int tls_random(struct tls_keys *k, uint8_t *buf, size_t n)
 	rc = mbedtls_ctr_drbg_random(&k->drbg, buf, n);
 	pthread_mutex_unlock(&k->mu);
 	return rc ? fail(rc, "random") : 0;
-}
-
-char *tls_read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 20) ||
-	    fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)n + 1))) {
-		fclose(f);
-		return NULL;
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
-
-int tls_write_file(const char *path, const char *data, size_t len, int mode)
-{
-	char tmp[700];
-	int fd;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return log_error("cannot create '%s': %s", tmp, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd)) {
-		close(fd);
-		unlink(tmp);
-		return log_error("cannot write '%s': %s", tmp, strerror(errno));
-	}
-	close(fd);
-	if (rename(tmp, path)) {
-		unlink(tmp);
-		return log_error("cannot rename '%s': %s", tmp, strerror(errno));
-	}
-	return 0;
 }
 
 static int gen_ec_key(struct tls_keys *k, mbedtls_pk_context *pk)
@@ -179,13 +133,13 @@ static int gen_cert(struct tls_keys *k, const char *certfile, const char *keyfil
 		fail(rc, "cannot write certificate");
 		goto out;
 	}
-	if (tls_write_file(certfile, (char *)buf, strlen((char *)buf), 0644))
+	if (fsutil_write_durable(certfile, (char *)buf, strlen((char *)buf), 0644))
 		goto out;
 	if ((rc = mbedtls_pk_write_key_pem(&pk, buf, sizeof buf))) {
 		fail(rc, "cannot write key");
 		goto out;
 	}
-	if (tls_write_file(keyfile, (char *)buf, strlen((char *)buf), 0600))
+	if (fsutil_write_durable(keyfile, (char *)buf, strlen((char *)buf), 0600))
 		goto out;
 	log_info("generated self-signed TLS certificate '%s'", certfile);
 	ret = 0;
@@ -205,17 +159,16 @@ int tls_load_cert(struct tls_keys *k, const char *dir, const char *cert_file,
 		snprintf(cert, sizeof cert, "%s", cert_file);
 		snprintf(key, sizeof key, "%s", key_file);
 	} else {
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			return log_error("cannot create '%s': %s", dir, strerror(errno));
+		if (fsutil_mkdir_p(dir, 0700))
+			return -1;
 		snprintf(cert, sizeof cert, "%s/cert.pem", dir);
 		snprintf(key, sizeof key, "%s/key.pem", dir);
 		if (access(cert, R_OK) || access(key, R_OK))
 			if (gen_cert(k, cert, key))
 				return -1;
 	}
-	k->cert_pem = tls_read_file(cert, NULL);
-	k->key_pem = tls_read_file(key, NULL);
-	if (!k->cert_pem || !k->key_pem)
+	if (fsutil_read_file(cert, 1 << 20, &k->cert_pem, NULL) ||
+	    fsutil_read_file(key, 1 << 20, &k->key_pem, NULL))
 		return log_error("cannot read TLS certificate '%s' or key '%s'", cert, key);
 	return 0;
 }
@@ -228,11 +181,13 @@ int tls_load_signing_key(struct tls_keys *k, const char *dir)
 	size_t len;
 	int rc;
 
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return log_error("cannot create '%s': %s", dir, strerror(errno));
+	if (fsutil_mkdir_p(dir, 0700))
+		return -1;
 	snprintf(path, sizeof path, "%s/signing.pem", dir);
-	pem = tls_read_file(path, &len);
-	if (!pem) {
+	rc = fsutil_read_file(path, 1 << 20, &pem, &len);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
 		mbedtls_pk_context pk;
 
 		mbedtls_pk_init(&pk);
@@ -240,11 +195,10 @@ int tls_load_signing_key(struct tls_keys *k, const char *dir)
 		mbedtls_pk_free(&pk);
 		if (rc)
 			return rc == -1 ? -1 : fail(rc, "cannot write signing key");
-		if (tls_write_file(path, (char *)buf, strlen((char *)buf), 0600))
+		if (fsutil_write_durable(path, (char *)buf, strlen((char *)buf), 0600))
 			return -1;
 		log_info("generated image-signing key '%s'", path);
-		pem = tls_read_file(path, &len);
-		if (!pem)
+		if (fsutil_read_file(path, 1 << 20, &pem, &len))
 			return log_error("cannot read '%s'", path);
 	}
 	rc = mbedtls_pk_parse_key(&k->sign_key, (unsigned char *)pem, len + 1, NULL, 0);

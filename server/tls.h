@@ -41,10 +41,4 @@ int tls_sign_digest(struct tls_keys *k, const uint8_t digest[32],
 /* Fills buf with n random bytes. Returns 0 or -1. Thread-safe. */
 int tls_random(struct tls_keys *k, uint8_t *buf, size_t n);
 
-/* Writes data to path atomically (temp, fsync, rename) with the given mode.
-** Returns 0 or -1 (logged). */
-int tls_write_file(const char *path, const char *data, size_t len, int mode);
-/* Reads a whole file (NUL terminated; caller owns: free()); NULL if absent. */
-char *tls_read_file(const char *path, size_t *len);
-
 #endif

@@ -10,10 +10,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "fleet.h"
+#include "fsutil.h"
+#include "hex.h"
 #include "ident.h"
 #include "metrics.h"
 #include "serve.h"
@@ -228,6 +232,55 @@ static void metrics_text(void **state)
 	free(m);
 }
 
+static void hex_round_trip(void **state)
+{
+	static const uint8_t bytes[4] = { 0x00, 0x9f, 0xa0, 0xff };
+	uint8_t back[4];
+	char text[9];
+
+	hex_encode(bytes, sizeof bytes, text);
+	assert_string_equal(text, "009fa0ff");
+	assert_int_equal(hex_decode(text, back, sizeof back), 0);
+	assert_memory_equal(back, bytes, sizeof bytes);
+	assert_int_equal(hex_decode("009FA0FF", back, sizeof back), 0);   /* either case */
+	assert_memory_equal(back, bytes, sizeof bytes);
+	assert_int_equal(hex_decode("009fa0f", back, sizeof back), -1);   /* too short */
+	assert_int_equal(hex_decode("009fa0fg", back, sizeof back), -1);
+	assert_int_equal(hex_decode(NULL, back, sizeof back), -1);
+}
+
+static void durable_files(void **state)
+{
+	char dir[] = "/tmp/lfsd-unit-XXXXXX", path[64], deep[96], *data = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/f", dir);
+	snprintf(deep, sizeof deep, "%s/a/b/c", dir);
+	assert_int_equal(fsutil_read_file(path, 100, &data, &len), 1);   /* absent */
+	assert_int_equal(fsutil_write_durable(path, "one", 3, 0600), 0);
+	assert_int_equal(fsutil_write_durable(path, "second", 6, 0640), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(fsutil_read_file(path, 100, &data, &len), 0);
+	assert_int_equal(len, 6);
+	assert_string_equal(data, "second");   /* NUL terminated */
+	free(data);
+	assert_int_equal(fsutil_read_file(path, 5, &data, &len), -1);   /* over max */
+	assert_int_equal(fsutil_mkdir_p(deep, 0700), 0);
+	assert_int_equal(fsutil_mkdir_p(deep, 0700), 0);                 /* exists: fine */
+	assert_int_equal(stat(deep, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	unlink(path);
+	rmdir(deep);
+	snprintf(deep, sizeof deep, "%s/a/b", dir);
+	rmdir(deep);
+	snprintf(deep, sizeof deep, "%s/a", dir);
+	rmdir(deep);
+	assert_int_equal(rmdir(dir), 0);   /* no temp file left behind */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +292,8 @@ int main(void)
 		cmocka_unit_test(bucket),
 		cmocka_unit_test(identifiers),
 		cmocka_unit_test(metrics_text),
+		cmocka_unit_test(hex_round_trip),
+		cmocka_unit_test(durable_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

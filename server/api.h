@@ -5,32 +5,32 @@
 #include "http.h"
 
 /* api_build.c: POST /build */
-enum MHD_Result api_build_post(struct req *r);
+struct response api_build_post(struct req *r);
 /* api_builds.c: reading builds */
-enum MHD_Result api_builds_list(struct req *r);
-enum MHD_Result api_builds_get(struct req *r);
-enum MHD_Result api_builds_image(struct req *r);
-enum MHD_Result api_builds_listing(struct req *r);
-enum MHD_Result api_builds_source(struct req *r);
+struct response api_builds_list(struct req *r);
+struct response api_builds_get(struct req *r);
+struct response api_builds_image(struct req *r);
+struct response api_builds_listing(struct req *r);
+struct response api_builds_source(struct req *r);
 /* api_releases.c */
-enum MHD_Result api_releases_post(struct req *r);
-enum MHD_Result api_releases_list(struct req *r);
-enum MHD_Result api_releases_get(struct req *r);
-enum MHD_Result api_releases_patch(struct req *r);
-enum MHD_Result api_releases_channels(struct req *r);
+struct response api_releases_post(struct req *r);
+struct response api_releases_list(struct req *r);
+struct response api_releases_get(struct req *r);
+struct response api_releases_patch(struct req *r);
+struct response api_releases_channels(struct req *r);
 /* api_devices.c */
-enum MHD_Result api_devices_post(struct req *r);
-enum MHD_Result api_devices_list(struct req *r);
-enum MHD_Result api_devices_get(struct req *r);
+struct response api_devices_post(struct req *r);
+struct response api_devices_list(struct req *r);
+struct response api_devices_get(struct req *r);
 /* api_ota.c: the device API */
-enum MHD_Result api_ota_latest(struct req *r);
-enum MHD_Result api_ota_image(struct req *r);
-enum MHD_Result api_ota_report(struct req *r);
-enum MHD_Result api_ota_pubkey(struct req *r);
+struct response api_ota_latest(struct req *r);
+struct response api_ota_image(struct req *r);
+struct response api_ota_report(struct req *r);
+struct response api_ota_pubkey(struct req *r);
 /* api_health.c */
-enum MHD_Result api_health_get(struct req *r);
-enum MHD_Result api_health_metrics(struct req *r);
+struct response api_health_get(struct req *r);
+struct response api_health_metrics(struct req *r);
 /* api_static.c */
-enum MHD_Result api_static_get(struct req *r);
+struct response api_static_get(struct req *r);
 
 #endif

@@ -6,17 +6,16 @@
 #include "app.h"
 #include "routes.h"
 
-enum MHD_Result api_health_get(struct req *r)
+struct response api_health_get(struct req *r)
 {
 	static const char ok[] = "{\"ok\":true}";
 
-	return http_text(r, 200, "application/json", ok, sizeof ok - 1);
+	return resp_static(200, "application/json", ok, sizeof ok - 1);
 }
 
-enum MHD_Result api_health_metrics(struct req *r)
+struct response api_health_metrics(struct req *r)
 {
 	const char *names[METRICS_ROUTES];
-	struct MHD_Response *resp;
 	char *text;
 	int i;
 
@@ -25,15 +24,6 @@ enum MHD_Result api_health_metrics(struct req *r)
 	names[i] = NULL;
 	text = metrics_render(&r->app->metrics, names);
 	if (!text)
-		return http_error(r, 500, "internal", "cannot render metrics");
-	/* MUST_FREE: text comes from open_memstream (malloc) */
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
-	r->bytes = strlen(text);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                        "text/plain; version=0.0.4; charset=utf-8");
-	return http_reply(r, 200, resp);
+		return resp_error(500, "internal", "cannot render metrics");
+	return resp_take(200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
 }

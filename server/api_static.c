@@ -56,42 +56,35 @@ static int safe(const char *url)
 	return 0;
 }
 
-enum MHD_Result api_static_get(struct req *r)
+struct response api_static_get(struct req *r)
 {
 	const char *url = r->url;
 	char path[PATH_MAX + 600];
 	const char *type;
-	struct MHD_Response *resp;
+	struct response res;
 	struct stat st;
 	int fd, is_index;
 
 	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
-		return http_error(r, 405, "method_not_allowed", "%s not allowed", r->method);
+		return resp_error(405, "method_not_allowed", "%s not allowed", r->method);
 	if (safe(url))
-		return http_error(r, 400, "bad_request", "invalid path");
+		return resp_error(400, "bad_request", "invalid path");
 	if (!strcmp(url, "/"))
 		url = "/index.html";
 	is_index = !strcmp(url, "/index.html");
 	type = type_of(url);
 	if (!r->app->web_dir[0] || !type)
-		return http_error(r, 404, "not_found", "no such file '%s'", r->url);
+		return resp_error(404, "not_found", "no such file '%s'", r->url);
 	snprintf(path, sizeof path, "%s%s", r->app->web_dir, url);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
-		return http_error(r, 404, "not_found", "no such file '%s'", r->url);
+		return resp_error(404, "not_found", "no such file '%s'", r->url);
 	}
-	/* takes ownership of fd */
-	resp = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);
-	if (!resp) {
-		close(fd);
-		return MHD_NO;
-	}
-	r->bytes = (uint64_t)st.st_size;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	                        is_index ? "no-cache" : "public, max-age=300");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	return http_reply(r, 200, resp);
+	res = resp_file(200, fd, 0, (uint64_t)st.st_size);   /* takes ownership of fd */
+	resp_header(&res, "Content-Type", "%s", type);
+	resp_header(&res, "Cache-Control", "%s", is_index ? "no-cache" : "public, max-age=300");
+	resp_header(&res, "X-Content-Type-Options", "nosniff");
+	return res;
 }

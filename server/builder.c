@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "builder.h"
+#include "http.h"
 #include "log.h"
 
 struct builder {
@@ -24,6 +25,7 @@ static void *worker(void *arg)
 
 	for (;;) {
 		struct build_job *job;
+		json_t *answer;
 
 		pthread_mutex_lock(&b->mu);
 		while (!b->head && !b->stopping)
@@ -40,7 +42,9 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&b->mu);
 		buildrun_execute(b->app, job);
 		job->done = 1;
-		MHD_resume_connection(job->conn);   /* last touch: the request may now end */
+		answer = job->body;
+		job->body = NULL;
+		http_resume(job->req, resp_json(job->status, answer));   /* last touch */
 	}
 }
 

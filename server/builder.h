@@ -5,18 +5,16 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <microhttpd.h>
-
 #include "upload.h"
 
 struct app;
 
 /* One POST /build. The request owns the job; while it is queued or running
-** the connection is suspended, so the request cannot complete under the
-** worker. The worker's last touch is MHD_resume_connection(). */
+** the request is suspended, so it cannot complete under the worker. The
+** worker's last touch is http_resume(). */
 struct build_job {
 	struct upload up;                /* files and options, validated */
-	struct MHD_Connection *conn;     /* borrowed; resumed when done */
+	struct req *req;                 /* borrowed; resumed when done */
 	uint64_t queued_us;              /* http_now_us() at submit */
 	unsigned status;                 /* answer: 201, 200, 4xx, 5xx */
 	json_t *body;                    /* answer body, owned by the job */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <microhttpd.h>
+
 #include "app.h"
 #include "hash.h"
 #include "http.h"
@@ -53,7 +55,7 @@ const char *http_bearer(struct req *r)
 	return *h ? h : NULL;
 }
 
-int http_is_admin(struct req *r)
+static int is_admin(struct req *r)
 {
 	const char *tok = http_bearer(r);
 	uint8_t d[32];
@@ -64,101 +66,152 @@ int http_is_admin(struct req *r)
 	return hash_equal(d, r->app->admin_hash, 32);
 }
 
-enum MHD_Result http_reply(struct req *r, unsigned status, struct MHD_Response *resp)
+/* Hands res to libmicrohttpd and queues it; res is consumed either way. */
+static enum MHD_Result reply(struct req *r, struct response *res)
 {
+	struct MHD_Response *m = NULL;
 	enum MHD_Result ret;
+	int i;
 
-	if (!resp)
+	if (res->body == RESP_BYTES)
+		/* MUST_FREE: the bytes are malloc'ed and now libmicrohttpd's;
+		** PERSISTENT: static bytes (resp_static) */
+		m = MHD_create_response_from_buffer(res->len, res->data, res->owned
+		                                    ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	else if (res->body == RESP_FILE)
+		/* takes ownership of the fd: libmicrohttpd closes it */
+		m = MHD_create_response_from_fd_at_offset64(res->len, res->fd, res->offset);
+	else
+		/* PERSISTENT: no body */
+		m = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!m) {
+		response_release(res);
 		return MHD_NO;
-	r->status = (int)status;
-	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
+	}
+	res->owned = 0;
+	res->fd = -1;
+	for (i = 0; i < res->nheaders; i++)
+		MHD_add_response_header(m, res->headers[i].name, res->headers[i].value);
+	r->status = (int)res->status;
+	r->bytes = res->body == RESP_NONE ? 0 : res->len;
+	ret = MHD_queue_response(r->conn, res->status, m);
+	MHD_destroy_response(m);
 	return ret;
 }
 
-enum MHD_Result http_json(struct req *r, unsigned status, json_t *json)
+/* "a, b, c" of a NULL-terminated list into buf. */
+static void join(const char *const list[], char *buf, size_t size)
 {
-	char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
-	struct MHD_Response *resp;
-	size_t len;
+	size_t n = 0;
+	int i;
 
-	json_decref(json);
-	if (!text)
-		return MHD_NO;
-	len = strlen(text);
-	r->bytes = len;
-	/* MUST_FREE: libmicrohttpd frees text (malloc'ed by jansson) */
-	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return http_reply(r, status, resp);
+	buf[0] = '\0';
+	for (i = 0; list[i] && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "", list[i]);
 }
 
-enum MHD_Result http_error(struct req *r, unsigned status, const char *code,
-                           const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return http_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code,
-	                                      "message", msg));
-}
-
-enum MHD_Result http_text(struct req *r, unsigned status, const char *type,
-                          const char *text, size_t len)
-{
-	/* MUST_COPY: text is only borrowed */
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)text,
-	                                                             MHD_RESPMEM_MUST_COPY);
-
-	if (!resp)
-		return MHD_NO;
-	r->bytes = len;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	return http_reply(r, status, resp);
-}
-
-enum MHD_Result http_empty(struct req *r, unsigned status, const char *etag)
-{
-	/* PERSISTENT: no body */
-	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
-	                                                             MHD_RESPMEM_PERSISTENT);
-
-	if (!resp)
-		return MHD_NO;
-	if (etag)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	return http_reply(r, status, resp);
-}
-
-json_t *http_body_json(struct req *r, enum MHD_Result *replied)
+json_t *http_body_object(struct req *r, const char *const fields[], struct response *err)
 {
 	json_error_t e;
-	json_t *j;
+	const char *key;
+	json_t *j, *v;
+	char expected[256];
+	int i;
 
 	if (!r->body_len) {
-		*replied = http_error(r, 400, "bad_request", "empty request body, expected JSON");
+		*err = resp_error(400, "bad_request", "empty request body, expected JSON");
 		return NULL;
 	}
 	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
 	if (!j) {
-		*replied = http_error(r, 400, "bad_request", "invalid JSON at line %d column %d: %s",
-		                      e.line, e.column, e.text);
+		*err = resp_error(400, "bad_request", "invalid JSON at line %d column %d: %s",
+		                  e.line, e.column, e.text);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
-		*replied = http_error(r, 400, "bad_request", "request body must be a JSON object");
+		*err = resp_error(400, "bad_request", "request body must be a JSON object");
 		return NULL;
 	}
+	json_object_foreach(j, key, v) {
+		for (i = 0; fields[i] && strcmp(key, fields[i]); i++)
+			;
+		if (!fields[i]) {
+			join(fields, expected, sizeof expected);
+			*err = resp_error(400, "bad_request", "unknown field '%s' (expected %s)", key,
+			                  expected);
+			json_decref(j);   /* after the message: key lives in j */
+			return NULL;
+		}
+	}
 	return j;
+}
+
+struct form {
+	http_part_cb part;
+	void *cls;
+	int parts;       /* parts begun */
+	int stopped;     /* part() returned -1 */
+};
+
+static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *filename, const char *content_type,
+                                 const char *transfer_encoding, const char *data,
+                                 uint64_t off, size_t size)
+{
+	struct form *f = cls;
+
+	if (f->stopped)
+		return MHD_NO;
+	if (off == 0)
+		f->parts++;
+	if (f->part(f->cls, key ? key : "", filename, data, off, size)) {
+		f->stopped = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+int http_form_parse(struct req *r, http_part_cb part, void *cls, char *err, size_t errsize)
+{
+	struct form f = { part, cls, 0, 0 };
+	struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 65536, form_iter, &f);
+	enum MHD_Result ok;
+
+	if (!pp) {
+		snprintf(err, errsize, "malformed multipart/form-data: missing or invalid boundary");
+		return -1;
+	}
+	ok = r->body_len ? MHD_post_process(pp, r->body, r->body_len) : MHD_YES;
+	if (MHD_destroy_post_processor(pp) != MHD_YES && ok == MHD_YES && !f.stopped) {
+		snprintf(err, errsize, "malformed multipart/form-data: body ends before the "
+		         "closing boundary");
+		return -1;
+	}
+	if (f.stopped)
+		return -1;
+	if (ok != MHD_YES) {
+		snprintf(err, errsize, "malformed multipart/form-data body");
+		return -1;
+	}
+	if (r->body_len && !f.parts) {
+		snprintf(err, errsize, "malformed multipart/form-data: no part uses the declared "
+		         "boundary");
+		return -1;
+	}
+	return 0;
+}
+
+void http_suspend(struct req *r)
+{
+	MHD_suspend_connection(r->conn);
+}
+
+void http_resume(struct req *r, struct response answer)
+{
+	r->answer = answer;
+	r->resumed = 1;
+	MHD_resume_connection(r->conn);   /* last touch: the request may now end */
 }
 
 /* Percent-decoding for paths and query arguments; "%00" stays encoded so a NUL
@@ -220,16 +273,12 @@ static int append_body(struct req *r, const char *data, size_t len)
 static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
                          const char *url, const char *method)
 {
-	struct req *r = malloc(sizeof *r);
+	struct req *r = calloc(1, sizeof *r);
 	int wrong_method;
 	const char *cl;
 
 	if (!r)
 		return NULL;
-	/* everything but the params buffers (filled by routes_match) starts zero */
-	memset(r, 0, offsetof(struct req, params));
-	memset((char *)r + offsetof(struct req, method), 0,
-	       sizeof *r - offsetof(struct req, method));
 	atomic_fetch_add(&l->app->inflight, 1);
 	r->start_us = http_now_us();
 	r->app = l->app;
@@ -241,7 +290,7 @@ static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
 	r->route_slot = r->route ? (int)(r->route - routes_table) : METRICS_ROUTES - 1;
 	if (!r->route)
 		r->early_status = wrong_method ? 405 : 404;
-	else if (r->route->auth == ROUTE_ADMIN && !http_is_admin(r))
+	else if (r->route->auth == ROUTE_ADMIN && !is_admin(r))
 		r->early_status = 401;
 	else if (r->route->auth == ROUTE_DEVICE && !r->tls)
 		r->early_status = 403;
@@ -251,25 +300,26 @@ static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
 	return r;
 }
 
-static enum MHD_Result early(struct req *r)
+/* The answer decided before the body: no route, wrong method, no token. */
+static struct response early(struct req *r)
 {
 	switch (r->early_status) {
 	case 401:
-		return http_error(r, 401, "unauthorized",
+		return resp_error(401, "unauthorized",
 		                  "missing or wrong admin token (Authorization: Bearer ...)");
 	case 403:
-		return http_error(r, 403, "tls_required", "the device API answers only over HTTPS");
+		return resp_error(403, "tls_required", "the device API answers only over HTTPS");
 	case 405:
-		return http_error(r, 405, "method_not_allowed", "%s not allowed on '%s'",
-		                  r->method, r->url);
+		return resp_error(405, "method_not_allowed", "%s not allowed on '%s'", r->method,
+		                  r->url);
 	default:
-		return http_error(r, 404, "not_found", "no route for %s '%s'", r->method, r->url);
+		return resp_error(404, "not_found", "no route for %s '%s'", r->method, r->url);
 	}
 }
 
-static enum MHD_Result too_large(struct req *r)
+static struct response too_large(struct req *r)
 {
-	return http_error(r, 413, "too_large", "request body exceeds the %zu byte limit "
+	return resp_error(413, "too_large", "request body exceeds the %zu byte limit "
 	                  "(--max-upload)", r->app->cfg->max_upload);
 }
 
@@ -279,16 +329,17 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
                                  size_t *upload_size, void **con_cls)
 {
 	struct req *r = *con_cls;
+	struct response res;
 
 	if (!r) {
 		r = start(cls, conn, url, method);
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		/* a declared oversize body is refused before it is sent */
-		if (r->too_large)
-			return too_large(r);
-		return MHD_YES;
+		if (!r->too_large)
+			return MHD_YES;
+		res = too_large(r);   /* a declared oversize body is refused before it is sent */
+		return reply(r, &res);
 	}
 	if (r->status)
 		return MHD_YES;   /* already answered (413 before the body) */
@@ -298,11 +349,18 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->early_status)
-		return early(r);
-	if (r->too_large)
-		return too_large(r);
-	return r->route->handler(r);
+	if (r->resumed) {
+		res = r->answer;
+		memset(&r->answer, 0, sizeof r->answer);   /* now res's */
+	} else if (r->early_status)
+		res = early(r);
+	else if (r->too_large)
+		res = too_large(r);
+	else
+		res = r->route->handler(r);
+	if (res.body == RESP_PENDING)
+		return MHD_YES;   /* suspended: http_resume() brings the answer */
+	return reply(r, &res);
 }
 
 struct query {
@@ -358,6 +416,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->status)
 		metrics_request(&r->app->metrics, r->route_slot, r->status);
 	log_request(r);
+	response_release(&r->answer);   /* resumed, but the client had gone */
 	if (r->state_free)
 		r->state_free(r->state);
 	free(r->body);
@@ -403,25 +462,22 @@ struct http_listener *http_start(struct app *app, const char *host, int port, in
 		free(l);
 		return NULL;
 	}
-	if (tls)
-		d = MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)port, NULL, NULL,
-		                     access_cb, l,
-		                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->http_threads,
-		                     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, l,
-		                     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		                     MHD_OPTION_HTTPS_MEM_KEY, app->keys.key_pem,
-		                     MHD_OPTION_HTTPS_MEM_CERT, app->keys.cert_pem,
-		                     MHD_OPTION_END);
-	else
-		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, access_cb, l,
-		                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->http_threads,
-		                     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, l,
-		                     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		                     MHD_OPTION_END);
+	{
+		/* the TLS key and certificate end the list for the plain listener */
+		struct MHD_OptionItem opts[] = {
+			{ MHD_OPTION_SOCK_ADDR, 0, &sa },
+			{ MHD_OPTION_THREAD_POOL_SIZE, app->cfg->http_threads, NULL },
+			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, l },
+			{ MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL },
+			{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
+			{ tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, app->keys.key_pem },
+			{ MHD_OPTION_HTTPS_MEM_CERT, 0, app->keys.cert_pem },
+			{ MHD_OPTION_END, 0, NULL }
+		};
+
+		d = MHD_start_daemon(flags | (tls ? MHD_USE_TLS : 0), (uint16_t)port, NULL, NULL,
+		                     access_cb, l, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	}
 	if (!d) {
 		log_error("cannot listen on %s:%d (%s)", host, port, tls ? "https" : "http");
 		free(l);

@@ -10,8 +10,6 @@ enum route_auth {
 	ROUTE_DEVICE    /* HTTPS only; the handler checks the device key */
 };
 
-typedef enum MHD_Result (*route_handler)(struct req *r);
-
 struct route {
 	const char *method;      /* "GET" (also answers HEAD), "POST", "PATCH" */
 	const char *pattern;     /* "/builds/{id}"; "*" as last char = prefix */

@@ -84,74 +84,60 @@ static int etag_listed(const char *h, const char *etag)
 	return 0;
 }
 
-static void headers(struct MHD_Response *resp, const char *etag, unsigned flags)
+static void headers(struct response *res, const char *etag, unsigned flags)
 {
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	resp_header(res, "ETag", "%s", etag);
+	resp_header(res, "Accept-Ranges", "bytes");
+	resp_header(res, "Cache-Control", "no-cache");
 	if (flags & SERVE_ATTACHMENT)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-		                        "attachment; filename=\"lfs.img\"");
+		resp_header(res, "Content-Disposition", "attachment; filename=\"lfs.img\"");
 }
 
-enum MHD_Result serve_blob(struct req *r, const char *sha, unsigned flags)
+struct response serve_blob(struct req *r, const char *sha, unsigned flags)
 {
-	char path[PATH_MAX], etag[HASH_HEX_LEN + 3], cr[96];
-	const char *inm = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	const char *range = http_header(r, MHD_HTTP_HEADER_RANGE);
-	const char *ifr = http_header(r, MHD_HTTP_HEADER_IF_RANGE);
-	struct MHD_Response *resp;
+	char path[PATH_MAX], etag[HASH_HEX_LEN + 3];
+	const char *inm = http_header(r, "If-None-Match");
+	const char *range = http_header(r, "Range");
+	const char *ifr = http_header(r, "If-Range");
+	struct response res;
 	struct stat st;
-	long long first = 0, last = 0;
-	int fd, pr;
+	long long first = 0, last = 0, size;
+	int fd, pr = 0;
 
 	snprintf(etag, sizeof etag, "\"%s\"", sha);
 	if (blob_path(&r->app->blobs, sha, path, sizeof path) ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return http_error(r, 404, "not_found", "image %s is not stored", sha);
+		return resp_error(404, "not_found", "image %s is not stored", sha);
 	if (fstat(fd, &st)) {
 		close(fd);
-		return http_error(r, 500, "internal", "cannot stat image");
+		return resp_error(500, "internal", "cannot stat image");
 	}
+	size = (long long)st.st_size;
 	if (inm && etag_listed(inm, etag)) {
 		close(fd);
-		return http_empty(r, 304, etag);
+		return resp_empty(304, etag);
 	}
 	if (range && ifr && strcmp(ifr, etag))
 		range = NULL;           /* stale If-Range: the whole, current body */
-	if (range) {
-		pr = serve_parse_range(range, (long long)st.st_size, &first, &last);
-		if (pr < 0 && !(flags & SERVE_STRICT_RANGE)) {
-			range = NULL;   /* RFC 9110: a Range we do not understand is ignored */
-		} else if (pr != 0) {
-			close(fd);
-			resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-			if (!resp)
-				return MHD_NO;
-			snprintf(cr, sizeof cr, "bytes */%lld", (long long)st.st_size);
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-			headers(resp, etag, flags);
-			return http_reply(r, 416, resp);
-		}
+	if (range)
+		pr = serve_parse_range(range, size, &first, &last);
+	if (range && pr < 0 && !(flags & SERVE_STRICT_RANGE))
+		range = NULL;           /* RFC 9110: a Range we do not understand is ignored */
+	if (range && pr != 0) {
+		close(fd);
+		res = resp_empty(416, NULL);
+		resp_header(&res, "Content-Range", "bytes */%lld", size);
+		headers(&res, etag, flags);
+		return res;
 	}
 	if (!range) {
 		first = 0;
-		last = (long long)st.st_size - 1;
+		last = size - 1;
 	}
-	/* takes ownership of fd: libmicrohttpd closes it */
-	resp = MHD_create_response_from_fd_at_offset64((uint64_t)(last - first + 1), fd,
-	                                               (uint64_t)first);
-	if (!resp) {
-		close(fd);
-		return MHD_NO;
-	}
-	r->bytes = (uint64_t)(last - first + 1);
-	headers(resp, etag, flags);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	if (range) {
-		snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", first, last, (long long)st.st_size);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-		return http_reply(r, 206, resp);
-	}
-	return http_reply(r, 200, resp);
+	res = resp_file(range ? 206 : 200, fd, (uint64_t)first, (uint64_t)(last - first + 1));
+	headers(&res, etag, flags);
+	resp_header(&res, "Content-Type", "application/octet-stream");
+	if (range)
+		resp_header(&res, "Content-Range", "bytes %lld-%lld/%lld", first, last, size);
+	return res;
 }

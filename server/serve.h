@@ -11,7 +11,7 @@ enum serve_flags {
 
 /* Serves blob sha (ETag "<sha>") as application/octet-stream, honouring
 ** If-None-Match (304), Range/If-Range (206, 416). sha borrowed. */
-enum MHD_Result serve_blob(struct req *r, const char *sha, unsigned flags);
+struct response serve_blob(struct req *r, const char *sha, unsigned flags);
 
 /* Parses a Range header against size: 0 with [*first, *last] for one
 ** satisfiable range, 1 if unsatisfiable or several ranges (416), -1 if

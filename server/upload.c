@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "upload.h"
 
 void upload_init(struct upload *u)
@@ -281,7 +282,6 @@ struct mp {
 	char *data;             /* bytes of the current part */
 	size_t len;
 	int open;               /* a part is being collected */
-	int parts;              /* parts seen */
 };
 
 static int mp_close(struct mp *m)
@@ -320,83 +320,54 @@ static int mp_close(struct mp *m)
 	return ret;
 }
 
-static enum MHD_Result mp_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-                               const char *filename, const char *content_type,
-                               const char *transfer_encoding, const char *data,
-                               uint64_t off, size_t size)
+/* http_part_cb: collects each part, closing the previous one at a new one. */
+static int mp_part(void *cls, const char *key, const char *filename, const char *data,
+                   uint64_t off, size_t size)
 {
 	struct mp *m = cls;
 	char *nd;
 
-	if (m->failed)
-		return MHD_NO;
 	if (off == 0) {
 		if (mp_close(m))
-			goto fail;
-		snprintf(m->key, sizeof m->key, "%s", key ? key : "");
+			return -1;
+		snprintf(m->key, sizeof m->key, "%s", key);
 		m->is_file = filename != NULL;
 		if (filename && strlen(filename) >= sizeof m->name) {
 			snprintf(m->err, m->errsize, "file name must be 1 to %d bytes",
 			         UPLOAD_NAME_MAX);
-			goto fail;
+			return -1;
 		}
 		snprintf(m->name, sizeof m->name, "%s", filename ? filename : "");
 		m->open = 1;
-		m->parts++;
 	}
 	if (size) {
 		nd = realloc(m->data, m->len + size + 1);
 		if (!nd) {
 			snprintf(m->err, m->errsize, "out of memory");
-			goto fail;
+			return -1;
 		}
 		memcpy(nd + m->len, data, size);
 		m->data = nd;
 		m->len += size;
 		m->data[m->len] = '\0';
 	}
-	return MHD_YES;
-fail:
-	m->failed = 1;
-	return MHD_NO;
+	return 0;
 }
 
-int upload_parse_multipart(struct upload *u, struct MHD_Connection *conn,
-                           const char *body, size_t len, char *err, size_t errsize)
+int upload_parse_multipart(struct upload *u, struct req *r, char *err, size_t errsize)
 {
 	struct mp m;
-	struct MHD_PostProcessor *pp;
-	enum MHD_Result ok;
+	int ret;
 
 	memset(&m, 0, sizeof m);
 	m.u = u;
 	m.err = err;
 	m.errsize = errsize;
-	pp = MHD_create_post_processor(conn, 65536, mp_iter, &m);
-	if (!pp) {
-		snprintf(err, errsize, "malformed multipart/form-data: missing or invalid boundary");
-		return -1;
-	}
-	ok = len ? MHD_post_process(pp, body, len) : MHD_YES;
-	if (MHD_destroy_post_processor(pp) != MHD_YES && ok == MHD_YES && !m.failed) {
-		snprintf(err, errsize, "malformed multipart/form-data: body ends before the "
-		         "closing boundary");
-		ok = MHD_NO;
-	}
-	if (ok == MHD_YES && !m.failed && mp_close(&m))
-		m.failed = 1;
-	if (ok == MHD_YES && !m.failed && len && !m.parts) {
-		snprintf(err, errsize, "malformed multipart/form-data: no part uses the declared "
-		         "boundary");
-		m.failed = 1;
-	}
-	if (ok != MHD_YES || m.failed) {
-		if (!m.failed)
-			snprintf(err, errsize, "malformed multipart/form-data body");
-		free(m.data);
-		return -1;
-	}
-	return 0;
+	ret = http_form_parse(r, mp_part, &m, err, errsize);
+	if (ret == 0)
+		ret = mp_close(&m);
+	free(m.data);
+	return ret ? -1 : 0;
 }
 
 static int by_name(const void *a, const void *b)

@@ -6,9 +6,10 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <microhttpd.h>
 
 #include "hash.h"
+
+struct req;
 
 #define UPLOAD_MAX_FILES 256
 #define UPLOAD_NAME_MAX 200
@@ -46,10 +47,9 @@ void upload_release(struct upload *u);
 ** a message in err (a 400). body borrowed. */
 int upload_parse_json(struct upload *u, const char *body, size_t len,
                       char *err, size_t errsize);
-/* Parses a multipart/form-data body with libmicrohttpd's PostProcessor
-** (conn gives the Content-Type). Returns 0 or -1 with err (a 400). */
-int upload_parse_multipart(struct upload *u, struct MHD_Connection *conn,
-                           const char *body, size_t len, char *err, size_t errsize);
+/* Parses r's multipart/form-data body (http_form_parse). Returns 0 or -1
+** with err (a 400). */
+int upload_parse_multipart(struct upload *u, struct req *r, char *err, size_t errsize);
 /* Checks there is at least one file, sorts them, hashes them and computes
 ** dedup_key. Returns 0 or -1 with err. */
 int upload_finish(struct upload *u, char *err, size_t errsize);

@@ -121,4 +121,15 @@ const char *lfsc_flash_module_name(const struct lfsc_flash *fl, int i);
 int lfsc_flash_module_chunk(const struct lfsc_flash *fl, const char *name,
 			    struct lfsc_buffer *out, struct lfsc_error *err);
 
+/*
+** luac-style listing (level 1 or 2, as lfsc -l) of every module in the
+** partition, read back from flash: the same lines as the listing of the
+** relocatable image the layout was made from (listing.c), so a stored
+** absolute image lists without its sources. out is appended (caller owns).
+** Returns 0, LFSC_ERR_FORMAT (a malformed Proto; message says where) or
+** LFSC_ERR_MEM.
+*/
+int lfsc_flash_list(const struct lfsc_flash *fl, int level, struct lfsc_buffer *out,
+		    struct lfsc_error *err);
+
 #endif

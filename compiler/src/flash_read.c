@@ -349,3 +349,33 @@ LFSC_API int lfsc_flash_module_chunk(const struct lfsc_flash *fl, const char *na
 	image_release(&im);
 	return ret;
 }
+
+LFSC_API int lfsc_flash_list(const struct lfsc_flash *fl, int level, struct lfsc_buffer *out,
+			     struct lfsc_error *err)
+{
+	struct mem m;
+	struct image im;
+	struct fr r = { fl, &im, err, 0 };
+	int i, n = fl->nmodules;
+
+	mem_init(&m);
+	if (image_init(&im, &m, fl->target) ||
+	    !(im.mains = mem_calloc(&m, (size_t)n + 1, sizeof *im.mains)) ||
+	    !(im.names = mem_calloc(&m, (size_t)n + 1, sizeof *im.names)))
+		r.ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	im.nmodules = r.ret ? 0 : n;   /* image_release() frees n mains and names */
+	for (i = 0; i < n && !r.ret; i++) {
+		im.names[i] = strtab_intern(&im.strs, fl->names[i], strlen(fl->names[i]));
+		if (im.names[i] < 0)
+			r.ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+		else
+			im.mains[i] = proto(&r, fl->protos[i], -2, 0);
+	}
+	/* the listing prints strings through their image numbers (listing.c) */
+	if (!r.ret)
+		r.ret = strvec_number(&im, err);
+	if (!r.ret && (r.ret = listing_write(&im, level, out)))
+		error_set(err, r.ret, NULL, 0, "out of memory");
+	image_release(&im);
+	return r.ret;
+}

@@ -4,9 +4,8 @@
 
 #include "http.h"
 
-/* api_build.c: POST /build */
-struct response api_build_post(struct req *r);
-/* api_builds.c: reading builds */
+/* api_builds.c: POST /build, reading builds */
+struct response api_builds_post(struct req *r);
 struct response api_builds_list(struct req *r);
 struct response api_builds_get(struct req *r);
 struct response api_builds_image(struct req *r);

@@ -4,6 +4,7 @@
 ** (http.c refuses plain HTTP for these routes). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "app.h"
@@ -11,7 +12,6 @@
 #include "ident.h"
 #include "log.h"
 #include "serve.h"
-#include "store_devices.h"
 
 static struct response denied(struct req *r, int rc)
 {
@@ -126,6 +126,7 @@ static struct response report(struct req *r, const char *id, json_t *body)
 	const char *state = json_string_value(json_object_get(body, "state"));
 	const char *sha = given(body, "sha256"), *detail = given(body, "detail");
 	const char *running = given(body, "running");
+	struct device_report rep;
 
 	if (!known_state(state) || (sha && !hash_is_hex64(sha)) ||
 	    (running && !hash_is_hex64(running)) || (detail && strlen(detail) > 2000))
@@ -134,7 +135,13 @@ static struct response report(struct req *r, const char *id, json_t *body)
 		                  "digits; detail at most 2000 bytes");
 	if (!running && !strcmp(state, "booted"))
 		running = sha;
-	if (store_devices_report(&r->app->db, id, state, sha, detail, running))
+	rep.id = id;
+	rep.state = state;
+	rep.sha = sha;
+	rep.detail = detail;
+	rep.running = running;
+	rep.time = (int64_t)time(NULL);
+	if (store_device_report(&r->app->store, &rep) != STORE_OK)
 		return resp_error(500, "internal", "cannot store the report");
 	if (running)
 		fleet_set_running(r->app->fleet, id, running);

@@ -10,15 +10,16 @@
 #include "hex.h"
 #include "ident.h"
 #include "log.h"
-#include "store_builds.h"
-#include "store_releases.h"
 
-static long long param_id(const char *s)
+/* The API's release object (new reference). */
+static json_t *release_json(const struct release *r)
 {
-	char *end;
-	long long v = strtoll(s, &end, 10);
-
-	return (*s >= '1' && *s <= '9' && !*end && v > 0) ? v : 0;
+	return json_pack("{s:I,s:s,s:I,s:I,s:s,s:I,s:i,s:s,s:s,s:s,s:s,s:I,s:I}",
+		"id", (json_int_t)r->id, "channel", r->channel, "number", (json_int_t)r->number,
+		"build_id", (json_int_t)r->build_id, "sha256", r->sha, "size", (json_int_t)r->size,
+		"rollout_percent", r->percent, "state", release_state_name(r->state),
+		"notes", r->notes, "signature", r->signature, "signature_alg", "ecdsa-p256-sha256",
+		"created", (json_int_t)r->created, "updated", (json_int_t)r->updated);
 }
 
 static int percent_of(json_t *v)
@@ -28,35 +29,32 @@ static int percent_of(json_t *v)
 	return (int)json_integer_value(v);
 }
 
-/* Signs the image of build_id and stores release max+1 of channel; sets
-** *res to the answer. */
-static void create(struct req *r, long long build_id, const char *channel, int percent,
-                   const char *notes, struct response *res)
+/* Signs the image of build_id and stores release max+1 of channel. */
+static struct response create(struct req *r, long long build_id, const char *channel,
+                              int percent, const char *notes)
 {
-	char sha[HASH_HEX_LEN + 1], sig[160];
+	struct release rel;
 	uint8_t digest[32];
-	long long size, id;
-	json_t *rel;
+	int rc;
 
-	if (store_builds_image(&r->app->db, build_id, sha, &size)) {
-		*res = resp_error(404, "not_found", "no build %lld", build_id);
-		return;
-	}
-	if (hex_decode(sha, digest, sizeof digest) ||
-	    tls_sign_digest(&r->app->keys, digest, sig, sizeof sig)) {
-		*res = resp_error(500, "internal", "cannot sign the image");
-		return;
-	}
-	id = store_releases_create(&r->app->db, channel, build_id, sha, size, percent, notes, sig);
-	if (id < 0 || fleet_reload_channel(r->app->fleet, channel)) {
-		*res = resp_error(500, "internal", "cannot store the release");
-		return;
-	}
-	log_event("release", "{s:s,s:I,s:s,s:I,s:s,s:i}", "action", "created", "id", id,
-	          "channel", channel, "build_id", build_id, "sha256", sha, "rollout_percent",
-	          percent);
-	rel = store_releases_get(&r->app->db, id);
-	*res = rel ? resp_json(201, rel) : resp_error(500, "internal", "cannot read release");
+	memset(&rel, 0, sizeof rel);
+	rc = store_build_image(&r->app->store, build_id, rel.sha, &rel.size);
+	if (rc == STORE_NOT_FOUND)
+		return resp_error(404, "not_found", "no build %lld", build_id);
+	if (rc != STORE_OK || hex_decode(rel.sha, digest, sizeof digest) ||
+	    tls_sign_digest(&r->app->keys, digest, rel.signature, sizeof rel.signature))
+		return resp_error(500, "internal", "cannot sign the image");
+	snprintf(rel.channel, sizeof rel.channel, "%s", channel);
+	snprintf(rel.notes, sizeof rel.notes, "%s", notes);
+	rel.build_id = build_id;
+	rel.percent = percent;
+	if (store_release_create(&r->app->store, &rel) != STORE_OK ||
+	    fleet_reload_channel(r->app->fleet, channel))
+		return resp_error(500, "internal", "cannot store the release");
+	log_event("release", "{s:s,s:I,s:s,s:I,s:s,s:i}", "action", "created", "id",
+	          (json_int_t)rel.id, "channel", channel, "build_id", (json_int_t)build_id,
+	          "sha256", rel.sha, "rollout_percent", percent);
+	return resp_json(201, release_json(&rel));
 }
 
 struct response api_releases_post(struct req *r)
@@ -84,28 +82,43 @@ struct response api_releases_post(struct req *r)
 		                 "\"[A-Za-z0-9._:-]{1,64}\", \"rollout_percent\":0..100, "
 		                 "\"notes\":\"...\"}");
 	else
-		create(r, build_id, channel, percent, notes, &res);
+		res = create(r, build_id, channel, percent, notes);
 	json_decref(body);
 	return res;
+}
+
+/* store_release_cb: appends one release to the array. */
+static int add_release(void *cls, const struct release *rel)
+{
+	json_array_append_new(cls, release_json(rel));
+	return 0;
 }
 
 struct response api_releases_list(struct req *r)
 {
 	const char *channel = http_arg(r, "channel");
+	json_t *list;
 
 	if (channel && !ident_valid(channel))
 		return resp_error(400, "bad_request", "invalid channel name");
-	return resp_json(200, json_pack("{s:o}", "releases",
-	                                store_releases_list(&r->app->db, channel)));
+	list = json_array();
+	if (store_releases_list(&r->app->store, channel, add_release, list) != STORE_OK) {
+		json_decref(list);
+		return resp_error(500, "internal", "cannot list releases");
+	}
+	return resp_json(200, json_pack("{s:o}", "releases", list));
 }
 
 struct response api_releases_get(struct req *r)
 {
-	long long id = param_id(r->params[0]);
-	json_t *rel = id ? store_releases_get(&r->app->db, id) : NULL;
+	long long id = http_id(r->params[0]);
+	struct release rel;
+	int rc = id ? store_release_get(&r->app->store, id, &rel) : STORE_NOT_FOUND;
 
-	return rel ? resp_json(200, rel)
-	           : resp_error(404, "not_found", "no release '%s'", r->params[0]);
+	if (rc == STORE_OK)
+		return resp_json(200, release_json(&rel));
+	return rc == STORE_NOT_FOUND ? resp_error(404, "not_found", "no release '%s'", r->params[0])
+	                             : resp_error(500, "internal", "cannot read releases");
 }
 
 /* The state a PATCH body asks for: "state", or "action" spelt as a verb;
@@ -128,25 +141,29 @@ static const char *wanted_state(json_t *body)
 /* Applies percent (-1 = keep) and state (NULL = keep) to release id. */
 static struct response change(struct req *r, long long id, int percent, const char *state)
 {
-	char channel[65];
-	int rc = store_releases_update(&r->app->db, id, percent, state, channel);
+	enum release_state st;
+	struct release rel;
+	int rc;
 
-	if (rc == 1)
+	if (state)
+		release_state_parse(state, &st);
+	rc = store_release_update(&r->app->store, id, percent, state ? &st : NULL, &rel);
+	if (rc == STORE_NOT_FOUND)
 		return resp_error(404, "not_found", "no release %lld", id);
-	if (rc == 2)
+	if (rc == STORE_CONFLICT)
 		return resp_error(409, "conflict", "release %lld is revoked and cannot change", id);
-	if (rc < 0 || fleet_reload_channel(r->app->fleet, channel))
+	if (rc != STORE_OK || fleet_reload_channel(r->app->fleet, rel.channel))
 		return resp_error(500, "internal", "cannot update the release");
-	log_event("release", "{s:s,s:I,s:s,s:i,s:s}", "action", "changed", "id", id,
-	          "channel", channel, "rollout_percent", percent, "state",
+	log_event("release", "{s:s,s:I,s:s,s:i,s:s}", "action", "changed", "id", (json_int_t)id,
+	          "channel", rel.channel, "rollout_percent", percent, "state",
 	          state ? state : "unchanged");
-	return resp_json(200, store_releases_get(&r->app->db, id));
+	return resp_json(200, release_json(&rel));
 }
 
 struct response api_releases_patch(struct req *r)
 {
 	static const char *const fields[] = { "rollout_percent", "state", "action", NULL };
-	long long id = param_id(r->params[0]);
+	long long id = http_id(r->params[0]);
 	struct response res;
 	json_t *body, *v;
 	const char *state;
@@ -171,8 +188,68 @@ struct response api_releases_patch(struct req *r)
 	return res;
 }
 
+struct channels {
+	struct fleet *fleet;   /* borrowed */
+	json_t *list;          /* borrowed */
+};
+
+/* store_channel_cb: appends a channel with releases. */
+static int add_channel(void *cls, const struct channel_row *c)
+{
+	struct channels *cs = cls;
+
+	json_array_append_new(cs->list, json_pack("{s:s,s:I,s:I,s:o}", "name", c->name,
+		"releases", (json_int_t)c->releases,
+		"devices", (json_int_t)fleet_channel_devices(cs->fleet, c->name),
+		"latest", c->has_latest ? release_json(&c->latest) : json_null()));
+	return 0;
+}
+
+/* fleet_channel_cb: appends a channel that has devices but no release. */
+static void add_device_channel(void *cls, const char *name, long long devices)
+{
+	struct channels *cs = cls;
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(cs->list, i, c)
+		if (!strcmp(json_string_value(json_object_get(c, "name")), name))
+			return;
+	json_array_append_new(cs->list, json_pack("{s:s,s:I,s:I,s:n}", "name", name,
+		"releases", (json_int_t)0, "devices", (json_int_t)devices, "latest"));
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "name")),
+	              json_string_value(json_object_get(*(json_t *const *)b, "name")));
+}
+
+/* The array sorted by each object's "name" (new reference; list stolen). */
+static json_t *sorted(json_t *list)
+{
+	size_t n = json_array_size(list), i;
+	json_t **v = calloc(n + 1, sizeof *v), *out = json_array();
+
+	for (i = 0; v && i < n; i++)
+		v[i] = json_array_get(list, i);
+	if (v)
+		qsort(v, n, sizeof *v, by_name);
+	for (i = 0; v && i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	json_decref(list);
+	return out;
+}
+
 struct response api_releases_channels(struct req *r)
 {
-	return resp_json(200, json_pack("{s:o}", "channels",
-	                                store_releases_channels(&r->app->db)));
+	struct channels cs = { r->app->fleet, json_array() };
+
+	if (store_channels_list(&r->app->store, add_channel, &cs) != STORE_OK) {
+		json_decref(cs.list);
+		return resp_error(500, "internal", "cannot list channels");
+	}
+	fleet_channels(r->app->fleet, add_device_channel, &cs);
+	return resp_json(200, json_pack("{s:o}", "channels", sorted(cs.list)));
 }

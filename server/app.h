@@ -7,28 +7,30 @@
 #include <stdint.h>
 
 #include "blob.h"
+#include "build_workspace.h"
 #include "config.h"
-#include "db.h"
 #include "image_cache.h"
 #include "metrics.h"
+#include "store.h"
 #include "tls.h"
 
-struct builder;
+struct build_queue;
 struct fleet;
 
 struct app {
 	const struct config *cfg;     /* borrowed from main.c */
-	struct db db;                 /* builds, releases, devices */
-	struct blob_store blobs;      /* sources, images, listings */
+	struct store store;           /* builds, releases, devices (store.h) */
+	struct blob_store blobs;      /* sources, images */
+	int blobs_open;               /* blobs needs blob_close() */
 	struct tls_keys keys;         /* HTTPS certificate, signing key, rng */
-	struct builder *builder;      /* owned; the lfsc job queue */
+	struct build_queue *builds;   /* owned; the build queue and its workers */
 	struct fleet *fleet;          /* owned; devices and releases in memory */
 	struct metrics metrics;       /* counters for /metrics */
 	struct image_cache images;    /* build id -> image, for downloads */
 	uint8_t admin_hash[32];       /* SHA-256 of the admin token */
 	char lfsc[PATH_MAX];          /* compiler executable */
 	char web_dir[PATH_MAX];       /* dashboard files; "" = none */
-	char tmp_dir[PATH_MAX];       /* <data-dir>/tmp: private build directories */
+	struct workspace_root workspaces; /* where builds get their private directories */
 	atomic_int inflight;          /* requests started and not completed */
 };
 

@@ -1,4 +1,5 @@
-/* blob.c - content-addressed blob store: temp file, fsync, rename, fsync dir. */
+/* blob.c - content-addressed blob store: temp file, fsync, rename, fsync
+** directory (the rules are in blob.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +37,13 @@ int blob_open(struct blob_store *b, const char *dir)
 			log_info("removed stale temp file '%s'", p);
 	}
 	closedir(dh);
+	pthread_rwlock_init(&b->gc, NULL);
 	return 0;
+}
+
+void blob_close(struct blob_store *b)
+{
+	pthread_rwlock_destroy(&b->gc);
 }
 
 int blob_path(const struct blob_store *b, const char *sha, char *buf, size_t size)
@@ -48,22 +55,97 @@ int blob_path(const struct blob_store *b, const char *sha, char *buf, size_t siz
 	return 0;
 }
 
-int blob_put(struct blob_store *b, const void *data, size_t len,
-             char sha[HASH_HEX_LEN + 1])
+/* Notes that directory "dir/<sha's first two digits>" needs an fsync. */
+static void touched(struct blob_batch *batch, const char *sha)
 {
-	char hex[HASH_HEX_LEN + 1], final[700], sub[700], tmp[700];
-	struct stat st;
-	int fd, ret = -1;
+	int i;
 
-	hash_sha256_hex(data, len, hex);
+	for (i = 0; i < batch->n; i++)
+		if (!memcmp(batch->dirs[i], sha, 2))
+			return;
+	if (batch->n == (int)(sizeof batch->dirs / sizeof batch->dirs[0])) {
+		batch->overflow = 1;
+		return;
+	}
+	memcpy(batch->dirs[batch->n], sha, 2);
+	batch->dirs[batch->n++][2] = '\0';
+}
+
+static int sync_sub(struct blob_store *b, const char *two)
+{
+	char sub[700];
+
+	snprintf(sub, sizeof sub, "%s/%.2s", b->dir, two);
+	return fsutil_fsync_dir(sub);
+}
+
+int blob_batch_sync(struct blob_store *b, struct blob_batch *batch)
+{
+	int i, ret = 0;
+
+	if (batch->overflow) {   /* a build of many new files: every directory */
+		char sub[700];
+
+		for (i = 0; i < 256 && !ret; i++) {
+			snprintf(sub, sizeof sub, "%s/%02x", b->dir, i);
+			if (access(sub, F_OK) == 0)
+				ret = fsutil_fsync_dir(sub);
+		}
+		return ret;
+	}
+	for (i = 0; i < batch->n && !ret; i++)
+		ret = sync_sub(b, batch->dirs[i]);
+	return ret;
+}
+
+/* Moves the fsynced file tmp to blob sha's place, creating its directory;
+** then fsyncs the directory, or remembers it in batch. tmp is gone after. */
+static int place(struct blob_store *b, const char *tmp, const char *sha,
+                 struct blob_batch *batch)
+{
+	char final[700], sub[700];
+
+	snprintf(sub, sizeof sub, "%s/%.2s", b->dir, sha);
+	blob_path(b, sha, final, sizeof final);
+	if (mkdir(sub, 0700) && errno != EEXIST) {
+		unlink(tmp);
+		return log_error("cannot create '%s': %s", sub, strerror(errno));
+	}
+	if (rename(tmp, final)) {
+		unlink(tmp);
+		return log_error("cannot rename blob to '%s': %s", final, strerror(errno));
+	}
+	if (batch) {
+		touched(batch, sha);
+		return 0;
+	}
+	return fsutil_fsync_dir(sub);
+}
+
+/* 1 if blob sha exists with len bytes (it was renamed only after fsync). */
+static int stored(struct blob_store *b, const char *sha, long long len)
+{
+	char final[700];
+	struct stat st;
+
+	blob_path(b, sha, final, sizeof final);
+	return stat(final, &st) == 0 && (long long)st.st_size == len;
+}
+
+int blob_put(struct blob_store *b, const void *data, size_t len, const char *sha,
+             char out[HASH_HEX_LEN + 1], struct blob_batch *batch)
+{
+	char hex[HASH_HEX_LEN + 1], tmp[700];
+	int fd;
+
 	if (sha)
-		memcpy(sha, hex, sizeof hex);
-	blob_path(b, hex, final, sizeof final);
-	if (stat(final, &st) == 0 && (size_t)st.st_size == len)
-		return 0;   /* already durable: it was renamed only after fsync */
-	snprintf(sub, sizeof sub, "%s/%.2s", b->dir, hex);
-	if (fsutil_mkdir_p(sub, 0700))
-		return -1;
+		memcpy(hex, sha, sizeof hex);
+	else
+		hash_sha256_hex(data, len, hex);
+	if (out)
+		memcpy(out, hex, sizeof hex);
+	if (stored(b, hex, (long long)len))
+		return 0;
 	snprintf(tmp, sizeof tmp, "%s/tmp/%s.XXXXXX", b->dir, hex);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -71,20 +153,65 @@ int blob_put(struct blob_store *b, const void *data, size_t len,
 	if (fsutil_write_all(fd, data, len) || fsync(fd)) {
 		log_error("cannot write blob '%s': %s", tmp, strerror(errno));
 		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	return place(b, tmp, hex, batch);
+}
+
+int blob_temp(struct blob_store *b, char *buf, size_t size)
+{
+	int fd;
+
+	if (snprintf(buf, size, "%s/tmp/out.XXXXXX", b->dir) >= (int)size)
+		return log_error("blob directory name too long");
+	fd = mkostemp(buf, O_CLOEXEC);
+	if (fd < 0)
+		return log_error("cannot create a temp file in '%s/tmp': %s", b->dir, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+int blob_adopt(struct blob_store *b, const char *tmp, size_t max,
+               char sha[HASH_HEX_LEN + 1], long long *size, struct blob_batch *batch)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int fd, ret = -1;
+
+	if (fsutil_read_file(tmp, max, &data, &len))
+		goto out;
+	hash_sha256_hex(data, len, sha);
+	*size = (long long)len;
+	if (stored(b, sha, *size)) {
+		ret = 0;
+		goto out;
+	}
+	fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd)) {
+		log_error("cannot fsync '%s': %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		goto out;
 	}
 	close(fd);
-	if (rename(tmp, final)) {
-		log_error("cannot rename blob to '%s': %s", final, strerror(errno));
-		goto out;
-	}
-	if (fsutil_fsync_dir(sub))
-		goto out;
-	ret = 0;
+	free(data);
+	return place(b, tmp, sha, batch);
 out:
-	if (ret)
-		unlink(tmp);
+	free(data);
+	unlink(tmp);
 	return ret;
+}
+
+void blob_hold(struct blob_store *b)
+{
+	pthread_rwlock_rdlock(&b->gc);
+}
+
+void blob_unhold(struct blob_store *b)
+{
+	pthread_rwlock_unlock(&b->gc);
 }
 
 int blob_read(const struct blob_store *b, const char *sha, size_t max,

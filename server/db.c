@@ -13,6 +13,7 @@
 **     so an answered request never loses its rows to a crash.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -129,38 +130,32 @@ void db_unlock(struct db *d)
 	pthread_mutex_unlock(&d->mu);
 }
 
-int db_setting_get(struct db *d, const char *key, char *buf, size_t size)
+void db_text(sqlite3_stmt *st, int i, char *buf, size_t size)
 {
-	sqlite3_stmt *st = db_prepare(d, "SELECT value FROM settings WHERE key = ?");
-	int ret = 1, rc;
+	const char *t = (const char *)sqlite3_column_text(st, i);
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-		ret = 0;
-	} else if (rc != SQLITE_DONE) {
-		ret = db_fail(d, "read setting");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	snprintf(buf, size, "%s", t ? t : "");
 }
 
-int db_setting_set(struct db *d, const char *key, const char *value)
+char *db_strdup(sqlite3_stmt *st, int i)
 {
-	sqlite3_stmt *st = db_prepare(d,
-		"INSERT INTO settings(key, value) VALUES (?, ?) "
-		"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	int ret = 0;
+	const char *t = (const char *)sqlite3_column_text(st, i);
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = db_fail(d, "write setting");
-	sqlite3_finalize(st);
-	return ret;
+	return strdup(t ? t : "");
+}
+
+void db_bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s && *s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
 }

@@ -1,4 +1,5 @@
-/* db.h - the SQLite connection of lfsd: open, migrate, serialise access. */
+/* db.h - the SQLite connection of the SQLite store (store_sqlite*.c): open,
+** migrate, serialise access, and the small helpers its SQL code shares. */
 #ifndef DB_H
 #define DB_H
 
@@ -31,9 +32,15 @@ sqlite3_stmt *db_prepare(struct db *d, const char *sql);
 /* Logs "what: <sqlite message>" and returns -1. */
 int db_fail(struct db *d, const char *what);
 
-/* Reads/writes the settings table (under the caller's lock). db_setting_get
-** copies into buf; returns 0 found, 1 absent, -1 error. */
-int db_setting_get(struct db *d, const char *key, char *buf, size_t size);
-int db_setting_set(struct db *d, const char *key, const char *value);
+/* Copies column i's text into buf (size bytes, cut if longer); "" for NULL. */
+void db_text(sqlite3_stmt *st, int i, char *buf, size_t size);
+/* Column i's text as a new string (caller owns: free()); NULL when out of
+** memory. NULL columns give "". */
+char *db_strdup(sqlite3_stmt *st, int i);
+/* Binds s as text (SQLITE_STATIC: s must outlive the step), or NULL when s
+** is NULL or "". */
+void db_bind_opt_text(sqlite3_stmt *st, int i, const char *s);
+/* Binds v, or NULL when has == 0. */
+void db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v);
 
 #endif

@@ -51,7 +51,7 @@ struct chan {
 };
 
 struct fleet {
-	struct db *db;                 /* borrowed */
+	struct store *store;           /* borrowed */
 	pthread_rwlock_t lock;         /* guards the tables (not device fields) */
 	struct dev *buckets[NBUCKETS];
 	struct chan *chans;
@@ -99,95 +99,81 @@ static struct chan *find_chan(struct fleet *f, const char *name)
 	return c;
 }
 
+/* store_device_cb of load_devices: adds or refreshes one device. */
+static int load_device(void *cls, const struct device *row)
+{
+	struct fleet *f = cls;
+	struct dev *d = find(f, row->id);
+
+	if (!d) {
+		unsigned b = hash_id(row->id) % NBUCKETS;
+
+		d = calloc(1, sizeof *d);
+		if (!d)
+			return -1;
+		snprintf(d->id, sizeof d->id, "%s", row->id);
+		d->bucket = fleet_bucket(row->id);
+		d->next = f->buckets[b];
+		f->buckets[b] = d;
+		atomic_store(&d->last_seen, row->last_seen);
+		atomic_store(&d->flushed_seen, row->last_seen);
+		snprintf(d->running, sizeof d->running, "%s", row->running);
+	}
+	snprintf(d->channel, sizeof d->channel, "%s", row->channel);
+	hex_decode(row->key_sha, d->key_hash, 32);
+	return 0;
+}
+
 /* Loads devices (id = NULL: all) under the caller's write lock. */
 static int load_devices(struct fleet *f, const char *id)
 {
-	sqlite3_stmt *st;
-	int rc;
+	return store_devices_scan(f->store, id, load_device, f) == STORE_OK ? 0 : -1;
+}
 
-	db_lock(f->db);
-	st = db_prepare(f->db, id ? "SELECT id, channel, key_sha256, last_seen, running_sha256 "
-	                "FROM devices WHERE id = ?" : "SELECT id, channel, key_sha256, "
-	                "last_seen, running_sha256 FROM devices");
-	if (!st) {
-		db_unlock(f->db);
+struct rels {
+	struct rel *v;
+	int n;
+	int failed;
+};
+
+/* store_release_cb of load_channel: appends one release. */
+static int add_release(void *cls, const struct release *r)
+{
+	struct rels *rs = cls;
+	struct rel *nr = realloc(rs->v, (size_t)(rs->n + 1) * sizeof *rs->v), *x;
+
+	if (!nr) {
+		rs->failed = 1;
 		return -1;
 	}
-	if (id)
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *did = (const char *)sqlite3_column_text(st, 0);
-		const char *run = (const char *)sqlite3_column_text(st, 4);
-		struct dev *d = find(f, did);
-
-		if (!d) {
-			unsigned b = hash_id(did) % NBUCKETS;
-
-			d = calloc(1, sizeof *d);
-			if (!d)
-				break;
-			snprintf(d->id, sizeof d->id, "%s", did);
-			d->bucket = fleet_bucket(did);
-			d->next = f->buckets[b];
-			f->buckets[b] = d;
-			atomic_store(&d->last_seen, sqlite3_column_int64(st, 3));
-			atomic_store(&d->flushed_seen, sqlite3_column_int64(st, 3));
-			snprintf(d->running, sizeof d->running, "%s", run ? run : "");
-		}
-		snprintf(d->channel, sizeof d->channel, "%s",
-		         (const char *)sqlite3_column_text(st, 1));
-		hex_decode((const char *)sqlite3_column_text(st, 2), d->key_hash, 32);
-	}
-	sqlite3_finalize(st);
-	db_unlock(f->db);
-	return rc == SQLITE_DONE ? 0 : -1;
+	rs->v = nr;
+	x = &nr[rs->n++];
+	memset(x, 0, sizeof *x);
+	x->id = r->id;
+	x->number = r->number;
+	memcpy(x->sha, r->sha, sizeof x->sha);
+	x->size = r->size;
+	x->percent = r->percent;
+	x->state = r->state == RELEASE_REVOKED ? REL_REVOKED
+	         : r->state == RELEASE_PAUSED ? REL_PAUSED : REL_ACTIVE;
+	snprintf(x->signature, sizeof x->signature, "%s", r->signature);
+	return 0;
 }
 
 /* Loads one channel's releases under the caller's write lock. */
 static int load_channel(struct fleet *f, const char *name)
 {
-	sqlite3_stmt *st;
 	struct chan *c = find_chan(f, name);
-	struct rel *rels = NULL;
-	int n = 0, rc;
+	struct rels rs = { NULL, 0, 0 };
 
-	db_lock(f->db);
-	st = db_prepare(f->db, "SELECT id, number, sha256, size, rollout_percent, state, "
-	                "signature FROM releases WHERE channel = ? ORDER BY number DESC");
-	if (!st) {
-		db_unlock(f->db);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rel *nr = realloc(rels, (size_t)(n + 1) * sizeof *rels), *r;
-		const char *state = (const char *)sqlite3_column_text(st, 5);
-
-		if (!nr)
-			break;
-		rels = nr;
-		r = &rels[n++];
-		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(st, 0);
-		r->number = sqlite3_column_int64(st, 1);
-		snprintf(r->sha, sizeof r->sha, "%s", (const char *)sqlite3_column_text(st, 2));
-		r->size = sqlite3_column_int64(st, 3);
-		r->percent = sqlite3_column_int(st, 4);
-		r->state = !strcmp(state, "revoked") ? REL_REVOKED
-		         : !strcmp(state, "paused") ? REL_PAUSED : REL_ACTIVE;
-		snprintf(r->signature, sizeof r->signature, "%s",
-		         (const char *)sqlite3_column_text(st, 6));
-	}
-	sqlite3_finalize(st);
-	db_unlock(f->db);
-	if (rc != SQLITE_DONE) {
-		free(rels);
+	if (store_releases_list(f->store, name, add_release, &rs) != STORE_OK || rs.failed) {
+		free(rs.v);
 		return -1;
 	}
 	if (!c) {
 		c = calloc(1, sizeof *c);
 		if (!c) {
-			free(rels);
+			free(rs.v);
 			return -1;
 		}
 		snprintf(c->name, sizeof c->name, "%s", name);
@@ -195,46 +181,45 @@ static int load_channel(struct fleet *f, const char *name)
 		f->chans = c;
 	}
 	free(c->rels);
-	c->rels = rels;
-	c->n = n;
+	c->rels = rs.v;
+	c->n = rs.n;
+	return 0;
+}
+
+struct names {
+	char (*v)[STORE_ID_MAX + 1];
+	int n;
+};
+
+/* store_channel_cb of load_all_channels: collects the names (the store
+** cannot be called back from inside its own callback). */
+static int add_name(void *cls, const struct channel_row *c)
+{
+	struct names *ns = cls;
+	char (*nv)[STORE_ID_MAX + 1] = realloc(ns->v, (size_t)(ns->n + 1) * sizeof *ns->v);
+
+	if (!nv)
+		return -1;
+	ns->v = nv;
+	memcpy(nv[ns->n++], c->name, sizeof *nv);
 	return 0;
 }
 
 static int load_all_channels(struct fleet *f)
 {
-	sqlite3_stmt *st;
-	char names[256][65];
-	int n = 0, i, more = 1;
+	struct names ns = { NULL, 0 };
+	int i, ret = store_channels_list(f->store, add_name, &ns) == STORE_OK ? 0 : -1;
 
-	/* channels come in pages so the db lock is not held across load_channel */
-	while (more) {
-		db_lock(f->db);
-		st = db_prepare(f->db, "SELECT DISTINCT channel FROM releases ORDER BY channel "
-		                "LIMIT 256 OFFSET ?");
-		if (!st) {
-			db_unlock(f->db);
-			return -1;
-		}
-		sqlite3_bind_int(st, 1, n);
-		i = 0;
-		while (sqlite3_step(st) == SQLITE_ROW && i < 256)
-			snprintf(names[i++], 65, "%s", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		db_unlock(f->db);
-		more = i == 256;
-		n += i;
-		while (i--)
-			if (load_channel(f, names[i]))
-				return -1;
-	}
-	return 0;
+	for (i = 0; i < ns.n && !ret; i++)
+		ret = load_channel(f, ns.v[i]);
+	free(ns.v);
+	return ret;
 }
 
 int fleet_flush(struct fleet *f)
 {
-	struct item { char id[65]; long long seen; char run[HASH_HEX_LEN + 1]; } *items = NULL;
+	struct device_seen *items = NULL;
 	size_t n = 0, cap = 0, i;
-	sqlite3_stmt *st;
 	int b, ret = 0;
 
 	pthread_rwlock_rdlock(&f->lock);
@@ -247,7 +232,8 @@ int fleet_flush(struct fleet *f)
 			if (!atomic_exchange(&d->dirty, 0))
 				continue;
 			if (n == cap) {
-				struct item *ni = realloc(items, (cap = cap ? cap * 2 : 256) * sizeof *items);
+				struct device_seen *ni = realloc(items, (cap = cap ? cap * 2 : 256) *
+				                                 sizeof *items);
 
 				if (!ni) {
 					atomic_store(&d->dirty, 1);
@@ -257,45 +243,20 @@ int fleet_flush(struct fleet *f)
 			}
 			mu = &f->stripes[hash_id(d->id) % NSTRIPES];
 			strcpy(items[n].id, d->id);
-			items[n].seen = atomic_load(&d->last_seen);
-			atomic_store(&d->flushed_seen, items[n].seen);
+			items[n].last_seen = atomic_load(&d->last_seen);
+			atomic_store(&d->flushed_seen, items[n].last_seen);
 			pthread_mutex_lock(mu);
-			strcpy(items[n].run, d->running);
+			strcpy(items[n].running, d->running);
 			pthread_mutex_unlock(mu);
 			n++;
 		}
 	}
 	pthread_rwlock_unlock(&f->lock);
-	if (!n)
-		return 0;
-	/* chunks of FLUSH_CHUNK rows, the db lock released in between, so admin
+	/* chunks of FLUSH_CHUNK rows, the store free in between, so admin
 	** requests and reports are not held up by a large flush */
-	for (i = 0; i < n && !ret; i += FLUSH_CHUNK) {
-		size_t k, end = i + FLUSH_CHUNK < n ? i + FLUSH_CHUNK : n;
-
-		db_lock(f->db);
-		if (db_exec(f->db, "BEGIN IMMEDIATE", "begin flush")) {
-			db_unlock(f->db);
-			ret = -1;
-			break;
-		}
-		st = db_prepare(f->db, "UPDATE devices SET last_seen = ?, running_sha256 = "
-		                "COALESCE(NULLIF(?, ''), running_sha256) WHERE id = ?");
-		for (k = i; st && k < end; k++) {
-			sqlite3_reset(st);
-			sqlite3_bind_int64(st, 1, items[k].seen);
-			sqlite3_bind_text(st, 2, items[k].run, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 3, items[k].id, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				ret = db_fail(f->db, "flush device");
-		}
-		sqlite3_finalize(st);
-		if (!st || ret || db_exec(f->db, "COMMIT", "commit flush")) {
-			db_exec(f->db, "ROLLBACK", "rollback flush");
-			ret = -1;
-		}
-		db_unlock(f->db);
-	}
+	for (i = 0; i < n && !ret; i += FLUSH_CHUNK)
+		ret = store_devices_seen(f->store, items + i, n - i < FLUSH_CHUNK ? n - i
+		                         : FLUSH_CHUNK) == STORE_OK ? 0 : -1;
 	free(items);
 	return ret;
 }
@@ -321,14 +282,14 @@ static void *flusher(void *arg)
 	return NULL;
 }
 
-struct fleet *fleet_new(struct db *db, int poll_interval)
+struct fleet *fleet_new(struct store *store, int poll_interval)
 {
 	struct fleet *f = calloc(1, sizeof *f);
 	int i;
 
 	if (!f)
 		return NULL;
-	f->db = db;
+	f->store = store;
 	pthread_rwlock_init(&f->lock, NULL);
 	for (i = 0; i < NSTRIPES; i++)
 		pthread_mutex_init(&f->stripes[i], NULL);
@@ -541,4 +502,44 @@ int fleet_reload_channel(struct fleet *f, const char *channel)
 	rc = load_channel(f, channel);
 	pthread_rwlock_unlock(&f->lock);
 	return rc;
+}
+
+long long fleet_channel_devices(struct fleet *f, const char *channel)
+{
+	long long n = 0;
+	struct dev *d;
+	int b;
+
+	pthread_rwlock_rdlock(&f->lock);
+	for (b = 0; b < NBUCKETS; b++)
+		for (d = f->buckets[b]; d; d = d->next)
+			n += !strcmp(d->channel, channel);
+	pthread_rwlock_unlock(&f->lock);
+	return n;
+}
+
+void fleet_channels(struct fleet *f, fleet_channel_cb cb, void *cls)
+{
+	struct { char name[65]; long long n; } *v = NULL, *nv;
+	struct dev *d;
+	int b, i, n = 0;
+
+	pthread_rwlock_rdlock(&f->lock);
+	for (b = 0; b < NBUCKETS; b++)
+		for (d = f->buckets[b]; d; d = d->next) {
+			for (i = 0; i < n && strcmp(v[i].name, d->channel); i++)
+				;
+			if (i == n) {
+				if (!(nv = realloc(v, (size_t)(n + 1) * sizeof *v)))
+					continue;
+				v = nv;
+				strcpy(v[n].name, d->channel);
+				v[n++].n = 0;
+			}
+			v[i].n++;
+		}
+	pthread_rwlock_unlock(&f->lock);
+	for (i = 0; i < n; i++)
+		cb(cls, v[i].name, v[i].n);
+	free(v);
 }

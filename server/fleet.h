@@ -14,14 +14,14 @@
 
 #include <jansson.h>
 
-#include "db.h"
+#include "store.h"
 #include "hash.h"
 
 struct fleet;
 
-/* Loads devices and releases from d (borrowed, must outlive the fleet) and
-** starts the flusher. NULL on failure (logged). */
-struct fleet *fleet_new(struct db *d, int poll_interval);
+/* Loads devices and releases from store (borrowed, must outlive the fleet)
+** and starts the flusher. NULL on failure (logged). */
+struct fleet *fleet_new(struct store *store, int poll_interval);
 /* Stops the flusher, flushes, frees; NULL is a no-op. */
 void fleet_free(struct fleet *f);
 /* Writes dirty device state now. Returns 0 or -1. */
@@ -65,5 +65,11 @@ int fleet_bucket(const char *id);
 ** newer than the database); returns 0 found. */
 int fleet_peek(struct fleet *f, const char *id, long long *last_seen,
                char running[HASH_HEX_LEN + 1]);
+
+/* Devices registered on channel. */
+long long fleet_channel_devices(struct fleet *f, const char *channel);
+/* Calls cb(cls, name, devices) for every channel that has devices. */
+typedef void (*fleet_channel_cb)(void *cls, const char *name, long long devices);
+void fleet_channels(struct fleet *f, fleet_channel_cb cb, void *cls);
 
 #endif

@@ -3,6 +3,7 @@
 ** NOTIFY_COMPLETED callback, and the reply helpers. The one file that starts
 ** libmicrohttpd daemons and maps their failures. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,6 +42,16 @@ const char *http_header(struct req *r, const char *name)
 const char *http_arg(struct req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+long long http_id(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return (*s >= '1' && *s <= '9' && !*end && v > 0 && !errno) ? v : 0;
 }
 
 const char *http_bearer(struct req *r)

@@ -61,6 +61,9 @@ void http_stop(struct http_listener *l);
 /* Request header / query argument; borrowed (valid for the request) or NULL. */
 const char *http_header(struct req *r, const char *name);
 const char *http_arg(struct req *r, const char *name);
+/* A decimal id ("1".."9223372036854775807", no sign, no leading zero) as a
+** number, or 0 when s is anything else. */
+long long http_id(const char *s);
 /* The bearer token of the Authorization header, or NULL. */
 const char *http_bearer(struct req *r);
 

@@ -16,7 +16,8 @@
 #include <jansson.h>
 
 #include "app.h"
-#include "builder.h"
+#include "build_queue.h"
+#include "build_workspace.h"
 #include "dirlock.h"
 #include "fleet.h"
 #include "fsutil.h"
@@ -26,106 +27,6 @@
 #include "log.h"
 
 static struct config config;   /* the one global: set once from argv */
-
-/* Removes build directories a crash left in tmp/ (they hold only files). */
-static void clean_tmp(const char *dir)
-{
-	DIR *d = opendir(dir), *sub;
-	struct dirent *e, *f;
-	char p[PATH_MAX + 300], q[PATH_MAX + 600];
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		if ((sub = opendir(p))) {
-			while ((f = readdir(sub)))
-				if (strcmp(f->d_name, ".") && strcmp(f->d_name, "..")) {
-					snprintf(q, sizeof q, "%s/%s", p, f->d_name);
-					unlink(q);
-				}
-			closedir(sub);
-			rmdir(p);
-		} else {
-			unlink(p);
-		}
-		if (strcmp(e->d_name, "owner"))
-			log_info("removed stale temp '%s'", p);
-	}
-	closedir(d);
-}
-
-/* Removes /dev/shm/lfsd-* build roots whose lfsd (pid in their "owner" file)
-** is gone: a SIGKILLed lfsd cannot remove its own. */
-static void sweep_shm(void)
-{
-	DIR *d = opendir("/dev/shm");
-	struct dirent *e;
-	char p[PATH_MAX], owner[PATH_MAX + 16];
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		FILE *f;
-		long pid = 0;
-
-		if (strncmp(e->d_name, "lfsd-", 5))
-			continue;
-		snprintf(p, sizeof p, "/dev/shm/%s", e->d_name);
-		snprintf(owner, sizeof owner, "%s/owner", p);
-		f = fopen(owner, "r");
-		if (!f)
-			continue;   /* not ours to judge */
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(f);
-		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
-			continue;
-		clean_tmp(p);   /* also removes the owner file */
-		rmdir(p);
-	}
-	closedir(d);
-}
-
-/* The root of the private build directories: --build-dir, else a directory
-** on tmpfs named after the data directory (file creation there is ~10x
-** cheaper than on disk, and sources are rewritten for every build), else
-** <data-dir>/tmp. Sets app->tmp_dir (absolute). Returns 0 or -1. */
-static int build_root(struct app *app)
-{
-	char abs[PATH_MAX], hex[HASH_HEX_LEN + 1], owner[PATH_MAX + 16], pid[32];
-	struct stat st;
-	int shm = 0;
-
-	if (config.build_dir[0]) {
-		snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s", config.build_dir);
-	} else if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-	           access("/dev/shm", W_OK) == 0 && realpath(config.data_dir, abs)) {
-		sweep_shm();
-		hash_sha256_hex(abs, strlen(abs), hex);
-		snprintf(app->tmp_dir, sizeof app->tmp_dir, "/dev/shm/lfsd-%.16s", hex);
-		shm = 1;
-	} else {
-		snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s/tmp", config.data_dir);
-	}
-	if (fsutil_mkdir_p(app->tmp_dir, 0700))
-		return -1;
-	if (lstat(app->tmp_dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-		return log_error("build directory '%s' is not a directory of ours", app->tmp_dir);
-	chmod(app->tmp_dir, 0700);
-	clean_tmp(app->tmp_dir);
-	if (!realpath(app->tmp_dir, abs))
-		return log_error("cannot resolve '%s'", app->tmp_dir);
-	snprintf(app->tmp_dir, sizeof app->tmp_dir, "%s", abs);
-	if (shm) {   /* lets a later lfsd sweep this root if we die by SIGKILL */
-		snprintf(owner, sizeof owner, "%s/owner", app->tmp_dir);
-		snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-		fsutil_write_durable(owner, pid, strlen(pid), 0600);
-	}
-	return 0;
-}
 
 static void exe_dir(char *buf, size_t size)
 {
@@ -222,22 +123,18 @@ static int admin_token(struct app *app)
 		hash_sha256(env, strlen(env), app->admin_hash);
 		return 0;
 	}
-	db_lock(&app->db);
-	rc = db_setting_get(&app->db, "admin_token_sha256", hex, sizeof hex);
-	if (rc == 1) {
-		if (tls_random(&app->keys, raw, sizeof raw)) {
-			db_unlock(&app->db);
+	rc = store_setting_get(&app->store, "admin_token_sha256", hex, sizeof hex);
+	if (rc == STORE_NOT_FOUND) {
+		if (tls_random(&app->keys, raw, sizeof raw))
 			return -1;
-		}
 		hex_encode(raw, sizeof raw, tok);
 		hash_sha256_hex(tok, strlen(tok), hex);
 		/* shown before it is stored: a failure in between costs a token
 		** nobody can use, never an admin locked out */
 		rc = show_token(tok);
 		if (rc == 0)
-			rc = db_setting_set(&app->db, "admin_token_sha256", hex);
+			rc = store_setting_set(&app->store, "admin_token_sha256", hex);
 	}
-	db_unlock(&app->db);
 	if (rc)
 		return log_error("cannot read or store the admin token");
 	if (!hash_is_hex64(hex) || hex_decode(hex, app->admin_hash, sizeof app->admin_hash))
@@ -267,13 +164,89 @@ static void drain(struct app *app, int limit)
 	}
 }
 
+/* Everything below the listeners, in order: data dir and its lock, store,
+** blobs, workspaces, keys, admin token, fleet, build queue. Returns 0 or -1
+** (logged; what was opened is closed by stop()). */
+static int open_all(struct app *app)
+{
+	char path[PATH_MAX], err[300];
+
+	if (fsutil_mkdir_p(config.data_dir, 0700))
+		return -1;
+	if (dirlock_take(config.data_dir, err, sizeof err) < 0)
+		return log_error("%s", err);
+	if (store_open(&app->store, config.data_dir))
+		return -1;
+	snprintf(path, sizeof path, "%s/blobs", config.data_dir);
+	if (blob_open(&app->blobs, path))
+		return -1;
+	app->blobs_open = 1;
+	snprintf(path, sizeof path, "%s/tmp", config.data_dir);   /* older lfsd used it */
+	build_workspace_clean(path);
+	if (build_workspace_root_open(&app->workspaces, config.build_dir, config.data_dir) ||
+	    tls_init(&app->keys))
+		return -1;
+	snprintf(path, sizeof path, "%s/tls", config.data_dir);
+	if (tls_load_cert(&app->keys, path, config.tls_cert, config.tls_key))
+		return -1;
+	snprintf(path, sizeof path, "%s/keys", config.data_dir);
+	if (tls_load_signing_key(&app->keys, path) || admin_token(app))
+		return -1;
+	app->fleet = fleet_new(&app->store, config.poll_interval);
+	if (!app->fleet)
+		return -1;
+	app->builds = build_queue_new(app, config.build_workers, config.queue_limit);
+	return app->builds ? 0 : -1;
+}
+
+/* Starts both listeners and announces them. Returns 0 or -1 (logged). */
+static int listen_all(struct app *app, struct http_listener **http,
+                      struct http_listener **https)
+{
+	char http_addr[100], https_addr[100];
+	int hport = 0, sport = 0;
+
+	*http = http_start(app, config.listen_host, config.listen_port, 0, &hport);
+	*https = *http ? http_start(app, config.tls_host, config.tls_port, 1, &sport) : NULL;
+	if (!*http || !*https)
+		return -1;
+	snprintf(http_addr, sizeof http_addr, "%s:%d", config.listen_host, hport);
+	snprintf(https_addr, sizeof https_addr, "%s:%d", config.tls_host, sport);
+	if (write_ports(config.data_dir, http_addr, https_addr))
+		return -1;
+	log_info("listening http=%s https=%s data=%s builds=%s lfsc=%s web=%s", http_addr,
+	         https_addr, config.data_dir, app->workspaces.dir, app->lfsc,
+	         app->web_dir[0] ? app->web_dir : "(none)");
+	return 0;
+}
+
+/* The ordered shutdown: stop accepting, let requests and queued builds
+** finish, stop the listeners, flush device state, close the rest. */
+static void stop(struct app *app, struct http_listener *http, struct http_listener *https)
+{
+	http_quiesce(http);
+	http_quiesce(https);
+	drain(app, config.build_timeout * 2 + 30);
+	build_queue_stop(app->builds);
+	http_stop(http);
+	http_stop(https);
+	build_queue_free(app->builds);
+	build_workspace_root_close(&app->workspaces);   /* empty once builds are done */
+	fleet_free(app->fleet);   /* flushes last-seen state */
+	tls_release(&app->keys);
+	if (app->blobs_open)
+		blob_close(&app->blobs);
+	image_cache_release(&app->images);
+	store_close(&app->store);
+}
+
 int main(int argc, char **argv)
 {
 	static struct app app;
 	struct http_listener *http = NULL, *https = NULL;
-	char path[PATH_MAX], err[300], http_addr[100], https_addr[100];
+	char err[300];
 	sigset_t sigs;
-	int hport = 0, sport = 0, sig, ret = 1;
+	int sig, ret = 1;
 
 	config_init(&config);
 	switch (config_parse(&config, argc, argv, stdout, err, sizeof err)) {
@@ -298,71 +271,12 @@ int main(int argc, char **argv)
 	metrics_init(&app.metrics);
 	image_cache_init(&app.images);
 	locate(&app);
-	if (fsutil_mkdir_p(config.data_dir, 0700))
-		return 1;
-	if (dirlock_take(config.data_dir, err, sizeof err) < 0) {
-		log_error("%s", err);
-		return 1;
+	if (open_all(&app) == 0 && listen_all(&app, &http, &https) == 0) {
+		sigwait(&sigs, &sig);
+		log_info("signal %d: shutting down", sig);
+		ret = 0;
 	}
-	snprintf(path, sizeof path, "%s/lfsd.db", config.data_dir);
-	if (db_open(&app.db, path))
-		return 1;
-	snprintf(path, sizeof path, "%s/blobs", config.data_dir);
-	if (blob_open(&app.blobs, path))
-		goto out;
-	snprintf(path, sizeof path, "%s/tmp", config.data_dir);   /* older lfsd used it */
-	if (fsutil_mkdir_p(path, 0700))
-		goto out;
-	clean_tmp(path);
-	if (build_root(&app))
-		goto out;
-	if (tls_init(&app.keys))
-		goto out;
-	snprintf(path, sizeof path, "%s/tls", config.data_dir);
-	if (tls_load_cert(&app.keys, path, config.tls_cert, config.tls_key))
-		goto out;
-	snprintf(path, sizeof path, "%s/keys", config.data_dir);
-	if (tls_load_signing_key(&app.keys, path) || admin_token(&app))
-		goto out;
-	app.fleet = fleet_new(&app.db, config.poll_interval);
-	if (!app.fleet)
-		goto out;
-	app.builder = builder_new(&app, config.build_workers, config.queue_limit);
-	if (!app.builder)
-		goto out;
-	http = http_start(&app, config.listen_host, config.listen_port, 0, &hport);
-	https = http ? http_start(&app, config.tls_host, config.tls_port, 1, &sport) : NULL;
-	if (!http || !https)
-		goto stop;
-	snprintf(http_addr, sizeof http_addr, "%s:%d", config.listen_host, hport);
-	snprintf(https_addr, sizeof https_addr, "%s:%d", config.tls_host, sport);
-	if (write_ports(config.data_dir, http_addr, https_addr))
-		goto stop;
-	log_info("listening http=%s https=%s data=%s builds=%s lfsc=%s web=%s", http_addr,
-	         https_addr, config.data_dir, app.tmp_dir, app.lfsc,
-	         app.web_dir[0] ? app.web_dir : "(none)");
-	sigwait(&sigs, &sig);
-	log_info("signal %d: shutting down", sig);
-	ret = 0;
-stop:
-	http_quiesce(http);
-	http_quiesce(https);
-	drain(&app, config.build_timeout * 2 + 30);
-	builder_stop(app.builder);
-	http_stop(http);
-	http_stop(https);
-	builder_free(app.builder);
-out:
-	if (app.tmp_dir[0] && !config.build_dir[0]) {
-		char owner[PATH_MAX + 16];
-
-		snprintf(owner, sizeof owner, "%s/owner", app.tmp_dir);
-		unlink(owner);
-		rmdir(app.tmp_dir);      /* the tmpfs one; empty once builds are done */
-	}
-	fleet_free(app.fleet);   /* flushes last-seen state */
-	tls_release(&app.keys);
-	db_close(&app.db);
+	stop(&app, http, https);
 	if (ret == 0)
 		log_info("stopped");
 	return ret;

@@ -5,8 +5,8 @@
 #include "routes.h"
 
 const struct route routes_table[] = {
-	/* builds (api_build.c, api_builds.c) */
-	{ "POST",  "/build",                       ROUTE_ADMIN,  api_build_post,      "build" },
+	/* builds (api_builds.c) */
+	{ "POST",  "/build",                       ROUTE_ADMIN,  api_builds_post,     "build" },
 	{ "GET",   "/builds",                      ROUTE_ADMIN,  api_builds_list,     "builds" },
 	{ "GET",   "/builds/{id}",                 ROUTE_ADMIN,  api_builds_get,      "build_get" },
 	{ "GET",   "/builds/{id}/lfs.img",         ROUTE_ADMIN,  api_builds_image,    "build_image" },

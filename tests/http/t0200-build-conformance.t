@@ -59,6 +59,11 @@ mkdir -p "$T/sm"; cp "$APPS/state_machine/$(ls "$APPS/state_machine" | head -1)"
 (cd "$T/sm" && "$LFSC" -f -a 0x40296000 -m 65536 --seed 1234 --timestamp 1700000000 -o "$T/abs.img" *.lua >/dev/null)
 curl -s -H "Authorization: Bearer $TOKEN" "$URL/builds/$(jq .id "$T/abs.json")/lfs.img" -o "$T/got.img"
 cmp -s "$T/got.img" "$T/abs.img"; ok $? "absolute image equals lfsc -a"
+# its listing, read back from the absolute image, is the relocatable image's
+(cd "$T/sm" && "$LFSC" -f -m 65536 --seed 1234 --timestamp 1700000000 -o "$T/rel.img" *.lua >/dev/null)
+"$LFSC" -F "$T/rel.img" -l >"$T/want.lst"
+is "$(req "$URL/builds/$(jq .id "$T/abs.json")/listing")" 200 "listing of an absolute build"
+cmp -s "$T/body" "$T/want.lst"; ok $? "absolute build's listing equals lfsc -l of its relocatable image"
 
 # compile error: 422 with file and line, nothing stored
 before=$(sqlite3 "$DATA/lfsd.db" 'select count(*) from builds')

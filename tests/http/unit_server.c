@@ -21,7 +21,7 @@
 #include "ident.h"
 #include "metrics.h"
 #include "serve.h"
-#include "upload.h"
+#include "build_upload.h"
 
 static void range_cases(void **state)
 {
@@ -60,13 +60,13 @@ static void range_cases(void **state)
 static int one_name(const char *name, char *err, size_t size)
 {
 	char body[512];
-	struct upload *u = malloc(sizeof *u);
+	struct build_upload *u = malloc(sizeof *u);
 	int rc;
 
 	snprintf(body, sizeof body, "{\"files\":{\"%s\":\"return 1\"}}", name);
-	upload_init(u);
-	rc = upload_parse_json(u, body, strlen(body), err, size);
-	upload_release(u);
+	build_upload_init(u);
+	rc = build_upload_parse_json(u, body, strlen(body), err, size);
+	build_upload_release(u);
 	free(u);
 	return rc;
 }
@@ -128,13 +128,13 @@ static void options(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
-		struct upload_options o;
+		struct build_options o;
 		json_t *j = json_loads(c[i].json, JSON_DECODE_ANY, NULL);
 		int rc;
 
 		assert_non_null(j);
 		memset(&o, 0, sizeof o);
-		rc = upload_options_parse(&o, j, err, sizeof err);
+		rc = build_upload_options_parse(&o, j, err, sizeof err);
 		json_decref(j);
 		if (!c[i].err && rc)
 			fail_msg("%s refused: %s", c[i].json, err);
@@ -146,15 +146,15 @@ static void options(void **state)
 
 static void key_of(const char *body, char key[HASH_HEX_LEN + 1])
 {
-	struct upload *u = malloc(sizeof *u);
+	struct build_upload *u = malloc(sizeof *u);
 	char err[256];
 
-	upload_init(u);
-	assert_int_equal(upload_parse_json(u, body, strlen(body), err, sizeof err), 0);
-	assert_int_equal(upload_finish(u, err, sizeof err), 0);
+	build_upload_init(u);
+	assert_int_equal(build_upload_parse_json(u, body, strlen(body), err, sizeof err), 0);
+	assert_int_equal(build_upload_finish(u, err, sizeof err), 0);
 	memcpy(key, u->dedup_key, HASH_HEX_LEN + 1);
 	assert_string_equal(u->files[0].name, "a.lua");   /* sorted by name */
-	upload_release(u);
+	build_upload_release(u);
 	free(u);
 }
 
@@ -177,14 +177,14 @@ static void dedup_key(void **state)
 
 static void empty_upload(void **state)
 {
-	struct upload *u = malloc(sizeof *u);
+	struct build_upload *u = malloc(sizeof *u);
 	char err[256];
 
-	upload_init(u);
-	assert_int_equal(upload_parse_json(u, "{\"files\":{}}", 12, err, sizeof err), 0);
-	assert_int_equal(upload_finish(u, err, sizeof err), -1);
+	build_upload_init(u);
+	assert_int_equal(build_upload_parse_json(u, "{\"files\":{}}", 12, err, sizeof err), 0);
+	assert_int_equal(build_upload_finish(u, err, sizeof err), -1);
 	assert_non_null(strstr(err, "empty upload"));
-	upload_release(u);
+	build_upload_release(u);
 	free(u);
 }
 

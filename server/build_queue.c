@@ -1,13 +1,12 @@
-/* builder.c - bounded FIFO of build jobs and the worker threads that run them. */
+/* build_queue.c - bounded FIFO of build jobs and the worker threads that run
+** them (build_queue.h). */
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "app.h"
-#include "builder.h"
-#include "http.h"
+#include "build_queue.h"
 #include "log.h"
 
-struct builder {
+struct build_queue {
 	struct app *app;                 /* borrowed */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
@@ -21,11 +20,10 @@ struct builder {
 
 static void *worker(void *arg)
 {
-	struct builder *b = arg;
+	struct build_queue *b = arg;
 
 	for (;;) {
 		struct build_job *job;
-		json_t *answer;
 
 		pthread_mutex_lock(&b->mu);
 		while (!b->head && !b->stopping)
@@ -40,17 +38,14 @@ static void *worker(void *arg)
 			b->tail = NULL;
 		b->queued--;
 		pthread_mutex_unlock(&b->mu);
-		buildrun_execute(b->app, job);
-		job->done = 1;
-		answer = job->body;
-		job->body = NULL;
-		http_resume(job->req, resp_json(job->status, answer));   /* last touch */
+		build_pipeline_run(b->app, job);
+		job->done(job);   /* last touch of the job */
 	}
 }
 
-struct builder *builder_new(struct app *app, int workers, int limit)
+struct build_queue *build_queue_new(struct app *app, int workers, int limit)
 {
-	struct builder *b = calloc(1, sizeof *b);
+	struct build_queue *b = calloc(1, sizeof *b);
 	int i;
 
 	if (!b)
@@ -67,8 +62,8 @@ struct builder *builder_new(struct app *app, int workers, int limit)
 	for (i = 0; i < workers; i++) {
 		if (pthread_create(&b->threads[i], NULL, worker, b)) {
 			log_error("cannot start build worker");
-			builder_stop(b);
-			builder_free(b);
+			build_queue_stop(b);
+			build_queue_free(b);
 			return NULL;
 		}
 		b->nthreads++;
@@ -76,7 +71,7 @@ struct builder *builder_new(struct app *app, int workers, int limit)
 	return b;
 }
 
-int builder_submit(struct builder *b, struct build_job *job)
+int build_queue_submit(struct build_queue *b, struct build_job *job)
 {
 	int ret = -1;
 
@@ -96,7 +91,7 @@ int builder_submit(struct builder *b, struct build_job *job)
 	return ret;
 }
 
-void builder_stop(struct builder *b)
+void build_queue_stop(struct build_queue *b)
 {
 	int i;
 
@@ -111,7 +106,7 @@ void builder_stop(struct builder *b)
 	b->nthreads = 0;
 }
 
-void builder_free(struct builder *b)
+void build_queue_free(struct build_queue *b)
 {
 	if (!b)
 		return;

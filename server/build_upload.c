@@ -1,20 +1,40 @@
-/* upload.c - reads and validates the body of POST /build: JSON or
-** multipart/form-data (libmicrohttpd's PostProcessor), file names, options,
-** and the dedup key that makes identical builds return the existing one. */
+/* build_upload.c - reads and validates the body of POST /build: JSON or
+** multipart/form-data (http_form_parse), file names, options, and the dedup
+** key that makes identical builds return the existing one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
-#include "upload.h"
+#include "build_upload.h"
 
-void upload_init(struct upload *u)
+/* The targets lfsd builds for: lfsc's --target names (lfsc.h). */
+static const struct { const char *name; enum lfsc_target t; } targets[] = {
+	{ "nodemcu-lua53", LFSC_TARGET_LUA53 },
+	{ "nodemcu-lua53-64", LFSC_TARGET_LUA53_64 },
+	{ NULL, LFSC_TARGET_LUA53 }
+};
+
+int build_upload_target(const char *name, enum lfsc_target *t)
+{
+	int i;
+
+	for (i = 0; name && targets[i].name; i++)
+		if (!strcmp(name, targets[i].name)) {
+			if (t)
+				*t = targets[i].t;
+			return 0;
+		}
+	return -1;
+}
+
+void build_upload_init(struct build_upload *u)
 {
 	memset(u, 0, sizeof *u);
 	strcpy(u->opts.target, "nodemcu-lua53");
 }
 
-void upload_release(struct upload *u)
+void build_upload_release(struct build_upload *u)
 {
 	int i;
 
@@ -86,7 +106,7 @@ static int name_check(const char *name, size_t len, char *err, size_t errsize)
 	return 0;
 }
 
-static int add_file(struct upload *u, const char *name, char *data, size_t len,
+static int add_file(struct build_upload *u, const char *name, char *data, size_t len,
                     char *err, size_t errsize)
 {
 	int i;
@@ -133,7 +153,7 @@ static int parse_u32(json_t *v, uint32_t *out)
 	return -1;
 }
 
-int upload_options_parse(struct upload_options *o, json_t *j, char *err, size_t errsize)
+int build_upload_options_parse(struct build_options *o, json_t *j, char *err, size_t errsize)
 {
 	const char *key;
 	json_t *v;
@@ -146,7 +166,7 @@ int upload_options_parse(struct upload_options *o, json_t *j, char *err, size_t 
 		if (!strcmp(key, "target")) {
 			const char *t = json_string_value(v);
 
-			if (!t || (strcmp(t, "nodemcu-lua53") && strcmp(t, "nodemcu-lua53-64"))) {
+			if (build_upload_target(t, NULL)) {
 				snprintf(err, errsize, "option 'target' must be \"nodemcu-lua53\" "
 				         "or \"nodemcu-lua53-64\"");
 				return -1;
@@ -196,7 +216,7 @@ int upload_options_parse(struct upload_options *o, json_t *j, char *err, size_t 
 	return 0;
 }
 
-json_t *upload_options_json(const struct upload_options *o)
+json_t *build_upload_options_json(const struct build_options *o)
 {
 	char base[16];
 
@@ -210,7 +230,7 @@ json_t *upload_options_json(const struct upload_options *o)
 		"timestamp", o->has_timestamp ? json_integer(o->timestamp) : json_null());
 }
 
-int upload_parse_json(struct upload *u, const char *body, size_t len,
+int build_upload_parse_json(struct build_upload *u, const char *body, size_t len,
                       char *err, size_t errsize)
 {
 	json_error_t e;
@@ -261,7 +281,7 @@ int upload_parse_json(struct upload *u, const char *body, size_t len,
 		}
 	}
 	v = json_object_get(root, "options");
-	if (v && !json_is_null(v) && upload_options_parse(&u->opts, v, err, errsize))
+	if (v && !json_is_null(v) && build_upload_options_parse(&u->opts, v, err, errsize))
 		goto out;
 	ret = 0;
 out:
@@ -272,7 +292,7 @@ out:
 /* PostProcessor state: the part being received. A part named "options" is
 ** the options JSON even when sent as a file (curl -F options=@opts.json). */
 struct mp {
-	struct upload *u;
+	struct build_upload *u;
 	char *err;
 	size_t errsize;
 	int failed;
@@ -305,7 +325,7 @@ static int mp_close(struct mp *m)
 			         "column %d: %s", e.line, e.column, e.text);
 			ret = -1;
 		} else {
-			ret = upload_options_parse(&m->u->opts, j, m->err, m->errsize);
+			ret = build_upload_options_parse(&m->u->opts, j, m->err, m->errsize);
 			json_decref(j);
 		}
 		free(m->data);
@@ -354,7 +374,7 @@ static int mp_part(void *cls, const char *key, const char *filename, const char 
 	return 0;
 }
 
-int upload_parse_multipart(struct upload *u, struct req *r, char *err, size_t errsize)
+int build_upload_parse_multipart(struct build_upload *u, struct req *r, char *err, size_t errsize)
 {
 	struct mp m;
 	int ret;
@@ -376,7 +396,7 @@ static int by_name(const void *a, const void *b)
 	              ((const struct upload_file *)b)->name);
 }
 
-int upload_finish(struct upload *u, char *err, size_t errsize)
+int build_upload_finish(struct build_upload *u, char *err, size_t errsize)
 {
 	char *canon = NULL, *opts;
 	size_t size = 0;
@@ -391,7 +411,7 @@ int upload_finish(struct upload *u, char *err, size_t errsize)
 	qsort(u->files, (size_t)u->nfiles, sizeof u->files[0], by_name);
 	for (i = 0; i < u->nfiles; i++)
 		hash_sha256_hex(u->files[i].data, u->files[i].len, u->files[i].sha);
-	oj = upload_options_json(&u->opts);
+	oj = build_upload_options_json(&u->opts);
 	opts = oj ? json_dumps(oj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(oj);
 	f = open_memstream(&canon, &size);

@@ -1,0 +1,132 @@
+/* build_pipeline.c - a build through its stages (build_pipeline.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "build_compile.h"
+#include "build_pipeline.h"
+#include "build_store.h"
+#include "build_workspace.h"
+#include "http.h"
+#include "log.h"
+
+static void set(struct build_outcome *o, enum build_status s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set(struct build_outcome *o, enum build_status s, const char *fmt, ...)
+{
+	va_list ap;
+
+	o->status = s;
+	va_start(ap, fmt);
+	vsnprintf(o->message, sizeof o->message, fmt, ap);
+	va_end(ap);
+}
+
+/* A compile that did not give an image, as an outcome. */
+static void not_compiled(struct app *app, const struct compile_result *res,
+                         struct build_outcome *o)
+{
+	static const enum build_status refused[] = {
+		[COMPILE_ERR_SYNTAX] = BUILD_COMPILE_ERROR, [COMPILE_ERR_LIMIT] = BUILD_LIMIT,
+		[COMPILE_ERR_USAGE] = BUILD_BAD_REQUEST, [COMPILE_ERR_OTHER] = BUILD_FAILED
+	};
+
+	switch (res->status) {
+	case COMPILE_REJECTED:
+		set(o, refused[res->error], "%s", res->message);
+		memcpy(o->file, res->file, sizeof o->file);
+		o->line = res->line;
+		break;
+	case COMPILE_TIMEOUT:
+		set(o, BUILD_TIMEOUT, "build exceeded its %s limit (%d s) and was stopped",
+		    res->wall_clock ? "wall-clock" : "CPU time", app->cfg->build_timeout);
+		break;
+	case COMPILE_CRASHED:
+		set(o, BUILD_FAILED, "lfsc crashed (signal %d); the build failed", res->signal);
+		break;
+	case COMPILE_CANNOT_RUN:
+		set(o, BUILD_FAILED, "cannot run the compiler '%.400s' (see --lfsc)", app->lfsc);
+		log_error("%s", o->message);
+		break;
+	case COMPILE_NO_RESULT:
+		set(o, BUILD_FAILED, "%s", res->message);
+		log_error("%s", o->message);
+		break;
+	default:
+		set(o, BUILD_INTERNAL, "%s", res->message);
+		break;
+	}
+}
+
+/* Compiles in workspace w into a new blob temp file, then stores. */
+static void compile_and_store(struct app *app, struct build_job *job, struct workspace *w,
+                              uint64_t t0)
+{
+	struct build_outcome *o = &job->outcome;
+	struct compile_result res;
+	struct compile_job cj;
+	struct build_timing t;
+	char image[700];
+	int rc;
+
+	if (blob_temp(&app->blobs, image, sizeof image)) {
+		set(o, BUILD_INTERNAL, "%s", "cannot create the image file");
+		return;
+	}
+	cj.lfsc = app->lfsc;
+	cj.dir = w->dir;
+	cj.out = image;
+	cj.up = &job->up;
+	cj.timestamp = job->up.opts.has_timestamp ? job->up.opts.timestamp : (int64_t)time(NULL);
+	cj.timeout_s = app->cfg->build_timeout;
+	cj.memory_mb = app->cfg->build_memory_mb;
+	build_compile_run(&cj, &res);
+	t.queued_us = job->queued_us;
+	t.queued_ms = (long long)(t0 - job->queued_us) / 1000;
+	t.compile_ms = (long long)(http_now_us() - t0) / 1000;
+	if (res.status != COMPILE_OK) {
+		unlink(image);
+		not_compiled(app, &res, o);
+	} else {
+		rc = build_store_save(&app->blobs, &app->store, &job->up, image, &res, &t, &o->build);
+		o->status = rc == STORE_OK ? BUILD_CREATED : BUILD_EXISTING;
+		if (rc == STORE_ERROR) {
+			build_release(&o->build);
+			set(o, BUILD_INTERNAL, "%s", "cannot store the build");
+		}
+	}
+	build_compile_release(&res);
+}
+
+static void count(struct app *app, const struct build_job *job)
+{
+	static const enum metrics_build_outcome kinds[] = {
+		[BUILD_CREATED] = METRICS_BUILD_OK, [BUILD_EXISTING] = METRICS_BUILD_CACHED,
+		[BUILD_COMPILE_ERROR] = METRICS_BUILD_COMPILE_ERROR,
+		[BUILD_LIMIT] = METRICS_BUILD_FAILED, [BUILD_TIMEOUT] = METRICS_BUILD_TIMEOUT,
+		[BUILD_BAD_REQUEST] = METRICS_BUILD_FAILED, [BUILD_FAILED] = METRICS_BUILD_FAILED,
+		[BUILD_INTERNAL] = METRICS_BUILD_FAILED
+	};
+	double secs = (double)(http_now_us() - job->queued_us) / 1e6;
+
+	metrics_build(&app->metrics, kinds[job->outcome.status],
+	              job->outcome.status == BUILD_EXISTING ? 0 : secs);
+}
+
+void build_pipeline_run(struct app *app, struct build_job *job)
+{
+	struct workspace w;
+	uint64_t t0 = http_now_us();
+
+	memset(&job->outcome, 0, sizeof job->outcome);
+	if (build_workspace_create(&w, &app->workspaces, &job->up)) {
+		set(&job->outcome, BUILD_INTERNAL, "%s", "cannot create the build directory");
+	} else {
+		compile_and_store(app, job, &w, t0);
+		build_workspace_remove(&w, &job->up);
+	}
+	count(app, job);
+}

@@ -1,0 +1,55 @@
+/* build_pipeline.h - one build from its validated upload to its outcome:
+** the stages in order (server/README.md has the map),
+**   build_workspace  the private directory with the uploaded names
+**   build_compile    lfsc as a child process -> struct compile_result
+**   build_store      blobs, then the row
+** run by a build_queue worker. The HTTP answer is not made here: the
+** handler's done() maps the typed outcome (api_builds.c). */
+#ifndef BUILD_PIPELINE_H
+#define BUILD_PIPELINE_H
+
+#include <stdint.h>
+
+#include "build_upload.h"
+#include "store.h"
+
+struct app;
+struct req;
+
+enum build_status {
+	BUILD_CREATED,        /* stored; outcome.build is it */
+	BUILD_EXISTING,       /* an identical build was stored meanwhile; outcome.build */
+	BUILD_COMPILE_ERROR,  /* the sources do not compile: message, file, line */
+	BUILD_LIMIT,          /* over max_size, or lfsc ran out of memory */
+	BUILD_TIMEOUT,        /* lfsc hit its wall-clock or CPU-time limit */
+	BUILD_BAD_REQUEST,    /* lfsc refused the options */
+	BUILD_FAILED,         /* lfsc crashed, cannot run, or gave no result */
+	BUILD_INTERNAL        /* lfsd could not run or store it */
+};
+
+struct build_outcome {
+	enum build_status status;
+	char message[512];
+	char file[80];                   /* "" = no position */
+	int line;
+	struct build build;              /* CREATED, EXISTING: owned (build_release) */
+};
+
+/* One POST /build. The request owns the job; while it is queued or running
+** the request is suspended, so it cannot complete under the worker. */
+struct build_job {
+	struct build_upload up;          /* files and options, validated */
+	struct req *req;                 /* borrowed; for done() */
+	uint64_t queued_us;              /* http_now_us() at submit */
+	/* Called on the worker thread once outcome is set: the pipeline's last
+	** touch of the job (it typically resumes the request). */
+	void (*done)(struct build_job *job);
+	struct build_outcome outcome;
+	struct build_job *next;          /* queue link */
+};
+
+/* Runs every stage for job and sets job->outcome; counts it in the metrics.
+** app borrowed. */
+void build_pipeline_run(struct app *app, struct build_job *job);
+
+#endif

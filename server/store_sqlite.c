@@ -1,0 +1,114 @@
+/* store_sqlite.c - the embedded SQLite backend of store.h: one database file
+** <data-dir>/lfsd.db (WAL; migrations and their rules in db.c), the settings
+** table, and the table of operations that the store_sqlite_*.c files
+** implement. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "store_sqlite.h"
+
+static void sqlite_close(void *impl)
+{
+	struct db *d = impl;
+
+	if (!d)
+		return;
+	db_close(d);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}
+
+static int setting_get(void *impl, const char *key, char *buf, size_t size)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR, rc;
+
+	db_lock(d);
+	st = db_prepare(d, "SELECT value FROM settings WHERE key = ?");
+	if (st) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			db_text(st, 0, buf, size);
+			ret = STORE_OK;
+		} else if (rc == SQLITE_DONE) {
+			ret = STORE_NOT_FOUND;
+		} else {
+			db_fail(d, "read setting");
+		}
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	return ret;
+}
+
+static int setting_set(void *impl, const char *key, const char *value)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR;
+
+	db_lock(d);
+	st = db_prepare(d, "INSERT INTO settings(key, value) VALUES (?, ?) "
+	                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	if (st) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			ret = STORE_OK;
+		else
+			db_fail(d, "write setting");
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	return ret;
+}
+
+static const struct store_ops sqlite_ops = {
+	"sqlite",
+	sqlite_close,
+	setting_get,
+	setting_set,
+	store_sqlite_build_insert,
+	store_sqlite_build_find,
+	store_sqlite_build_get,
+	store_sqlite_builds_list,
+	store_sqlite_build_image,
+	store_sqlite_build_source,
+	store_sqlite_build_delete,
+	store_sqlite_blob_refs,
+	store_sqlite_release_create,
+	store_sqlite_release_get,
+	store_sqlite_releases_list,
+	store_sqlite_release_update,
+	store_sqlite_channels_list,
+	store_sqlite_device_create,
+	store_sqlite_device_get,
+	store_sqlite_devices_list,
+	store_sqlite_devices_scan,
+	store_sqlite_device_events,
+	store_sqlite_device_report,
+	store_sqlite_devices_seen,
+};
+
+int store_open(struct store *s, const char *data_dir)
+{
+	struct db *d = calloc(1, sizeof *d);
+	char path[PATH_MAX];
+
+	s->ops = NULL;
+	s->impl = NULL;
+	if (!d)
+		return log_error("out of memory");
+	snprintf(path, sizeof path, "%s/lfsd.db", data_dir);
+	if (db_open(d, path)) {
+		free(d);
+		return -1;
+	}
+	s->ops = &sqlite_ops;
+	s->impl = d;
+	return 0;
+}

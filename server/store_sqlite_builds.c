@@ -1,0 +1,467 @@
+/* store_sqlite_builds.c - builds in SQLite: the builds row (options and what
+** lfsc reported, in typed columns) and its build_files, build_modules and
+** build_warnings rows, written in one transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "store_sqlite.h"
+
+#define BUILD_COLS "id, dedup_key, sha256, size, created, target, strip, base_address, " \
+	"max_size, opt_seed, opt_timestamp, seed, timestamp, kind, flash_size, " \
+	"strings_vector, strings_short, strings_long, queued_ms, compile_ms, total_ms"
+
+/* Binds the columns of BUILD_COLS but id, as parameters 1..20. */
+static void bind_build(sqlite3_stmt *st, const struct build *b)
+{
+	const struct build_options *o = &b->opts;
+
+	sqlite3_bind_text(st, 1, b->dedup_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->sha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, b->size);
+	sqlite3_bind_int64(st, 4, b->created);
+	sqlite3_bind_text(st, 5, o->target, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, o->strip);
+	db_bind_opt_int(st, 7, o->has_base, o->base);
+	db_bind_opt_int(st, 8, o->max_size != 0, o->max_size);
+	db_bind_opt_int(st, 9, o->has_seed, o->seed);
+	db_bind_opt_int(st, 10, o->has_timestamp, o->timestamp);
+	sqlite3_bind_int64(st, 11, b->seed);
+	sqlite3_bind_int64(st, 12, b->timestamp);
+	sqlite3_bind_text(st, 13, b->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, b->flash_size);
+	sqlite3_bind_int(st, 15, b->strings_vector);
+	sqlite3_bind_int(st, 16, b->strings_short);
+	sqlite3_bind_int(st, 17, b->strings_long);
+	sqlite3_bind_int64(st, 18, b->queued_ms);
+	sqlite3_bind_int64(st, 19, b->compile_ms);
+	sqlite3_bind_int64(st, 20, b->total_ms);
+}
+
+/* One row of BUILD_COLS -> b (without files, modules, warnings). */
+static void row_build(sqlite3_stmt *st, struct build *b)
+{
+	struct build_options *o = &b->opts;
+
+	memset(b, 0, sizeof *b);
+	b->id = sqlite3_column_int64(st, 0);
+	db_text(st, 1, b->dedup_key, sizeof b->dedup_key);
+	db_text(st, 2, b->sha, sizeof b->sha);
+	b->size = sqlite3_column_int64(st, 3);
+	b->created = sqlite3_column_int64(st, 4);
+	db_text(st, 5, o->target, sizeof o->target);
+	o->strip = sqlite3_column_int(st, 6);
+	o->has_base = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	o->base = (uint32_t)sqlite3_column_int64(st, 7);
+	o->max_size = (uint32_t)sqlite3_column_int64(st, 8);
+	o->has_seed = sqlite3_column_type(st, 9) != SQLITE_NULL;
+	o->seed = (uint32_t)sqlite3_column_int64(st, 9);
+	o->has_timestamp = sqlite3_column_type(st, 10) != SQLITE_NULL;
+	o->timestamp = sqlite3_column_int64(st, 10);
+	b->seed = (uint32_t)sqlite3_column_int64(st, 11);
+	b->timestamp = sqlite3_column_int64(st, 12);
+	db_text(st, 13, b->kind, sizeof b->kind);
+	b->flash_size = sqlite3_column_int64(st, 14);
+	b->strings_vector = sqlite3_column_int(st, 15);
+	b->strings_short = sqlite3_column_int(st, 16);
+	b->strings_long = sqlite3_column_int(st, 17);
+	b->queued_ms = sqlite3_column_int64(st, 18);
+	b->compile_ms = sqlite3_column_int64(st, 19);
+	b->total_ms = sqlite3_column_int64(st, 20);
+}
+
+/* Inserts b's files, modules and warnings under build id (in the caller's
+** transaction). Returns 0 or -1 (logged). */
+static int insert_parts(struct db *d, long long id, const struct build *b)
+{
+	sqlite3_stmt *f = db_prepare(d, "INSERT INTO build_files (build_id, pos, name, sha256, "
+	                             "size) VALUES (?,?,?,?,?)");
+	sqlite3_stmt *m = db_prepare(d, "INSERT INTO build_modules (build_id, pos, name, file, "
+	                             "image_bytes, flash_bytes, functions) VALUES (?,?,?,?,?,?,?)");
+	sqlite3_stmt *w = db_prepare(d, "INSERT INTO build_warnings (build_id, pos, file, line, "
+	                             "message) VALUES (?,?,?,?,?)");
+	int i, ret = f && m && w ? 0 : -1;
+
+	for (i = 0; !ret && i < b->nfiles; i++) {
+		sqlite3_reset(f);
+		sqlite3_bind_int64(f, 1, id);
+		sqlite3_bind_int(f, 2, i);
+		sqlite3_bind_text(f, 3, b->files[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(f, 4, b->files[i].sha, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(f, 5, b->files[i].size);
+		ret = sqlite3_step(f) == SQLITE_DONE ? 0 : db_fail(d, "insert build file");
+	}
+	for (i = 0; !ret && i < b->nmodules; i++) {
+		sqlite3_reset(m);
+		sqlite3_bind_int64(m, 1, id);
+		sqlite3_bind_int(m, 2, i);
+		sqlite3_bind_text(m, 3, b->modules[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(m, 4, b->modules[i].file, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(m, 5, b->modules[i].image_bytes);
+		sqlite3_bind_int64(m, 6, b->modules[i].flash_bytes);
+		sqlite3_bind_int(m, 7, b->modules[i].functions);
+		ret = sqlite3_step(m) == SQLITE_DONE ? 0 : db_fail(d, "insert build module");
+	}
+	for (i = 0; !ret && i < b->nwarnings; i++) {
+		sqlite3_reset(w);
+		sqlite3_bind_int64(w, 1, id);
+		sqlite3_bind_int(w, 2, i);
+		sqlite3_bind_text(w, 3, b->warnings[i].file, -1, SQLITE_STATIC);
+		sqlite3_bind_int(w, 4, b->warnings[i].line);
+		sqlite3_bind_text(w, 5, b->warnings[i].message, -1, SQLITE_STATIC);
+		ret = sqlite3_step(w) == SQLITE_DONE ? 0 : db_fail(d, "insert build warning");
+	}
+	sqlite3_finalize(f);
+	sqlite3_finalize(m);
+	sqlite3_finalize(w);
+	return ret;
+}
+
+/* The id of the build with key (under the caller's lock). */
+static int find(struct db *d, const char *key, long long *id)
+{
+	sqlite3_stmt *st = db_prepare(d, "SELECT id FROM builds WHERE dedup_key = ?");
+	int ret = STORE_ERROR, rc;
+
+	if (!st)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		ret = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOT_FOUND;
+	} else {
+		db_fail(d, "find build");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_sqlite_build_insert(void *impl, struct build *b)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st = NULL;
+	int ret = STORE_ERROR, rc;
+
+	b->created = (int64_t)time(NULL);
+	db_lock(d);
+	if (db_exec(d, "BEGIN IMMEDIATE", "begin build insert"))
+		goto out;
+	st = db_prepare(d, "INSERT INTO builds (" BUILD_COLS ") VALUES (NULL,?,?,?,?,?,?,?,?,?,"
+	                "?,?,?,?,?,?,?,?,?,?,?)");
+	if (!st)
+		goto rollback;
+	bind_build(st, b);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT) {   /* an identical build was stored meanwhile */
+		db_exec(d, "ROLLBACK", "rollback build insert");
+		ret = find(d, b->dedup_key, &b->id) == STORE_OK ? STORE_EXISTS : STORE_ERROR;
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(d, "insert build");
+		goto rollback;
+	}
+	b->id = sqlite3_last_insert_rowid(d->h);
+	if (insert_parts(d, b->id, b) || db_exec(d, "COMMIT", "commit build"))
+		goto rollback;
+	ret = STORE_OK;
+	goto out;
+rollback:
+	db_exec(d, "ROLLBACK", "rollback build insert");
+out:
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_build_find(void *impl, const char *dedup_key, long long *id)
+{
+	struct db *d = impl;
+	int ret;
+
+	db_lock(d);
+	ret = find(d, dedup_key, id);
+	db_unlock(d);
+	return ret;
+}
+
+/* Runs st (build id bound as 1) and appends each row with add(); returns
+** the number of rows or -1. Finalizes st. */
+static int each_row(struct db *d, sqlite3_stmt *st, long long id,
+                    int (*add)(struct build *b, sqlite3_stmt *st, int n), struct build *b)
+{
+	int n = 0, rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (add(b, st, n++))
+			rc = SQLITE_NOMEM;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(d, "read build parts");
+	return n;
+}
+
+static int add_file(struct build *b, sqlite3_stmt *st, int n)
+{
+	struct build_file *f = realloc(b->files, (size_t)(n + 1) * sizeof *f);
+
+	if (!f)
+		return -1;
+	b->files = f;
+	f += n;
+	db_text(st, 0, f->name, sizeof f->name);
+	db_text(st, 1, f->sha, sizeof f->sha);
+	f->size = sqlite3_column_int64(st, 2);
+	b->nfiles = n + 1;
+	return 0;
+}
+
+static int add_module(struct build *b, sqlite3_stmt *st, int n)
+{
+	struct build_module *m = realloc(b->modules, (size_t)(n + 1) * sizeof *m);
+
+	if (!m)
+		return -1;
+	b->modules = m;
+	m += n;
+	m->name = db_strdup(st, 0);
+	m->file = db_strdup(st, 1);
+	m->image_bytes = sqlite3_column_int64(st, 2);
+	m->flash_bytes = sqlite3_column_int64(st, 3);
+	m->functions = sqlite3_column_int(st, 4);
+	b->nmodules = n + 1;
+	return m->name && m->file ? 0 : -1;
+}
+
+static int add_warning(struct build *b, sqlite3_stmt *st, int n)
+{
+	struct build_warning *w = realloc(b->warnings, (size_t)(n + 1) * sizeof *w);
+
+	if (!w)
+		return -1;
+	b->warnings = w;
+	w += n;
+	w->file = db_strdup(st, 0);
+	w->line = sqlite3_column_int(st, 1);
+	w->message = db_strdup(st, 2);
+	b->nwarnings = n + 1;
+	return w->file && w->message ? 0 : -1;
+}
+
+/* Reads b's files, modules and warnings (under the caller's lock). */
+static int load_parts(struct db *d, struct build *b)
+{
+	if (each_row(d, db_prepare(d, "SELECT name, sha256, size FROM build_files "
+	                           "WHERE build_id = ? ORDER BY pos"), b->id, add_file, b) < 0 ||
+	    each_row(d, db_prepare(d, "SELECT name, file, image_bytes, flash_bytes, functions "
+	                           "FROM build_modules WHERE build_id = ? ORDER BY pos"),
+	             b->id, add_module, b) < 0 ||
+	    each_row(d, db_prepare(d, "SELECT file, line, message FROM build_warnings "
+	                           "WHERE build_id = ? ORDER BY pos"), b->id, add_warning, b) < 0)
+		return -1;
+	return 0;
+}
+
+int store_sqlite_build_get(void *impl, long long id, struct build *out)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR, rc;
+
+	memset(out, 0, sizeof *out);
+	db_lock(d);
+	st = db_prepare(d, "SELECT " BUILD_COLS " FROM builds WHERE id = ?");
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			row_build(st, out);
+			ret = load_parts(d, out) ? STORE_ERROR : STORE_OK;
+		} else {
+			ret = rc == SQLITE_DONE ? STORE_NOT_FOUND : db_fail(d, "read build");
+		}
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	if (ret != STORE_OK)
+		build_release(out);
+	return ret;
+}
+
+int store_sqlite_builds_list(void *impl, const struct build_query *q, store_build_cb cb,
+                             void *cls)
+{
+	struct db *d = impl;
+	struct build b;
+	sqlite3_stmt *st;
+	char upper[HASH_HEX_LEN + 2];
+	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0, failed = 0;
+
+	/* the sha256 prefix as a range: [prefix, prefix with its last digit + 1) */
+	snprintf(upper, sizeof upper, "%s", q->sha_prefix ? q->sha_prefix : "");
+	if (upper[0])
+		upper[strlen(upper) - 1]++;
+	db_lock(d);
+	st = db_prepare(d, "SELECT " BUILD_COLS " FROM builds WHERE id < ?1 AND (?2 IS NULL OR "
+	                "id IN (SELECT build_id FROM releases WHERE channel = ?2)) AND "
+	                "(?3 IS NULL OR (sha256 >= ?3 AND sha256 < ?4)) ORDER BY id DESC LIMIT ?5");
+	if (st) {
+		sqlite3_bind_int64(st, 1, q->before > 0 ? q->before : (1LL << 62));
+		db_bind_opt_text(st, 2, q->channel);
+		db_bind_opt_text(st, 3, q->sha_prefix);
+		sqlite3_bind_text(st, 4, upper, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, q->limit);
+		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			row_build(st, &b);
+			failed = load_parts(d, &b);
+			stop = failed || cb(cls, &b);
+			build_release(&b);
+		}
+		ret = failed || (!stop && rc != SQLITE_DONE) ? db_fail(d, "list builds") : STORE_OK;
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	return ret;
+}
+
+/* st (prepared, build id bound as 1, or NULL) gives one row: a sha256 and,
+** when size is not NULL, a size. Finalizes st. */
+static int one_blob(struct db *d, sqlite3_stmt *st, long long id,
+                    char sha[HASH_HEX_LEN + 1], long long *size)
+{
+	int ret, rc;
+
+	if (!st)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		db_text(st, 0, sha, HASH_HEX_LEN + 1);
+		if (size)
+			*size = sqlite3_column_int64(st, 1);
+		ret = STORE_OK;
+	} else {
+		ret = rc == SQLITE_DONE ? STORE_NOT_FOUND : db_fail(d, "read build blob");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_sqlite_build_image(void *impl, long long id, char sha[HASH_HEX_LEN + 1],
+                             long long *size)
+{
+	struct db *d = impl;
+	int ret;
+
+	db_lock(d);
+	ret = one_blob(d, db_prepare(d, "SELECT sha256, size FROM builds WHERE id = ?"), id, sha,
+	               size);
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_build_source(void *impl, long long id, const char *name,
+                              char sha[HASH_HEX_LEN + 1])
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	int ret;
+
+	db_lock(d);
+	st = db_prepare(d, "SELECT sha256 FROM build_files WHERE build_id = ? AND name = ?");
+	if (st)
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	ret = one_blob(d, st, id, sha, NULL);
+	db_unlock(d);
+	return ret;
+}
+
+/* 1 if sql (one integer parameter, id) gives a row, 0 if not, -1 on error. */
+static int exists(struct db *d, const char *sql, long long id)
+{
+	sqlite3_stmt *st = db_prepare(d, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(d, "look up build");
+	return rc == SQLITE_ROW;
+}
+
+int store_sqlite_build_delete(void *impl, long long id)
+{
+	static const char *const deletes[] = {
+		"DELETE FROM build_files WHERE build_id = ?",
+		"DELETE FROM build_modules WHERE build_id = ?",
+		"DELETE FROM build_warnings WHERE build_id = ?",
+		"DELETE FROM builds WHERE id = ?",
+		NULL
+	};
+	struct db *d = impl;
+	int ret = STORE_ERROR, i, found, released;
+
+	db_lock(d);
+	if (db_exec(d, "BEGIN IMMEDIATE", "begin build delete"))
+		goto out;
+	found = exists(d, "SELECT 1 FROM builds WHERE id = ?", id);
+	released = found == 1 ? exists(d, "SELECT 1 FROM releases WHERE build_id = ?", id) : 0;
+	if (found < 0 || released < 0)
+		goto rollback;
+	if (!found || released) {
+		ret = !found ? STORE_NOT_FOUND : STORE_CONFLICT;
+		goto rollback;
+	}
+	for (i = 0; deletes[i]; i++) {
+		sqlite3_stmt *st = db_prepare(d, deletes[i]);
+		int rc = SQLITE_ERROR;
+
+		if (st) {
+			sqlite3_bind_int64(st, 1, id);
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+		if (rc != SQLITE_DONE) {
+			db_fail(d, "delete build");
+			goto rollback;
+		}
+	}
+	if (db_exec(d, "COMMIT", "commit build delete") == 0) {
+		ret = STORE_OK;
+		goto out;
+	}
+rollback:
+	db_exec(d, "ROLLBACK", "rollback build delete");
+out:
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_blob_refs(void *impl, store_blob_cb cb, void *cls)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
+
+	db_lock(d);
+	st = db_prepare(d, "SELECT sha256 FROM builds UNION SELECT sha256 FROM build_files");
+	if (st) {
+		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			stop = cb(cls, (const char *)sqlite3_column_text(st, 0));
+		ret = !stop && rc != SQLITE_DONE ? db_fail(d, "list blob references") : STORE_OK;
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	return ret;
+}

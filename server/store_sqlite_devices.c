@@ -1,0 +1,245 @@
+/* store_sqlite_devices.c - devices and their event history in SQLite. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "store_sqlite.h"
+
+#define DEV_COLS "id, channel, key_sha256, created, last_seen, running_sha256, state, " \
+	"state_detail, state_time"
+
+static void row_device(sqlite3_stmt *st, struct device *d)
+{
+	db_text(st, 0, d->id, sizeof d->id);
+	db_text(st, 1, d->channel, sizeof d->channel);
+	db_text(st, 2, d->key_sha, sizeof d->key_sha);
+	d->created = sqlite3_column_int64(st, 3);
+	d->last_seen = sqlite3_column_int64(st, 4);
+	db_text(st, 5, d->running, sizeof d->running);
+	db_text(st, 6, d->state, sizeof d->state);
+	db_text(st, 7, d->detail, sizeof d->detail);
+	d->state_time = sqlite3_column_int64(st, 8);
+}
+
+int store_sqlite_device_create(void *impl, const struct device *dev)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR, rc;
+
+	db_lock(d);
+	st = db_prepare(d, "INSERT INTO devices (id, channel, key_sha256, created) "
+	                "VALUES (?, ?, ?, ?)");
+	if (st) {
+		sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, dev->channel, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, dev->key_sha, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (long long)time(NULL));
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			ret = STORE_OK;
+		else if (rc == SQLITE_CONSTRAINT)
+			ret = STORE_EXISTS;
+		else
+			db_fail(d, "insert device");
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	return ret;
+}
+
+/* Steps st (parameters bound) and hands each row to cb; finalizes st. */
+static int each_device(struct db *d, sqlite3_stmt *st, store_device_cb cb, void *cls)
+{
+	struct device dev;
+	int rc = SQLITE_DONE, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_device(st, &dev);
+		stop = cb(cls, &dev);
+	}
+	sqlite3_finalize(st);
+	return !stop && rc != SQLITE_DONE ? db_fail(d, "read devices") : STORE_OK;
+}
+
+/* store_device_cb of store_sqlite_device_get: copies the one row. */
+static int copy_device(void *cls, const struct device *d)
+{
+	memcpy(cls, d, sizeof *d);
+	return 0;
+}
+
+int store_sqlite_device_get(void *impl, const char *id, struct device *out)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR;
+
+	out->id[0] = '\0';
+	db_lock(d);
+	st = db_prepare(d, "SELECT " DEV_COLS " FROM devices WHERE id = ?");
+	if (st) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		ret = each_device(d, st, copy_device, out);
+	}
+	db_unlock(d);
+	return ret == STORE_OK && !out->id[0] ? STORE_NOT_FOUND : ret;
+}
+
+int store_sqlite_devices_list(void *impl, const struct device_query *q, store_device_cb cb,
+                              void *cls)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	char upper[STORE_ID_MAX + 2];
+	int ret = STORE_ERROR;
+
+	/* the id prefix as a range: [prefix, prefix with its last character + 1) */
+	snprintf(upper, sizeof upper, "%s", q->prefix ? q->prefix : "");
+	if (upper[0])
+		upper[strlen(upper) - 1]++;
+	db_lock(d);
+	st = db_prepare(d, "SELECT " DEV_COLS " FROM devices WHERE id > ?1 AND "
+	                "(?2 IS NULL OR channel = ?2) AND (?3 IS NULL OR state = ?3) AND "
+	                "(?4 IS NULL OR (id >= ?4 AND id < ?5)) ORDER BY id LIMIT ?6");
+	if (st) {
+		sqlite3_bind_text(st, 1, q->after ? q->after : "", -1, SQLITE_STATIC);
+		db_bind_opt_text(st, 2, q->channel);
+		db_bind_opt_text(st, 3, q->state);
+		db_bind_opt_text(st, 4, q->prefix);
+		sqlite3_bind_text(st, 5, upper, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, q->limit);
+		ret = each_device(d, st, cb, cls);
+	}
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_devices_scan(void *impl, const char *id, store_device_cb cb, void *cls)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR;
+
+	db_lock(d);
+	st = db_prepare(d, id ? "SELECT " DEV_COLS " FROM devices WHERE id = ?"
+	                      : "SELECT " DEV_COLS " FROM devices");
+	if (st) {
+		if (id)
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		ret = each_device(d, st, cb, cls);
+	}
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_device_events(void *impl, const char *id, int limit, store_event_cb cb,
+                               void *cls)
+{
+	struct db *d = impl;
+	struct device_event e;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
+
+	db_lock(d);
+	st = db_prepare(d, "SELECT time, state, sha256, detail FROM device_events "
+	                "WHERE device_id = ? ORDER BY id DESC LIMIT ?");
+	if (st) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, limit);
+		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			e.time = sqlite3_column_int64(st, 0);
+			db_text(st, 1, e.state, sizeof e.state);
+			db_text(st, 2, e.sha, sizeof e.sha);
+			db_text(st, 3, e.detail, sizeof e.detail);
+			stop = cb(cls, &e);
+		}
+		ret = !stop && rc != SQLITE_DONE ? db_fail(d, "read events") : STORE_OK;
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	return ret;
+}
+
+/* The event row and the device row of a report (in the caller's
+** transaction). Returns 0 or -1 (logged). */
+static int report_rows(struct db *d, const struct device_report *rep)
+{
+	sqlite3_stmt *ev = db_prepare(d, "INSERT INTO device_events (device_id, time, state, "
+	                              "sha256, detail) VALUES (?, ?, ?, ?, ?)");
+	sqlite3_stmt *dv = db_prepare(d, "UPDATE devices SET state = ?, state_detail = ?, "
+	                              "state_time = ?, last_seen = ?, running_sha256 = "
+	                              "COALESCE(?, running_sha256) WHERE id = ?");
+	int ret = -1;
+
+	if (ev && dv) {
+		sqlite3_bind_text(ev, 1, rep->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ev, 2, rep->time);
+		sqlite3_bind_text(ev, 3, rep->state, -1, SQLITE_STATIC);
+		db_bind_opt_text(ev, 4, rep->sha);
+		db_bind_opt_text(ev, 5, rep->detail);
+		sqlite3_bind_text(dv, 1, rep->state, -1, SQLITE_STATIC);
+		db_bind_opt_text(dv, 2, rep->detail);
+		sqlite3_bind_int64(dv, 3, rep->time);
+		sqlite3_bind_int64(dv, 4, rep->time);
+		db_bind_opt_text(dv, 5, rep->running);
+		sqlite3_bind_text(dv, 6, rep->id, -1, SQLITE_STATIC);
+		if (sqlite3_step(ev) == SQLITE_DONE && sqlite3_step(dv) == SQLITE_DONE)
+			ret = 0;
+		else
+			db_fail(d, "store report");
+	}
+	sqlite3_finalize(ev);
+	sqlite3_finalize(dv);
+	return ret;
+}
+
+int store_sqlite_device_report(void *impl, const struct device_report *rep)
+{
+	struct db *d = impl;
+	int ret = STORE_ERROR;
+
+	db_lock(d);
+	if (db_exec(d, "BEGIN IMMEDIATE", "begin report") == 0) {
+		if (report_rows(d, rep) == 0 && db_exec(d, "COMMIT", "commit report") == 0)
+			ret = STORE_OK;
+		else
+			db_exec(d, "ROLLBACK", "rollback report");
+	}
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_devices_seen(void *impl, const struct device_seen *v, size_t n)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st;
+	size_t i;
+	int ret = STORE_ERROR;
+
+	db_lock(d);
+	if (db_exec(d, "BEGIN IMMEDIATE", "begin flush")) {
+		db_unlock(d);
+		return STORE_ERROR;
+	}
+	st = db_prepare(d, "UPDATE devices SET last_seen = ?, running_sha256 = "
+	                "COALESCE(?, running_sha256) WHERE id = ?");
+	for (i = 0; st && i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, v[i].last_seen);
+		db_bind_opt_text(st, 2, v[i].running);
+		sqlite3_bind_text(st, 3, v[i].id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			break;
+	}
+	if (st && i < n)
+		db_fail(d, "flush device");
+	if (st && i == n && db_exec(d, "COMMIT", "commit flush") == 0)
+		ret = STORE_OK;
+	else
+		db_exec(d, "ROLLBACK", "rollback flush");
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return ret;
+}

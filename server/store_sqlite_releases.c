@@ -1,0 +1,200 @@
+/* store_sqlite_releases.c - releases and the channel overview in SQLite. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "store_sqlite.h"
+
+#define REL_COLS "id, channel, number, build_id, sha256, size, rollout_percent, state, " \
+	"notes, signature, created, updated"
+
+static void row_release(sqlite3_stmt *st, struct release *r)
+{
+	char state[16];
+
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(st, 0);
+	db_text(st, 1, r->channel, sizeof r->channel);
+	r->number = sqlite3_column_int64(st, 2);
+	r->build_id = sqlite3_column_int64(st, 3);
+	db_text(st, 4, r->sha, sizeof r->sha);
+	r->size = sqlite3_column_int64(st, 5);
+	r->percent = sqlite3_column_int(st, 6);
+	db_text(st, 7, state, sizeof state);
+	if (release_state_parse(state, &r->state))
+		r->state = RELEASE_REVOKED;   /* unknown text: never offer it */
+	db_text(st, 8, r->notes, sizeof r->notes);
+	db_text(st, 9, r->signature, sizeof r->signature);
+	r->created = sqlite3_column_int64(st, 10);
+	r->updated = sqlite3_column_int64(st, 11);
+}
+
+/* Release id into out (under the caller's lock). */
+static int get(struct db *d, long long id, struct release *out)
+{
+	sqlite3_stmt *st = db_prepare(d, "SELECT " REL_COLS " FROM releases WHERE id = ?");
+	int ret = STORE_ERROR, rc;
+
+	if (!st)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row_release(st, out);
+		ret = STORE_OK;
+	} else {
+		ret = rc == SQLITE_DONE ? STORE_NOT_FOUND : db_fail(d, "read release");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_sqlite_release_create(void *impl, struct release *r)
+{
+	struct db *d = impl;
+	sqlite3_stmt *st = NULL;
+	long long now = (long long)time(NULL);
+	int ret = STORE_ERROR;
+
+	db_lock(d);
+	if (db_exec(d, "BEGIN IMMEDIATE", "begin release"))
+		goto out;
+	st = db_prepare(d, "INSERT INTO releases (channel, number, build_id, sha256, size, "
+		"rollout_percent, state, notes, signature, created, updated) VALUES (?1, "
+		"(SELECT COALESCE(MAX(number), 0) + 1 FROM releases WHERE channel = ?1), "
+		"?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?8)");
+	if (!st)
+		goto rollback;
+	sqlite3_bind_text(st, 1, r->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->build_id);
+	sqlite3_bind_text(st, 3, r->sha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->size);
+	sqlite3_bind_int(st, 5, r->percent);
+	sqlite3_bind_text(st, 6, r->notes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->signature, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(d, "insert release");
+		goto rollback;
+	}
+	if (get(d, sqlite3_last_insert_rowid(d->h), r) == STORE_OK &&
+	    db_exec(d, "COMMIT", "commit release") == 0) {
+		ret = STORE_OK;
+		goto out;
+	}
+rollback:
+	db_exec(d, "ROLLBACK", "rollback release");
+out:
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_release_get(void *impl, long long id, struct release *out)
+{
+	struct db *d = impl;
+	int ret;
+
+	db_lock(d);
+	ret = get(d, id, out);
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_releases_list(void *impl, const char *channel, store_release_cb cb,
+                               void *cls)
+{
+	struct db *d = impl;
+	struct release r;
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
+
+	db_lock(d);
+	st = db_prepare(d, channel
+		? "SELECT " REL_COLS " FROM releases WHERE channel = ? ORDER BY number DESC"
+		: "SELECT " REL_COLS " FROM releases ORDER BY channel, number DESC");
+	if (st) {
+		if (channel)
+			sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			row_release(st, &r);
+			stop = cb(cls, &r);
+		}
+		ret = !stop && rc != SQLITE_DONE ? db_fail(d, "list releases") : STORE_OK;
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	return ret;
+}
+
+/* The UPDATE of store_sqlite_release_update (under the caller's lock). */
+static int update(struct db *d, long long id, int percent, const enum release_state *state)
+{
+	sqlite3_stmt *st = db_prepare(d, "UPDATE releases SET rollout_percent = "
+	                              "COALESCE(?, rollout_percent), state = COALESCE(?, state), "
+	                              "updated = ? WHERE id = ?");
+	int ret = STORE_OK;
+
+	if (!st)
+		return STORE_ERROR;
+	db_bind_opt_int(st, 1, percent >= 0, percent);
+	db_bind_opt_text(st, 2, state ? release_state_name(*state) : NULL);
+	sqlite3_bind_int64(st, 3, (long long)time(NULL));
+	sqlite3_bind_int64(st, 4, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = db_fail(d, "update release");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_sqlite_release_update(void *impl, long long id, int percent,
+                                const enum release_state *state, struct release *out)
+{
+	struct db *d = impl;
+	int ret;
+
+	db_lock(d);
+	ret = get(d, id, out);
+	if (ret == STORE_OK && out->state == RELEASE_REVOKED &&
+	    !(state && *state == RELEASE_REVOKED && percent < 0))
+		ret = STORE_CONFLICT;   /* revoking twice is harmless; nothing else is */
+	if (ret == STORE_OK)
+		ret = update(d, id, percent, state);
+	if (ret == STORE_OK)
+		ret = get(d, id, out);
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_channels_list(void *impl, store_channel_cb cb, void *cls)
+{
+	struct db *d = impl;
+	struct channel_row c;
+	sqlite3_stmt *st, *latest;
+	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
+
+	db_lock(d);
+	st = db_prepare(d, "SELECT channel, COUNT(*) FROM releases GROUP BY channel "
+	                "ORDER BY channel");
+	latest = db_prepare(d, "SELECT " REL_COLS " FROM releases WHERE channel = ? AND "
+	                    "state != 'revoked' ORDER BY number DESC LIMIT 1");
+	while (st && latest && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof c);
+		db_text(st, 0, c.name, sizeof c.name);
+		c.releases = sqlite3_column_int64(st, 1);
+		sqlite3_reset(latest);
+		sqlite3_bind_text(latest, 1, c.name, -1, SQLITE_STATIC);
+		if (sqlite3_step(latest) == SQLITE_ROW) {
+			row_release(latest, &c.latest);
+			c.has_latest = 1;
+		}
+		stop = cb(cls, &c);
+	}
+	if (st && latest)
+		ret = !stop && rc != SQLITE_DONE ? db_fail(d, "list channels") : STORE_OK;
+	sqlite3_finalize(st);
+	sqlite3_finalize(latest);
+	db_unlock(d);
+	return ret;
+}

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,17 @@
 
 int blob_open(struct blob_store *b, const char *dir)
 {
-	char tmp[700];
+	char tmp[700], abs[PATH_MAX];
 	DIR *dh;
 	struct dirent *e;
 
-	if (snprintf(b->dir, sizeof b->dir, "%s", dir) >= (int)sizeof b->dir)
-		return log_error("blob directory name too long");
-	snprintf(tmp, sizeof tmp, "%s/tmp", b->dir);
+	snprintf(tmp, sizeof tmp, "%s/tmp", dir);
 	if (fsutil_mkdir_p(tmp, 0700))
 		return -1;
+	/* absolute: lfsc writes images here from its own working directory */
+	if (!realpath(dir, abs) || snprintf(b->dir, sizeof b->dir, "%s", abs) >= (int)sizeof b->dir)
+		return log_error("cannot resolve the blob directory '%s'", dir);
+	snprintf(tmp, sizeof tmp, "%s/tmp", b->dir);
 	dh = opendir(tmp);
 	if (!dh)
 		return log_error("cannot read '%s': %s", tmp, strerror(errno));

@@ -9,7 +9,6 @@
 #include "build_compile.h"
 #include "build_pipeline.h"
 #include "build_store.h"
-#include "build_workspace.h"
 #include "http.h"
 #include "log.h"
 
@@ -63,7 +62,7 @@ static void not_compiled(struct app *app, const struct compile_result *res,
 
 /* Compiles in workspace w into a new blob temp file, then stores. */
 static void compile_and_store(struct app *app, struct build_job *job, struct workspace *w,
-                              uint64_t t0)
+                              sem_t *slots, uint64_t t0)
 {
 	struct build_outcome *o = &job->outcome;
 	struct compile_result res;
@@ -83,7 +82,10 @@ static void compile_and_store(struct app *app, struct build_job *job, struct wor
 	cj.timestamp = job->up.opts.has_timestamp ? job->up.opts.timestamp : (int64_t)time(NULL);
 	cj.timeout_s = app->cfg->build_timeout;
 	cj.memory_mb = app->cfg->build_memory_mb;
+	while (sem_wait(slots))
+		;   /* EINTR */
 	build_compile_run(&cj, &res);
+	sem_post(slots);
 	t.queued_us = job->queued_us;
 	t.queued_ms = (long long)(t0 - job->queued_us) / 1000;
 	t.compile_ms = (long long)(http_now_us() - t0) / 1000;
@@ -116,17 +118,15 @@ static void count(struct app *app, const struct build_job *job)
 	              job->outcome.status == BUILD_EXISTING ? 0 : secs);
 }
 
-void build_pipeline_run(struct app *app, struct build_job *job)
+void build_pipeline_run(struct app *app, struct build_job *job, struct workspace *w,
+                        sem_t *slots)
 {
-	struct workspace w;
 	uint64_t t0 = http_now_us();
 
 	memset(&job->outcome, 0, sizeof job->outcome);
-	if (build_workspace_create(&w, &app->workspaces, &job->up)) {
+	if (build_workspace_fill(w, &app->workspaces, &job->up))
 		set(&job->outcome, BUILD_INTERNAL, "%s", "cannot create the build directory");
-	} else {
-		compile_and_store(app, job, &w, t0);
-		build_workspace_remove(&w, &job->up);
-	}
+	else
+		compile_and_store(app, job, w, slots, t0);
 	count(app, job);
 }

@@ -8,9 +8,11 @@
 #ifndef BUILD_PIPELINE_H
 #define BUILD_PIPELINE_H
 
+#include <semaphore.h>
 #include <stdint.h>
 
 #include "build_upload.h"
+#include "build_workspace.h"
 #include "store.h"
 
 struct app;
@@ -48,8 +50,11 @@ struct build_job {
 	struct build_job *next;          /* queue link */
 };
 
-/* Runs every stage for job and sets job->outcome; counts it in the metrics.
-** app borrowed. */
-void build_pipeline_run(struct app *app, struct build_job *job);
+/* Runs every stage for job in workspace w (the calling worker's, kept from
+** build to build) and sets job->outcome; counts it in the metrics. The
+** compile stage holds one of slots (at most --build-workers lfsc processes
+** run at once; the other stages overlap with them). app, w, slots borrowed. */
+void build_pipeline_run(struct app *app, struct build_job *job, struct workspace *w,
+                        sem_t *slots);
 
 #endif

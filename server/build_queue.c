@@ -1,6 +1,7 @@
 /* build_queue.c - bounded FIFO of build jobs and the worker threads that run
 ** them (build_queue.h). */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 
 #include "build_queue.h"
@@ -16,12 +17,15 @@ struct build_queue {
 	int stopping;
 	int nthreads;
 	pthread_t *threads;              /* owned */
+	sem_t slots;                     /* lfsc processes allowed to run at once */
 };
 
 static void *worker(void *arg)
 {
 	struct build_queue *b = arg;
+	struct workspace w;
 
+	build_workspace_init(&w);
 	for (;;) {
 		struct build_job *job;
 
@@ -31,6 +35,7 @@ static void *worker(void *arg)
 		job = b->head;
 		if (!job) {           /* stopping and drained */
 			pthread_mutex_unlock(&b->mu);
+			build_workspace_remove(&w);
 			return NULL;
 		}
 		b->head = job->next;
@@ -38,7 +43,7 @@ static void *worker(void *arg)
 			b->tail = NULL;
 		b->queued--;
 		pthread_mutex_unlock(&b->mu);
-		build_pipeline_run(b->app, job);
+		build_pipeline_run(b->app, job, &w, &b->slots);
 		job->done(job);   /* last touch of the job */
 	}
 }
@@ -54,6 +59,7 @@ struct build_queue *build_queue_new(struct app *app, int workers, int limit)
 	b->limit = limit;
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cond, NULL);
+	sem_init(&b->slots, 0, (unsigned)workers);
 	b->threads = calloc((size_t)workers, sizeof *b->threads);
 	if (!b->threads) {
 		free(b);
@@ -113,5 +119,6 @@ void build_queue_free(struct build_queue *b)
 	free(b->threads);
 	pthread_mutex_destroy(&b->mu);
 	pthread_cond_destroy(&b->cond);
+	sem_destroy(&b->slots);
 	free(b);
 }

@@ -129,7 +129,7 @@ static int write_file(const char *dir, const struct upload_file *f)
 	int fd, ret = 0;
 
 	snprintf(p, sizeof p, "%s/%s", dir, f->name);
-	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return log_error("cannot create '%s': %s", p, strerror(errno));
 	if (fsutil_write_all(fd, f->data, f->len))
@@ -138,11 +138,40 @@ static int write_file(const char *dir, const struct upload_file *f)
 	return ret;
 }
 
-int build_workspace_create(struct workspace *w, const struct workspace_root *root,
-                           const struct build_upload *u)
+static void remove_file(const char *dir, const char *name)
 {
-	int i;
+	char p[PATH_MAX + UPLOAD_NAME_MAX + 2];
 
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	unlink(p);
+}
+
+void build_workspace_init(struct workspace *w)
+{
+	w->dir[0] = '\0';
+	w->nfiles = 0;
+	w->files = NULL;
+}
+
+void build_workspace_remove(struct workspace *w)
+{
+	DIR *d = w->dir[0] ? opendir(w->dir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_file(w->dir, e->d_name);
+	if (d)
+		closedir(d);
+	if (w->dir[0])
+		rmdir(w->dir);
+	free(w->files);
+	build_workspace_init(w);
+}
+
+/* Creates the directory under root. Returns 0 or -1 (logged). */
+static int create(struct workspace *w, const struct workspace_root *root)
+{
 	if (snprintf(w->dir, sizeof w->dir, "%s/build-XXXXXX", root->dir) >= (int)sizeof w->dir)
 		w->dir[0] = '\0';
 	mkdir(root->dir, 0700);   /* tmpfs roots can be wiped (logind RemoveIPC) */
@@ -152,25 +181,50 @@ int build_workspace_create(struct workspace *w, const struct workspace_root *roo
 		w->dir[0] = '\0';
 		return -1;
 	}
-	for (i = 0; i < u->nfiles; i++)
-		if (write_file(w->dir, &u->files[i])) {
-			build_workspace_remove(w, u);
-			return -1;
-		}
 	return 0;
 }
 
-void build_workspace_remove(struct workspace *w, const struct build_upload *u)
+/* Brings the directory from w's files to u's (both sorted by name): a
+** merge of the two lists. Returns 0 or -1 (logged). */
+static int sync_files(struct workspace *w, const struct build_upload *u)
 {
-	char p[PATH_MAX + UPLOAD_NAME_MAX + 2];
+	int i = 0, k = 0, c;
+
+	while (i < w->nfiles || k < u->nfiles) {
+		c = i == w->nfiles ? 1 : k == u->nfiles ? -1
+		  : strcmp(w->files[i].name, u->files[k].name);
+		if (c < 0) {
+			remove_file(w->dir, w->files[i++].name);
+			continue;
+		}
+		if (c > 0 || strcmp(w->files[i].sha, u->files[k].sha))
+			if (write_file(w->dir, &u->files[k]))
+				return -1;
+		i += c == 0;
+		k++;
+	}
+	return 0;
+}
+
+int build_workspace_fill(struct workspace *w, const struct workspace_root *root,
+                         const struct build_upload *u)
+{
+	void *files = malloc(((size_t)u->nfiles + 1) * sizeof *w->files);
 	int i;
 
-	if (!w->dir[0])
-		return;
-	for (i = 0; i < u->nfiles; i++) {
-		snprintf(p, sizeof p, "%s/%s", w->dir, u->files[i].name);
-		unlink(p);
+	if (w->dir[0] && access(w->dir, F_OK))
+		build_workspace_remove(w);   /* the root was wiped under us: afresh */
+	if (!files || (!w->dir[0] && create(w, root)) || sync_files(w, u)) {
+		free(files);
+		build_workspace_remove(w);
+		return files ? -1 : log_error("out of memory");
 	}
-	rmdir(w->dir);
-	w->dir[0] = '\0';
+	free(w->files);
+	w->files = files;
+	for (i = 0; i < u->nfiles; i++) {
+		memcpy(w->files[i].name, u->files[i].name, sizeof w->files[i].name);
+		memcpy(w->files[i].sha, u->files[i].sha, sizeof w->files[i].sha);
+	}
+	w->nfiles = u->nfiles;
+	return 0;
 }

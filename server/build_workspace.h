@@ -1,6 +1,6 @@
 /* build_workspace.h - the workspace stage of a build: the private directory
 ** the compiler runs in, holding the uploaded files under their validated
-** names (build_upload.h), removed when the build is done. Workspaces live
+** names (build_upload.h). Workspaces live
 ** under one root per lfsd: --build-dir, else a tmpfs directory named after
 ** the data directory (creating and removing files there is ~10x cheaper than
 ** on disk), else <data-dir>/tmp. */
@@ -28,15 +28,26 @@ void build_workspace_root_close(struct workspace_root *root);
 /* Removes what a crash left in dir (an older lfsd's <data-dir>/tmp). */
 void build_workspace_clean(const char *dir);
 
+/* A workspace, kept from build to build by one queue worker: only files
+** that changed since its last build are written, so a new build of an app
+** with one edited file writes one file (not all of them) and removes none. */
 struct workspace {
-	char dir[PATH_MAX];     /* "" = none */
+	char dir[PATH_MAX];     /* "" = not created yet */
+	int nfiles;
+	struct {
+		char name[UPLOAD_NAME_MAX + 1];
+		char sha[HASH_HEX_LEN + 1];
+	} *files;               /* owned; what dir holds, sorted by name */
 };
 
-/* Creates a new workspace under root with u's files. Returns 0, or -1
-** (logged; nothing left behind). u borrowed. */
-int build_workspace_create(struct workspace *w, const struct workspace_root *root,
-                           const struct build_upload *u);
-/* Removes the workspace and u's files in it; no-op when there is none. */
-void build_workspace_remove(struct workspace *w, const struct build_upload *u);
+/* An empty workspace (nothing created). */
+void build_workspace_init(struct workspace *w);
+/* Makes w hold exactly u's files (creating it under root if needed):
+** writes the files it lacks or holds with other contents, removes the ones
+** u does not have. Returns 0, or -1 (logged; w is emptied). u borrowed. */
+int build_workspace_fill(struct workspace *w, const struct workspace_root *root,
+                         const struct build_upload *u);
+/* Removes the workspace and its files; w is empty again. */
+void build_workspace_remove(struct workspace *w);
 
 #endif

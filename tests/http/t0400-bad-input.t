@@ -24,7 +24,8 @@ check() {
 	ok $? "$what: error $code says /$msg/" || echo "# body: $(head -c 300 "$T/body")"
 	healthy; ok $? "$what: /healthz still 200 afterwards"
 	is "$(sqlite3 "$DATA/lfsd.db" 'select count(*) from builds')" 0 "$what: no build stored"
-	is "$(ls "$BUILDS" "$DATA/blobs/tmp" | grep -vc ':$\|^$\|^owner$')" 0 "$what: no temp files left"
+	is "$(ls "$BUILDS" "$DATA/blobs/tmp" | grep -vc ':$\|^$\|^owner$\|^build-')" 0 "$what: no temp files left"
+	[ "$(ls "$BUILDS" | grep -c '^build-')" -le 2 ]; ok $? "$what: no more workspaces than build workers"
 }
 
 head -c 3100000 /dev/zero | tr '\0' 'x' >"$T/big.lua"

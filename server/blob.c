@@ -41,12 +41,47 @@ int blob_open(struct blob_store *b, const char *dir)
 	}
 	closedir(dh);
 	pthread_rwlock_init(&b->gc, NULL);
+	pthread_mutex_init(&b->known_mu, NULL);
+	memset(b->known, 0, sizeof b->known);
 	return 0;
 }
 
 void blob_close(struct blob_store *b)
 {
 	pthread_rwlock_destroy(&b->gc);
+	pthread_mutex_destroy(&b->known_mu);
+}
+
+/* The known-table key of a hex sha: its first 16 digits, never 0. */
+static uint64_t key_of(const char *sha)
+{
+	uint64_t k = strtoull((char[17]){ sha[0], sha[1], sha[2], sha[3], sha[4], sha[5],
+	                                  sha[6], sha[7], sha[8], sha[9], sha[10], sha[11],
+	                                  sha[12], sha[13], sha[14], sha[15], 0 }, NULL, 16);
+
+	return k ? k : 1;
+}
+
+/* 1 if sha is in the known table; with add, puts it there. */
+static int known(struct blob_store *b, const char *sha, int add)
+{
+	uint64_t k = key_of(sha);
+	uint64_t *slot = &b->known[k % BLOB_KNOWN_SLOTS];
+	int hit;
+
+	pthread_mutex_lock(&b->known_mu);
+	hit = *slot == k;
+	if (add)
+		*slot = k;
+	pthread_mutex_unlock(&b->known_mu);
+	return hit;
+}
+
+void blob_forget(struct blob_store *b)
+{
+	pthread_mutex_lock(&b->known_mu);
+	memset(b->known, 0, sizeof b->known);
+	pthread_mutex_unlock(&b->known_mu);
 }
 
 int blob_path(const struct blob_store *b, const char *sha, char *buf, size_t size)
@@ -58,10 +93,16 @@ int blob_path(const struct blob_store *b, const char *sha, char *buf, size_t siz
 	return 0;
 }
 
-/* Notes that directory "dir/<sha's first two digits>" needs an fsync. */
+static int known(struct blob_store *b, const char *sha, int add);
+
+/* Notes that directory "dir/<sha's first two digits>" needs an fsync and
+** that sha is known durable once it had it. */
 static void touched(struct blob_batch *batch, const char *sha)
 {
 	int i;
+
+	if (batch->nshas < (int)(sizeof batch->shas / sizeof batch->shas[0]))
+		memcpy(batch->shas[batch->nshas++], sha, HASH_HEX_LEN + 1);
 
 	for (i = 0; i < batch->n; i++)
 		if (!memcmp(batch->dirs[i], sha, 2))
@@ -94,10 +135,13 @@ int blob_batch_sync(struct blob_store *b, struct blob_batch *batch)
 			if (access(sub, F_OK) == 0)
 				ret = fsutil_fsync_dir(sub);
 		}
-		return ret;
+		goto out;
 	}
 	for (i = 0; i < batch->n && !ret; i++)
 		ret = sync_sub(b, batch->dirs[i]);
+out:
+	for (i = 0; i < batch->nshas && !ret; i++)
+		known(b, batch->shas[i], 1);
 	return ret;
 }
 
@@ -147,8 +191,19 @@ int blob_put(struct blob_store *b, const void *data, size_t len, const char *sha
 		hash_sha256_hex(data, len, hex);
 	if (out)
 		memcpy(out, hex, sizeof hex);
-	if (stored(b, hex, (long long)len))
+	if (known(b, hex, 0))
 		return 0;
+	if (stored(b, hex, (long long)len)) {
+		/* renamed by a build that may not have synced its directory yet */
+		if (batch) {
+			touched(batch, hex);
+			return 0;
+		}
+		if (sync_sub(b, hex))
+			return -1;
+		known(b, hex, 1);
+		return 0;
+	}
 	snprintf(tmp, sizeof tmp, "%s/tmp/%s.XXXXXX", b->dir, hex);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -160,7 +215,11 @@ int blob_put(struct blob_store *b, const void *data, size_t len, const char *sha
 		return -1;
 	}
 	close(fd);
-	return place(b, tmp, hex, batch);
+	if (place(b, tmp, hex, batch))
+		return -1;
+	if (!batch)
+		known(b, hex, 1);
+	return 0;
 }
 
 int blob_temp(struct blob_store *b, char *buf, size_t size)
@@ -187,8 +246,8 @@ int blob_adopt(struct blob_store *b, const char *tmp, size_t max,
 		goto out;
 	hash_sha256_hex(data, len, sha);
 	*size = (long long)len;
-	if (stored(b, sha, *size)) {
-		ret = 0;
+	if (stored(b, sha, *size)) {   /* an identical image: keep that one */
+		ret = batch ? (touched(batch, sha), 0) : sync_sub(b, sha);
 		goto out;
 	}
 	fd = open(tmp, O_RDONLY | O_CLOEXEC);

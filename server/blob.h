@@ -7,6 +7,12 @@
 ** renamed, then each directory touched is fsynced once (blob_batch), then
 ** the row is committed.
 **
+** Known blobs: a blob whose file and directory were fsynced is remembered
+** (struct blob_store.known), so the next build of the same sources does not
+** look at each file again; one found on disk but not known gets its
+** directory fsynced by the build that found it (a concurrent build may have
+** renamed it and not yet synced the directory).
+**
 ** Sweep rule: blobs no row names are removed by blob_sweep (blob_sweep.c).
 ** A build holds the store shared (blob_hold) from its first blob write to
 ** its row commit, and the sweep holds it exclusively, so it never removes a
@@ -16,20 +22,30 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hash.h"
+
+#define BLOB_KNOWN_SLOTS 4096
 
 struct blob_store {
 	char dir[600];                 /* <data-dir>/blobs */
 	pthread_rwlock_t gc;           /* builds shared, the sweep exclusive */
+	pthread_mutex_t known_mu;      /* guards known */
+	/* blobs seen durable lately (direct-mapped by hash; first 8 bytes of the
+	** digest, 0 = empty): a build of an app with one new file skips the stat
+	** of every other source; cleared by the sweep */
+	uint64_t known[BLOB_KNOWN_SLOTS];
 };
 
 /* The directories a group of writes touched, fsynced once each by
-** blob_batch_sync(). Zero it before use. */
+** blob_batch_sync(), and the blobs then known durable. Zero it before use. */
 struct blob_batch {
 	int n;
 	char dirs[16][3];              /* two hex digits each */
-	int overflow;                  /* more than 16: sync every touched one at once */
+	int overflow;                  /* more than 16: sync every directory */
+	int nshas;
+	char shas[64][HASH_HEX_LEN + 1];  /* the first 64 blobs, known once synced */
 };
 
 /* Creates dir (and dir/tmp) if needed and deletes stale temp files left by
@@ -61,6 +77,9 @@ int blob_adopt(struct blob_store *b, const char *tmp, size_t max,
 /* fsyncs every directory batch touched. Returns 0 or -1 (logged). */
 int blob_batch_sync(struct blob_store *b, struct blob_batch *batch);
 
+/* Forgets every blob known durable (the sweep, before it removes any). */
+void blob_forget(struct blob_store *b);
+
 /* Shared hold against the sweep, from a build's first blob to its row. */
 void blob_hold(struct blob_store *b);
 void blob_unhold(struct blob_store *b);
@@ -69,5 +88,13 @@ void blob_unhold(struct blob_store *b);
 ** bytes. Returns 0, or -1 if missing/too big/unreadable. */
 int blob_read(const struct blob_store *b, const char *sha, size_t max,
               char **data, size_t *len);
+
+/* Removes every blob no row of store names, holding the store exclusively
+** (no build stores blobs meanwhile). *removed and *bytes (may be NULL) get
+** what went. Returns 0 or -1 (logged; nothing is removed when the store
+** cannot list its references). blob_sweep.c. */
+struct store;
+int blob_sweep(struct blob_store *b, struct store *store, long long *removed,
+               long long *bytes);
 
 #endif

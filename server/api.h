@@ -11,6 +11,7 @@ struct response api_builds_get(struct req *r);
 struct response api_builds_image(struct req *r);
 struct response api_builds_listing(struct req *r);
 struct response api_builds_source(struct req *r);
+struct response api_builds_delete(struct req *r);
 /* api_releases.c */
 struct response api_releases_post(struct req *r);
 struct response api_releases_list(struct req *r);

@@ -284,3 +284,21 @@ struct response api_builds_source(struct req *r)
 		return resp_error(500, "internal", "blob %s is unreadable", sha);
 	return resp_take(200, "text/plain; charset=utf-8", data, len);
 }
+
+struct response api_builds_delete(struct req *r)
+{
+	long long id = http_id(r->params[0]);
+	int rc = id ? store_build_delete(&r->app->store, id) : STORE_NOT_FOUND;
+
+	if (rc == STORE_NOT_FOUND)
+		return resp_error(404, "not_found", "no build '%s'", r->params[0]);
+	if (rc == STORE_CONFLICT)
+		return resp_error(409, "conflict", "build %lld is named by a release and cannot "
+		                  "be deleted", id);
+	if (rc != STORE_OK)
+		return resp_error(500, "internal", "cannot delete build %lld", id);
+	image_cache_forget(&r->app->images, id);
+	log_event("build", "{s:s,s:I}", "action", "deleted", "id", (json_int_t)id);
+	blob_sweep(&r->app->blobs, &r->app->store, NULL, NULL);   /* its blobs, unless shared */
+	return resp_empty(204, NULL);
+}

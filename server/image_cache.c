@@ -40,3 +40,13 @@ void image_cache_put(struct image_cache *c, long long id, const char *sha, long 
 	c->slot[i].size = size;
 	pthread_rwlock_unlock(&c->lock);
 }
+
+void image_cache_forget(struct image_cache *c, long long id)
+{
+	unsigned i = (unsigned)id % IMAGE_CACHE_SLOTS;
+
+	pthread_rwlock_wrlock(&c->lock);
+	if (c->slot[i].id == id)
+		c->slot[i].id = 0;
+	pthread_rwlock_unlock(&c->lock);
+}

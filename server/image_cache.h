@@ -1,6 +1,7 @@
 /* image_cache.h - build id -> image sha256 and size, in memory. Builds never
-** change once stored, so entries never go stale; the download path then needs
-** no SQLite query (and no db lock) per request. Direct-mapped, fixed size. */
+** change once stored and ids are never used twice, so entries go stale only
+** when a build is deleted (image_cache_forget); the download path needs no
+** store query per request. Direct-mapped, fixed size. */
 #ifndef IMAGE_CACHE_H
 #define IMAGE_CACHE_H
 
@@ -19,6 +20,7 @@ struct image_cache {
 	} slot[IMAGE_CACHE_SLOTS];
 };
 
+/* Empty cache; image_cache_release() destroys its lock. */
 void image_cache_init(struct image_cache *c);
 void image_cache_release(struct image_cache *c);
 /* 0 and sha/size filled on a hit, 1 on a miss. */
@@ -26,5 +28,7 @@ int image_cache_get(struct image_cache *c, long long id, char sha[HASH_HEX_LEN +
                     long long *size);
 /* Remembers a build's image (sha borrowed, copied). */
 void image_cache_put(struct image_cache *c, long long id, const char *sha, long long size);
+/* Forgets build id (deleted). */
+void image_cache_forget(struct image_cache *c, long long id);
 
 #endif

@@ -181,6 +181,8 @@ static int open_all(struct app *app)
 	if (blob_open(&app->blobs, path))
 		return -1;
 	app->blobs_open = 1;
+	if (blob_sweep(&app->blobs, &app->store, NULL, NULL))   /* what a crash or delete left */
+		return -1;
 	snprintf(path, sizeof path, "%s/tmp", config.data_dir);   /* older lfsd used it */
 	build_workspace_clean(path);
 	if (build_workspace_root_open(&app->workspaces, config.build_dir, config.data_dir) ||

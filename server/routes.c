@@ -9,6 +9,7 @@ const struct route routes_table[] = {
 	{ "POST",  "/build",                       ROUTE_ADMIN,  api_builds_post,     "build" },
 	{ "GET",   "/builds",                      ROUTE_ADMIN,  api_builds_list,     "builds" },
 	{ "GET",   "/builds/{id}",                 ROUTE_ADMIN,  api_builds_get,      "build_get" },
+	{ "DELETE", "/builds/{id}",                ROUTE_ADMIN,  api_builds_delete,   "build_delete" },
 	{ "GET",   "/builds/{id}/lfs.img",         ROUTE_ADMIN,  api_builds_image,    "build_image" },
 	{ "GET",   "/builds/{id}/listing",         ROUTE_ADMIN,  api_builds_listing,  "build_listing" },
 	{ "GET",   "/builds/{id}/sources/{name}",  ROUTE_ADMIN,  api_builds_source,   "build_source" },

@@ -11,7 +11,7 @@ enum route_auth {
 };
 
 struct route {
-	const char *method;      /* "GET" (also answers HEAD), "POST", "PATCH" */
+	const char *method;      /* "GET" (also answers HEAD), "POST", "PATCH", "DELETE" */
 	const char *pattern;     /* "/builds/{id}"; "*" as last char = prefix */
 	enum route_auth auth;
 	route_handler handler;

@@ -151,8 +151,11 @@ int store_sqlite_build_insert(void *impl, struct build *b)
 	db_lock(d);
 	if (db_exec(d, "BEGIN IMMEDIATE", "begin build insert"))
 		goto out;
-	st = db_prepare(d, "INSERT INTO builds (" BUILD_COLS ") VALUES (NULL,?,?,?,?,?,?,?,?,?,"
-	                "?,?,?,?,?,?,?,?,?,?,?)");
+	/* ids are never used twice, not even the newest's after a delete */
+	st = db_prepare(d, "INSERT INTO builds (" BUILD_COLS ") VALUES ((SELECT max(coalesce("
+	                "(SELECT max(id) FROM builds), 0), coalesce((SELECT CAST(value AS "
+	                "INTEGER) FROM settings WHERE key = 'builds_deleted_max'), 0)) + 1),"
+	                "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!st)
 		goto rollback;
 	bind_build(st, b);
@@ -407,6 +410,8 @@ int store_sqlite_build_delete(void *impl, long long id)
 		"DELETE FROM build_modules WHERE build_id = ?",
 		"DELETE FROM build_warnings WHERE build_id = ?",
 		"DELETE FROM builds WHERE id = ?",
+		"INSERT INTO settings (key, value) VALUES ('builds_deleted_max', ?1) ON CONFLICT(key) "
+		"DO UPDATE SET value = max(CAST(value AS INTEGER), ?1)",
 		NULL
 	};
 	struct db *d = impl;

@@ -12,7 +12,12 @@ sqlite3 "$T/data/lfsd.db" "INSERT INTO builds VALUES (1, 'k1', '$(printf %064d 7
 	'$(printf %064d 9)', 0, 5, 9);
 	INSERT INTO build_files VALUES (1, 0, 'a.lua', '$(printf %064d 1)', 10), (1, 1, 'b.lua', '$(printf %064d 2)', 20);
 	INSERT INTO releases VALUES (1, 'stable', 1, 1, '$(printf %064d 7)', 122, 100, 'active', '', 'c2ln', 1700000000, 1700000000);"
+for sha in $(printf %064d 7) $(printf %064d 9) $(printf %064d 1) $(printf %064d 2); do
+	mkdir -p "$T/data/blobs/00" && echo "blob $sha" >"$T/data/blobs/00/$sha"
+done
 start_lfsd "$T/data"; ok $? "lfsd starts on a schema-2 database"
+[ ! -e "$DATA/blobs/00/$(printf %064d 9)" ]; ok $? "the listing blob no row names any more is swept"
+[ -e "$DATA/blobs/00/$(printf %064d 7)" ] && [ -e "$DATA/blobs/00/$(printf %064d 1)" ]; ok $? "image and source blobs stay"
 is "$(sqlite3 "$DATA/lfsd.db" 'PRAGMA user_version')" 3 "migrated to schema 3"
 is "$(sqlite3 "$DATA/lfsd.db" "select count(*) from pragma_table_info('builds') where name in ('result_json', 'listing_sha256')")" 0 "no --json text, no listing blob column"
 is "$(req "$URL/builds/1")" 200 "GET /builds/1"

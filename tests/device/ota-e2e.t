@@ -64,7 +64,13 @@ jq -e --arg s "$V3" '.events | map(select(.state=="rolled-back" and .sha256==$s 
 	(.detail | test("_init failed.*v3 is broken")))) | length == 1' <<<"$dev" >/dev/null
 ok $? "rolled-back reported for v3 with the reason"
 is "$(jq -r .running_sha256 <<<"$dev")" "$V2" "v2 shown running after the rollback"
-is "$(jq -r .state <<<"$dev")" booted "device state is booted (v2)"
+is "$(jq -r .state <<<"$dev")" rolled-back "device state is rolled-back"
+jq -e '.state_detail | test("_init failed.*v3 is broken")' <<<"$dev" >/dev/null
+ok $? "device state_detail gives the rollback's reason"
+rel=$(admin GET "/releases?channel=stable" | jq --arg s "$V3" '.releases[] | select(.sha256==$s)')
+is "$(jq -c .outcomes <<<"$rel")" '{"booted":0,"failed":0,"rolled_back":1}' "release of v3 shows one device rolled back"
+rel=$(admin GET "/releases?channel=stable" | jq --arg s "$V2" '.releases[] | select(.sha256==$s)')
+is "$(jq -c .outcomes <<<"$rel")" '{"booted":1,"failed":0,"rolled_back":0}' "release of v2 shows one device booted, no failures"
 device dev-1 "$KEY" "$T/d" > "$T/out" 2> "$T/err"
 grep -q "poll: skipping $V3" "$T/err"; ok $? "the rolled-back image is not retried"
 is "$(jq -r .current "$T/d/state.json")" "$V2" "device state: v2 current"

@@ -43,8 +43,9 @@ printf '\x5a' | dd of="$blob" bs=1 seek=200 conv=notrunc status=none
 tamper "flipped byte" "sha256 mismatch"
 
 # 2. a signature made with another key (the device trusts another lfsd's key)
+stop_lfsd   # one lfsd per data directory: the first one's is locked while it runs
 start_lfsd "$T/other" && curl -sS "$HTTP/ota/pubkey" > "$T/other.pem" && stop_lfsd
-LFSD_DIR=$T/lfsd start_lfsd
+start_lfsd
 grep -q 'BEGIN PUBLIC KEY' "$T/other.pem"; ok $? "a second lfsd's signing key"
 make_app "$T/b" b
 release "$(upload_build "$T/b" '{"timestamp":1700000002}')" >/dev/null

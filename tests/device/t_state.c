@@ -32,7 +32,7 @@ int main(void)
 	a.flash_used = 12345;
 	a.attempts = 2;
 	a.trial_since = 1700000000;
-	state_report(&a, "booted", a.target, "with \"quotes\"\nand a newline");
+	state_report(&a, "booted", a.target, "with \"quotes\"\nand a newline", NULL);
 	ok(state_save(path, &a, NULL) == 0, "state saved");
 	snprintf(cmd, sizeof cmd, "%s.tmp", path);
 	ok(access(cmd, F_OK) != 0, "no temp file left behind");
@@ -47,7 +47,7 @@ int main(void)
 	for (i = 0; i < STATE_MAX_OUTBOX + 3; i++) {
 		char d[20];
 		snprintf(d, sizeof d, "r%d", i);
-		state_report(&b, "failed", "", d);
+		state_report(&b, "failed", "", d, NULL);
 	}
 	ok(b.noutbox == STATE_MAX_OUTBOX && !strcmp(b.outbox[0].detail, "r3"),
 	   "a full outbox drops the oldest reports");

@@ -117,22 +117,32 @@ export function deviceOnce(lfsd, id, key, dataDir) {
 }
 
 /**
- * GET /ota/latest for a device over lfsd's HTTPS listener (its own certificate
- * as the only CA), as a device would poll. Resolves { status, body }.
+ * A device request over lfsd's HTTPS listener (its own certificate as the only
+ * CA), with the device key. Resolves { status, body }.
  */
-export function devicePoll(lfsd, id, key) {
+function deviceRequest(lfsd, key, method, reqPath, body) {
   const [host, port] = lfsd.tlsAddr.split(':');
   const ca = fs.readFileSync(path.join(lfsd.data, 'tls', 'cert.pem'));
   return new Promise((resolve, reject) => {
     const req = https.request({
-      host, port, path: `/ota/latest?device=${encodeURIComponent(id)}`, method: 'GET', ca,
-      servername: 'localhost', headers: { Authorization: `Bearer ${key}` },
+      host, port, path: reqPath, method, ca, servername: 'localhost',
+      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
     }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body ? JSON.stringify(body) : undefined);
   });
+}
+
+/** GET /ota/latest as a device polls. Resolves { status, body }. */
+export function devicePoll(lfsd, id, key) {
+  return deviceRequest(lfsd, key, 'GET', `/ota/latest?device=${encodeURIComponent(id)}`);
+}
+
+/** POST /ota/report as a device reports (report: {state, sha256, detail, running}). */
+export function deviceReport(lfsd, id, key, report) {
+  return deviceRequest(lfsd, key, 'POST', `/ota/report?device=${encodeURIComponent(id)}`, report);
 }

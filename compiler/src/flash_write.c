@@ -194,7 +194,7 @@ static void put_u32_at(struct lfsc_buffer *b, size_t off, uint32_t v)
 int flash_write(const struct image *im, uint32_t base, struct lfsc_buffer *out,
 		size_t *module_bytes, struct lfsc_error *err)
 {
-	struct flash f = { im, { out, 0 }, base, NULL, NULL, 1, base, 8, out->len };
+	struct flash f = { im, { im->mem, out, 0 }, base, NULL, NULL, 1, base, 8, out->len };
 	size_t start = out->len, nts = (size_t)im->strs.nvec + LFSC_NFIXED_LOADER + 1;
 	uint32_t short_head = base, long_head = base, oROhash, rotable, entries;
 	uint32_t *mains = NULL, hdr[12];

@@ -55,7 +55,7 @@ static void usage(const char *fmt, ...)
 		"  -s       strip debug information\n"
 		"  -v       show version information\n"
 		"  --target nodemcu-lua53|nodemcu-lua53-64   number configuration\n"
-		"  --seed N       string-hash seed (default: derived from the inputs)\n"
+		"  --seed N       string-hash seed, 0..4294967295 (default: derived from the inputs)\n"
 		"  --timestamp N  compile time (default: $SOURCE_DATE_EPOCH, else now)\n"
 		"  --json         print one JSON object describing the result or error\n"
 		"  --inspect img  describe (and validate) an image\n"
@@ -113,15 +113,17 @@ static void fatal(int code, const char *fmt, ...)
 	fatal_error(code, &e);
 }
 
-static uint32_t number(const char *s, const char *opt)
+/* an unsigned 32-bit option value, decimal or 0x hex; anything else
+** (a sign, trailing text, a value that does not fit) is a usage error */
+static uint32_t number32(const char *s, const char *opt)
 {
 	char *end;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || *end || end == s || v > 0xffffffffull)
-		usage("'%s' needs a number", opt);
+	if (errno || *end || end == s || strchr(s, '-') || v > 0xffffffffull)
+		usage("'%s' needs a number from 0 to 4294967295, not '%s'", opt, s);
 	return (uint32_t)v;
 }
 
@@ -198,7 +200,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		} else if (!strcmp(a, "--seed")) {
 			if (++i >= argc)
 				usage("'--seed' needs a number");
-			c->opt.seed = (uint32_t)number64(argv[i], "--seed");
+			c->opt.seed = number32(argv[i], "--seed");
 			c->opt.has_seed = 1;
 		} else if (!strcmp(a, "--timestamp")) {
 			if (++i >= argc)
@@ -216,7 +218,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			usage("unrecognized option '%s'", a);
 		}
 	}
-	(void)number;
 	return i;
 }
 

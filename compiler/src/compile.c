@@ -116,11 +116,6 @@ LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n)
 	c->mem.fail_at = n;
 }
 
-LFSC_API size_t lfsc_test_peak_bytes(const struct lfsc_compiler *c)
-{
-	return c->mem.peak;
-}
-
 /* Adds a warning; returns 0 or LFSC_ERR_MEM (err filled). */
 static int warn(struct lfsc_compiler *c, struct lfsc_error *err, const char *file,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));

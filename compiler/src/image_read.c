@@ -454,7 +454,6 @@ int image_parse(struct image *im, const uint8_t *data, size_t len, size_t *used,
 	}
 	if (!r.ret && n > 255)
 		fail(&r, LFSC_ERR_FORMAT, "more than 255 modules: the firmware cannot index them");
-	im->numbered = 1;
 	*used = (size_t)(r.p - r.start);
 	return r.ret;
 }

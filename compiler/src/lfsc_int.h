@@ -25,9 +25,8 @@
 
 /* Allocation accounting; also used as the lua_Alloc userdata. */
 struct mem {
-	size_t used;        /* bytes currently allocated */
-	size_t peak;        /* high-water mark of used */
-	long count;         /* allocations made so far */
+	size_t used;        /* bytes currently allocated (tests check it returns to 0) */
+	long count;         /* allocations (growing requests) made while fail_at > 0 */
 	long fail_at;       /* fail allocation number fail_at (1-based) and every one
 			    ** after it, like a memory limit, so the reference Lua's
 			    ** emergency collection cannot hide the failure; 0 = never */
@@ -60,7 +59,6 @@ LFSC_INTERNAL int flash_read_open(const struct mem *seam, const void *data, size
 /* Test hook: fail allocation number n (1-based), counted from this call, and
 ** every later one (struct mem, fail_at); 0 = off. */
 LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n);
-LFSC_API size_t lfsc_test_peak_bytes(const struct lfsc_compiler *c);
 
 /* Byte buffer helpers (struct lfsc_buffer from lfsc.h), grown through mem;
 ** sticky failure: after the first failed append, failed is 1 and further
@@ -127,7 +125,7 @@ struct lstr {
 /*
 ** Interned strings by content, plus the image numbering once assigned.
 ** Ids are 0-based and stable. Before numbering, Proto fields hold ids; after
-** strtab_number() they hold references as in the image (lfs-format.md §A2.4):
+** strvec_number() they hold references as in the image (lfs-format.md §A2.4):
 ** 1..nvec = vector strings, nvec+j = fixed string j in LOADER order (§A5.5,
 ** Appendix 1), 0 = absent.
 */
@@ -149,10 +147,8 @@ LFSC_INTERNAL void strtab_release(struct strtab *t);
 LFSC_INTERNAL int strtab_intern(struct strtab *t, const char *s, size_t len);
 /* String for a reference (after numbering); NULL for 0 or out of range. */
 LFSC_INTERNAL const struct lstr *strtab_ref(const struct strtab *t, int ref);
-/* Fixed strings in loader order (Appendix 1), j = 1..72; and compiler's 71. */
+/* Fixed string j in loader order (Appendix 1), j = 1..72; NULL outside. */
 LFSC_INTERNAL const char *strtab_fixed_loader(int j);
-LFSC_INTERNAL int strtab_fixed_compiler_count(void);
-LFSC_INTERNAL const char *strtab_fixed_compiler(int j);
 
 /* ---- proto.c: the prototype tree ------------------------------------------ */
 
@@ -213,7 +209,6 @@ struct image {
 	int64_t timestamp;
 	/* string vector header as read (image_read) or computed (strvec) */
 	int maxlen, ns, nl;
-	int numbered;           /* 1 once Proto fields hold references */
 };
 LFSC_INTERNAL int image_init(struct image *im, struct mem *m, enum lfsc_target t);
 LFSC_INTERNAL void image_release(struct image *im);

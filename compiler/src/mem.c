@@ -2,7 +2,7 @@
 ** mem.c - the allocator seam of the lfsc library: every allocation of the
 ** compiler, the image and flash readers, the byte buffers they grow, and the
 ** reference Lua state, goes through here, so tests can fail the Nth
-** allocation and read the peak. The only file that calls libc's allocator
+** allocation and check that every byte is freed. The only file that calls libc's allocator
 ** (lfsc_buffer_release() frees what buf_* grew here).
 */
 #include <stdlib.h>
@@ -30,8 +30,6 @@ void *mem_realloc(struct mem *m, void *p, size_t osize, size_t nsize)
 	if (!q)
 		return NULL;
 	m->used = m->used - osize + nsize;
-	if (m->used > m->peak)
-		m->peak = m->used;
 	return q;
 }
 

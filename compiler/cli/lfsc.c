@@ -20,7 +20,7 @@ struct cli {
 	const char *output;
 	const char *image_in;        /* -F */
 	const char *inspect;         /* --inspect */
-	int lfs, absolute, list, parse_only, version, json, have_max;
+	int lfs, absolute, list, parse_only, version, json;
 	struct lfsc_options opt;
 	int nfiles;
 	char **files;                /* NULL entry = standard input */
@@ -176,7 +176,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			if (m & 0xfff)
 				usage("\"-m\" maximum size must be a multiple of 4,096");
 			c->opt.max_size = m;
-			c->have_max = c->lfs = 1;
+			c->lfs = 1;
 		} else if (!strcmp(a, "-s")) {
 			c->opt.strip = 1;
 		} else if (!strcmp(a, "-i")) {

@@ -14,7 +14,7 @@ struct lfsc_compiler {
 	struct mem mem;
 	struct image im;
 	char **files;                    /* input names as given, per module (im.cap) */
-	uint32_t seed_hash;              /* FNV-1a over names and contents */
+	uint32_t seed_hash;              /* seed_mix() over names and contents */
 	struct lfsc_module_info *mods;
 	size_t *image_bytes, *flash_bytes;
 	struct lfsc_error *warnings;

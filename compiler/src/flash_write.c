@@ -39,8 +39,7 @@ static void align(struct flash *f)
 }
 
 /* §A5.4: Lua 5.3's string hash with the image seed */
-LFSC_INTERNAL uint32_t flash_hash(const char *s, size_t len, uint32_t seed);
-uint32_t flash_hash(const char *s, size_t len, uint32_t seed)
+static uint32_t hash(const char *s, size_t len, uint32_t seed)
 {
 	uint32_t h = seed ^ (uint32_t)len;
 	size_t step = (len >> 5) + 1, l;
@@ -54,7 +53,7 @@ uint32_t flash_hash(const char *s, size_t len, uint32_t seed)
 static uint32_t tstring(struct flash *f, const struct lstr *s, int extra,
 			uint32_t *short_head, uint32_t *long_head)
 {
-	uint32_t at = here(f), h = flash_hash(s->s, s->len, f->im->seed);
+	uint32_t at = here(f), h = hash(s->s, s->len, f->im->seed);
 	int is_short = s->len <= LFSC_MAXSHORTLEN;
 	uint32_t *head = is_short ? short_head : long_head;
 

@@ -107,6 +107,32 @@ static inline void model_module(struct model *md, const char *name, struct proto
 	md->im.nmodules++;
 }
 
+/* Runs step on a fresh model from build (which calls model_init) with
+** allocation n and every later one failing, n = 1, 2, ... until step
+** succeeds; each failure must be LFSC_ERR_MEM and leave no byte allocated.
+** Returns how many runs failed. */
+static inline long model_alloc_failures(void (*build)(struct model *),
+					int (*step)(struct model *, struct lfsc_error *))
+{
+	long n;
+	int ret = -1;
+
+	for (n = 1; ret != 0; n++) {
+		struct model md;
+		struct lfsc_error e;
+		assert_true(n < 100000);
+		build(&md);
+		memset(&e, 0, sizeof e);
+		md.mem.count = 0;
+		md.mem.fail_at = n;
+		ret = step(&md, &e);
+		if (ret)
+			assert_int_equal(ret, LFSC_ERR_MEM);
+		model_release(&md);
+	}
+	return n - 2;
+}
+
 /* little-endian word at off */
 static inline uint32_t model_u32(const uint8_t *p, size_t off)
 {

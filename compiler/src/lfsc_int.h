@@ -25,7 +25,9 @@
 
 /* Allocation accounting; also used as the lua_Alloc userdata. */
 struct mem {
-	size_t used;        /* bytes currently allocated (tests check it returns to 0) */
+	size_t used;        /* bytes allocated and not freed through the seam (tests
+			    ** check it returns to 0; output buffers the caller frees
+			    ** stay counted) */
 	long count;         /* allocations (growing requests) made while fail_at > 0 */
 	long fail_at;       /* fail allocation number fail_at (1-based) and every one
 			    ** after it, like a memory limit, so the reference Lua's

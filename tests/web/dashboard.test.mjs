@@ -80,7 +80,7 @@ async function column(selector, n) {
 }
 
 before(async () => {
-  lfsd = await lfsdStart();
+  lfsd = await lfsdStart({ args: ['--poll-interval', '1'] });
   b = await browserOpen(lfsd.url);
   page = await b.page();
 });

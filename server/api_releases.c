@@ -14,12 +14,14 @@
 /* The API's release object (new reference). */
 static json_t *release_json(const struct release *r)
 {
-	return json_pack("{s:I,s:s,s:I,s:I,s:s,s:I,s:i,s:s,s:s,s:s,s:s,s:I,s:I}",
+	return json_pack("{s:I,s:s,s:I,s:I,s:s,s:I,s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:I,s:I,s:I}}",
 		"id", (json_int_t)r->id, "channel", r->channel, "number", (json_int_t)r->number,
 		"build_id", (json_int_t)r->build_id, "sha256", r->sha, "size", (json_int_t)r->size,
 		"rollout_percent", r->percent, "state", release_state_name(r->state),
 		"notes", r->notes, "signature", r->signature, "signature_alg", "ecdsa-p256-sha256",
-		"created", (json_int_t)r->created, "updated", (json_int_t)r->updated);
+		"created", (json_int_t)r->created, "updated", (json_int_t)r->updated,
+		"outcomes", "booted", (json_int_t)r->booted, "failed", (json_int_t)r->failed,
+		"rolled_back", (json_int_t)r->rolled_back);
 }
 
 static int percent_of(json_t *v)

@@ -118,6 +118,9 @@ struct release {
 	char notes[4001];
 	char signature[160];             /* base64 DER ECDSA P-256 over the image digest */
 	int64_t created, updated;
+	/* distinct devices of the channel that reported booted, failed or
+	** rolled-back for the image since the release was made (read only) */
+	long long booted, failed, rolled_back;
 };
 
 /* "active", "paused", "revoked"; static strings. */

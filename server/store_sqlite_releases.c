@@ -6,8 +6,14 @@
 #include "log.h"
 #include "store_sqlite.h"
 
+/* distinct devices of the release's channel that reported this outcome for its
+** image since the release was made (index device_events_by_image) */
+#define REL_OUTCOME(state) "(SELECT COUNT(DISTINCT e.device_id) FROM device_events e " \
+	"JOIN devices d ON d.id = e.device_id WHERE e.sha256 = releases.sha256 AND " \
+	"e.state = '" state "' AND e.time >= releases.created AND d.channel = releases.channel)"
 #define REL_COLS "id, channel, number, build_id, sha256, size, rollout_percent, state, " \
-	"notes, signature, created, updated"
+	"notes, signature, created, updated, " REL_OUTCOME("booted") ", " \
+	REL_OUTCOME("failed") ", " REL_OUTCOME("rolled-back")
 
 static void row_release(sqlite3_stmt *st, struct release *r)
 {
@@ -28,6 +34,9 @@ static void row_release(sqlite3_stmt *st, struct release *r)
 	db_text(st, 9, r->signature, sizeof r->signature);
 	r->created = sqlite3_column_int64(st, 10);
 	r->updated = sqlite3_column_int64(st, 11);
+	r->booted = sqlite3_column_int64(st, 12);
+	r->failed = sqlite3_column_int64(st, 13);
+	r->rolled_back = sqlite3_column_int64(st, 14);
 }
 
 /* Release id into out (under the caller's lock). */

@@ -21,7 +21,7 @@ struct cli {
 	const char *output;
 	const char *image_in;        /* -F */
 	const char *inspect;         /* --inspect */
-	int lfs, absolute, list, parse_only, version, json, have_max;
+	int lfs, absolute, list, parse_only, version, json;
 	struct lfsc_options opt;
 	int nfiles;
 	char **files;                /* NULL entry = standard input */
@@ -47,7 +47,7 @@ static void print_usage(FILE *out)
 		"  -s       strip debug information\n"
 		"  -v       show version information\n"
 		"  --target nodemcu-lua53|nodemcu-lua53-64   number configuration\n"
-		"  --seed N       string-hash seed (default: derived from the inputs)\n"
+		"  --seed N       string-hash seed, 0..4294967295 (default: derived from the inputs)\n"
 		"  --timestamp N  compile time (default: $SOURCE_DATE_EPOCH, else now)\n"
 		"  --json         print one JSON object describing the result or error\n"
 		"  --inspect img  describe (and validate) an image\n"
@@ -138,15 +138,17 @@ static void fatal(int code, const char *fmt, ...)
 	fatal_error(code, &e);
 }
 
-static uint32_t number(const char *s, const char *opt)
+/* an unsigned 32-bit option value, decimal or 0x hex; anything else
+** (a sign, trailing text, a value that does not fit) is a usage error */
+static uint32_t number32(const char *s, const char *opt)
 {
 	char *end;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || *end || end == s || v > 0xffffffffull)
-		usage("'%s' needs a number", opt);
+	if (errno || *end || end == s || strchr(s, '-') || v > 0xffffffffull)
+		usage("'%s' needs a number from 0 to 4294967295, not '%s'", opt, s);
 	return (uint32_t)v;
 }
 
@@ -199,7 +201,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			if (m & 0xfff)
 				usage("\"-m\" maximum size must be a multiple of 4,096");
 			c->opt.max_size = m;
-			c->have_max = c->lfs = 1;
+			c->lfs = 1;
 		} else if (!strcmp(a, "-s")) {
 			c->opt.strip = 1;
 		} else if (!strcmp(a, "-i")) {
@@ -223,7 +225,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		} else if (!strcmp(a, "--seed")) {
 			if (++i >= argc)
 				usage("'--seed' needs a number");
-			c->opt.seed = (uint32_t)number64(argv[i], "--seed");
+			c->opt.seed = number32(argv[i], "--seed");
 			c->opt.has_seed = 1;
 		} else if (!strcmp(a, "--timestamp")) {
 			if (++i >= argc)
@@ -245,7 +247,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			unknown_option("unrecognized option '%s'", a);
 		}
 	}
-	(void)number;
 	return i;
 }
 

@@ -6,7 +6,6 @@
 */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "lfsc_int.h"
 
@@ -14,10 +13,8 @@ struct lfsc_compiler {
 	struct lfsc_options opt;
 	struct mem mem;
 	struct image im;
-	int ok;                          /* image initialised */
-	char **files;                    /* input names as given, per module */
-	int cap;
-	uint32_t seed_hash;              /* FNV-1a over names and contents */
+	char **files;                    /* input names as given, per module (im.cap) */
+	uint32_t seed_hash;              /* seed_mix() over names and contents */
 	struct lfsc_module_info *mods;
 	size_t *image_bytes, *flash_bytes;
 	struct lfsc_error *warnings;
@@ -49,22 +46,29 @@ LFSC_API const char *lfsc_target_name(enum lfsc_target t)
 	return t == LFSC_TARGET_LUA53_64 ? "nodemcu-lua53-64" : "nodemcu-lua53";
 }
 
-LFSC_API struct lfsc_compiler *lfsc_new(const struct lfsc_options *opts)
+struct lfsc_compiler *compile_new(const struct lfsc_options *opts, const struct mem *seam)
 {
-	struct lfsc_compiler *c = calloc(1, sizeof *c);
+	struct mem m = *seam;
+	struct lfsc_compiler *c = mem_calloc(&m, 1, sizeof *c);
 
 	if (!c)
 		return NULL;
+	c->mem = m;          /* the compiler's own seam from here on */
 	c->opt = *opts;
-	mem_init(&c->mem);
 	c->seed_hash = 2166136261u;
 	if (image_init(&c->im, &c->mem, opts->target)) {
-		image_release(&c->im);
-		free(c);
+		lfsc_free(c);
 		return NULL;
 	}
-	c->ok = 1;
 	return c;
+}
+
+LFSC_API struct lfsc_compiler *lfsc_new(const struct lfsc_options *opts)
+{
+	struct mem m;
+
+	mem_init(&m);
+	return compile_new(opts, &m);
 }
 
 static void free_info(struct lfsc_compiler *c)
@@ -78,8 +82,16 @@ static void free_info(struct lfsc_compiler *c)
 	c->image_bytes = c->flash_bytes = NULL;
 }
 
+static void free_warnings(struct lfsc_compiler *c)
+{
+	mem_free(&c->mem, c->warnings, (size_t)c->nwarnings * sizeof *c->warnings);
+	c->warnings = NULL;
+	c->nwarnings = 0;
+}
+
 LFSC_API void lfsc_free(struct lfsc_compiler *c)
 {
+	struct mem m;
 	int i;
 
 	if (!c)
@@ -90,11 +102,12 @@ LFSC_API void lfsc_free(struct lfsc_compiler *c)
 	else
 		frontend53_32_close(c->lua);
 	for (i = 0; i < c->im.nmodules; i++)
-		free(c->files[i]);
-	free(c->files);
-	free(c->warnings);
+		mem_free(&c->mem, c->files[i], strlen(c->files[i]) + 1);
+	mem_free(&c->mem, c->files, (size_t)c->im.cap * sizeof *c->files);
+	free_warnings(c);
 	image_release(&c->im);
-	free(c);
+	m = c->mem;
+	mem_free(&m, c, sizeof *c);
 }
 
 LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n)
@@ -103,21 +116,20 @@ LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n)
 	c->mem.fail_at = n;
 }
 
-LFSC_API size_t lfsc_test_peak_bytes(const struct lfsc_compiler *c)
+/* Adds a warning; returns 0 or LFSC_ERR_MEM (err filled). */
+static int warn(struct lfsc_compiler *c, struct lfsc_error *err, const char *file,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int warn(struct lfsc_compiler *c, struct lfsc_error *err, const char *file,
+		const char *fmt, ...)
 {
-	return c->mem.peak;
-}
-
-static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...)
-{
-	struct lfsc_error *w = realloc(c->warnings, (size_t)(c->nwarnings + 1) * sizeof *w);
+	size_t n = (size_t)c->nwarnings;
+	struct lfsc_error *w = mem_realloc(&c->mem, c->warnings, n * sizeof *w,
+					   (n + 1) * sizeof *w);
 	char text[sizeof w->text];
 	va_list ap;
 
 	if (!w)
-		return;
+		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	c->warnings = w;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
@@ -125,14 +137,16 @@ static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...
 	error_clear(&w[c->nwarnings]);
 	error_set(&w[c->nwarnings], 0, file, 0, "%s", text);
 	c->nwarnings++;
+	return 0;
 }
 
-/* §A1.3: drop the first character, keep what follows the last '/' (or, with
-** none, the last '\'), skip leading dots, stop before the next dot */
-static void module_name(const char *source, const char **start, size_t *len,
+/* §A1.3, given the source name without its first character ('@' or '='):
+** keep what follows the last '/' (or, with none, the last '\'), skip leading
+** dots, stop before the next dot */
+static void module_name(const char *s, const char **start, size_t *len,
 			const char **base)
 {
-	const char *s = source + 1, *p = strrchr(s, '/');
+	const char *p = strrchr(s, '/');
 
 	if (!p)
 		p = strrchr(s, '\\');
@@ -163,6 +177,35 @@ static void seed_mix(struct lfsc_compiler *c, const void *data, size_t len)
 	c->seed_hash = (uint32_t)(h ^ (h >> 32));
 }
 
+/* doubles the per-module arrays (mains, names, files), all or none; 0 or -1 */
+static int grow_modules(struct lfsc_compiler *c)
+{
+	size_t o = (size_t)c->im.cap, n = o ? 2 * o : 16;
+	struct proto **m = mem_calloc(&c->mem, n, sizeof *m);
+	int32_t *nm = mem_calloc(&c->mem, n, sizeof *nm);
+	char **f = mem_calloc(&c->mem, n, sizeof *f);
+
+	if (!m || !nm || !f) {
+		mem_free(&c->mem, m, n * sizeof *m);
+		mem_free(&c->mem, nm, n * sizeof *nm);
+		mem_free(&c->mem, f, n * sizeof *f);
+		return -1;
+	}
+	if (o) {
+		memcpy(m, c->im.mains, o * sizeof *m);
+		memcpy(nm, c->im.names, o * sizeof *nm);
+		memcpy(f, c->files, o * sizeof *f);
+	}
+	mem_free(&c->mem, c->im.mains, o * sizeof *m);
+	mem_free(&c->mem, c->im.names, o * sizeof *nm);
+	mem_free(&c->mem, c->files, o * sizeof *f);
+	c->im.mains = m;
+	c->im.names = nm;
+	c->files = f;
+	c->im.cap = (int)n;
+	return 0;
+}
+
 LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const void *data,
 			     size_t len, struct lfsc_error *err)
 {
@@ -176,15 +219,12 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 	lfsc_buffer_init(&chunk);
 	if (c->ordered)
 		return error_set(err, LFSC_ERR_USAGE, name, 0, "inputs added after a build");
-	n = name ? strlen(name) : 0;
-	chunkname = malloc(n + 8);
-	file = strdup(name ? name : "stdin");
+	n = name ? strlen(name) + 2 : sizeof "=stdin";
+	if ((chunkname = mem_alloc(&c->mem, n)))
+		snprintf(chunkname, n, name ? "@%s" : "=stdin", name);
+	file = mem_strndup(&c->mem, name ? name : "stdin", SIZE_MAX);
 	if (!chunkname || !file)
 		goto out;
-	if (name)
-		snprintf(chunkname, n + 8, "@%s", name);
-	else
-		strcpy(chunkname, "=stdin");
 	seed_mix(c, chunkname, strlen(chunkname));
 	seed_mix(c, data, len);
 
@@ -207,10 +247,14 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 			goto out;
 		}
 		/* its own source name names the module */
-		free(chunkname);
-		chunkname = strdup(c->im.strs.str[main->source].s);
-		if (!chunkname || !chunkname[0]) {
-			ret = error_set(err, chunkname ? LFSC_ERR_FORMAT : LFSC_ERR_MEM, file, 0,
+		mem_free(&c->mem, chunkname, strlen(chunkname) + 1);
+		chunkname = mem_strndup(&c->mem, c->im.strs.str[main->source].s,
+					c->im.strs.str[main->source].len);
+		ret = LFSC_ERR_MEM;
+		if (!chunkname)
+			goto out;
+		if (!chunkname[0]) {
+			ret = error_set(err, LFSC_ERR_FORMAT, file, 0,
 					"precompiled chunk without a source name");
 			goto out;
 		}
@@ -233,23 +277,9 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 		goto out;
 add:
 	ret = LFSC_ERR_MEM;
-	if (c->im.nmodules == c->cap) {
-		int ncap = c->cap ? c->cap * 2 : 16;
-		struct proto **m = realloc(c->im.mains, (size_t)ncap * sizeof *m);
-		int32_t *nm;
-		char **f;
-		if (!m)
-			goto out;
-		c->im.mains = m;
-		if (!(nm = realloc(c->im.names, (size_t)ncap * sizeof *nm)))
-			goto out;
-		c->im.names = nm;
-		if (!(f = realloc(c->files, (size_t)ncap * sizeof *f)))
-			goto out;
-		c->files = f;
-		c->cap = ncap;
-	}
-	module_name(chunkname, &mod, &modlen, &base);
+	if (c->im.nmodules == c->im.cap && grow_modules(c))
+		goto out;
+	module_name(chunkname + 1, &mod, &modlen, &base);
 	id = strtab_intern(&c->im.strs, mod, modlen);
 	if (id < 0)
 		goto out;
@@ -264,76 +294,79 @@ out:
 	if (ret == LFSC_ERR_MEM)
 		error_set(err, ret, name, 0, "out of memory");
 	proto_free(&c->mem, main);
-	lfsc_buffer_release(&chunk);
-	free(chunkname);
-	free(file);
+	buf_release(&c->mem, &chunk);
+	if (chunkname)
+		mem_free(&c->mem, chunkname, strlen(chunkname) + 1);
+	if (file)
+		mem_free(&c->mem, file, strlen(file) + 1);
 	return ret;
 }
 
-/* luac.cross's checks and our fixes for an image's module index (Known
-** defects 3 and 11): duplicates are errors as in luac.cross; names the
-** firmware cannot find are errors; "__" modules move to the front. */
+/* luac.cross's checks and ours for module i of an image's index (Known
+** defects 3 and 11): a duplicate is an error as in luac.cross, so is an empty
+** name; names the firmware cannot find get a warning. */
+static int check_name(struct lfsc_compiler *c, int i, struct lfsc_error *err)
+{
+	const struct image *im = &c->im;
+	const struct lstr *a = &im->strs.str[im->names[i]];
+	const char *mod, *base;
+	size_t len;
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (im->names[j] == im->names[i]) {
+			module_name(c->files[i], &mod, &len, &base);
+			return error_set(err, LFSC_ERR_USAGE, NULL, 0,
+					 "Cannot have duplicate files ('%s') in LFS", base);
+		}
+	if (a->len == 0)
+		return error_set(err, LFSC_ERR_USAGE, c->files[i], 0, "empty module name");
+	if (a->len > LFSC_MAXSHORTLEN)
+		return warn(c, err, c->files[i], "module name '%s' is longer than 40 "
+			    "characters: node.LFS.get() can never find it, and "
+			    "node.LFS.list() omits every module after it", a->s);
+	if (!strcmp(a->s, "get") || !strcmp(a->s, "list") || !strcmp(a->s, "reload") ||
+	    !strcmp(a->s, "config") || !strcmp(a->s, "time"))
+		return warn(c, err, c->files[i], "module '%s' is reachable only as "
+			    "node.LFS.get('%s'), not as a field of node.LFS", a->s, a->s);
+	return 0;
+}
+
+/* Checks the module index and moves "__" modules to the front (§A6.6),
+** keeping the order otherwise; warnings start afresh on every call. */
 static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
 {
 	struct image *im = &c->im;
-	int i, j, n = im->nmodules, moved = 0;
+	int i, j, k, n = im->nmodules, ret;
 
-	for (i = 0; i < n; i++) {
-		const struct lstr *a = &im->strs.str[im->names[i]];
-		for (j = 0; j < i; j++)
-			if (im->names[j] == im->names[i]) {
-				const char *mod, *base;
-				size_t len;
-				char *src = malloc(strlen(c->files[i]) + 2);
-				if (!src)
-					return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
-				sprintf(src, "@%s", c->files[i]);
-				module_name(src, &mod, &len, &base);
-				error_set(err, LFSC_ERR_USAGE, NULL, 0,
-					  "Cannot have duplicate files ('%s') in LFS", base);
-				free(src);
-				return LFSC_ERR_USAGE;
-			}
-		if (a->len == 0)
-			return error_set(err, LFSC_ERR_USAGE, c->files[i], 0,
-					 "empty module name");
-		if (a->len > LFSC_MAXSHORTLEN)
-			warn(c, c->files[i], "module name '%s' is longer than 40 characters: "
-			     "node.LFS.get() can never find it, and node.LFS.list() omits "
-			     "every module after it", a->s);
-		if (!strcmp(a->s, "get") || !strcmp(a->s, "list") || !strcmp(a->s, "reload") ||
-		    !strcmp(a->s, "config") || !strcmp(a->s, "time"))
-			warn(c, c->files[i], "module '%s' is reachable only as "
-			     "node.LFS.get('%s'), not as a field of node.LFS", a->s, a->s);
-	}
+	free_warnings(c);
+	for (i = 0; i < n; i++)
+		if ((ret = check_name(c, i, err)))
+			return ret;
 	if (n > 255)
 		return error_set(err, LFSC_ERR_LIMIT, NULL, 0,
 				 "too many modules (%d): the firmware indexes at most 255", n);
-	/* stable partition: "__" names first (§A6.6) */
 	for (i = 0, j = 0; i < n; i++) {
 		const struct lstr *a = &im->strs.str[im->names[i]];
-		if (a->len >= 2 && a->s[0] == '_' && a->s[1] == '_') {
-			struct proto *m = im->mains[i];
-			int32_t nm = im->names[i];
-			char *f = c->files[i];
-			int k;
-			if (i != j) {
-				moved = 1;
-				warn(c, f, "module '%s' moved before the others: the firmware "
-				     "finds '__' modules only ahead of all other names", a->s);
-			}
-			for (k = i; k > j; k--) {
-				im->mains[k] = im->mains[k - 1];
-				im->names[k] = im->names[k - 1];
-				c->files[k] = c->files[k - 1];
-			}
-			im->mains[j] = m;
-			im->names[j] = nm;
-			c->files[j] = f;
-			j++;
+		struct proto *m = im->mains[i];
+		int32_t nm = im->names[i];
+		char *f = c->files[i];
+		if (a->len < 2 || a->s[0] != '_' || a->s[1] != '_')
+			continue;
+		if (i != j && (ret = warn(c, err, f, "module '%s' moved before the others: "
+					  "the firmware finds '__' modules only ahead of "
+					  "all other names", a->s)))
+			return ret;
+		for (k = i; k > j; k--) {
+			im->mains[k] = im->mains[k - 1];
+			im->names[k] = im->names[k - 1];
+			c->files[k] = c->files[k - 1];
 		}
+		im->mains[j] = m;
+		im->names[j] = nm;
+		c->files[j] = f;
+		j++;
 	}
-	(void)moved;
 	return 0;
 }
 
@@ -417,14 +450,14 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 	ret = 0;
 	switch (kind) {
 	case LFSC_OUT_IMAGE: {
-		struct buf w = { out, 0 };
+		struct buf w = { &c->mem, out, 0 };
 		buf_put(&w, image.data, image.len);
 		if (w.failed)
 			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 		break;
 	}
 	case LFSC_OUT_ABSOLUTE: {
-		struct buf w = { out, 0 };
+		struct buf w = { &c->mem, out, 0 };
 		buf_put(&w, flash.data, flash.len);
 		if (w.failed)
 			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
@@ -437,8 +470,8 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 		break;
 	}
 out:
-	lfsc_buffer_release(&image);
-	lfsc_buffer_release(&flash);
+	buf_release(&c->mem, &image);
+	buf_release(&c->mem, &flash);
 	return ret;
 }
 

@@ -50,9 +50,9 @@ static const char *reader(lua_State *L, void *ud, size_t *size)
 static int writer(lua_State *L, const void *p, size_t sz, void *ud)
 {
 	struct job *j = ud;
-	struct buf w = { j->chunk, 0 };
+	struct buf w = { NULL, j->chunk, 0 };
 
-	(void)L;
+	lua_getallocf(L, (void **)&w.mem);   /* the struct mem of FRONTEND_OPEN */
 	buf_put(&w, p, sz);
 	j->write_failed |= w.failed;
 	return w.failed;

@@ -10,7 +10,6 @@
 ** 10, §A4: strings inline) given to lfsc as inputs, as luac.cross accepts them.
 */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "lfsc_int.h"
 
@@ -424,6 +423,7 @@ int image_parse(struct image *im, const uint8_t *data, size_t len, size_t *used,
 	n = mbi(&r, 1, "module count");
 	im->mains = array(&r, n, sizeof *im->mains);
 	im->names = array(&r, n, sizeof *im->names);
+	im->cap = n;
 	for (i = 0; i < n && !r.ret; i++) {
 		im->mains[i] = proto(&r, 0);
 		if (im->mains[i])
@@ -454,7 +454,6 @@ int image_parse(struct image *im, const uint8_t *data, size_t len, size_t *used,
 	}
 	if (!r.ret && n > 255)
 		fail(&r, LFSC_ERR_FORMAT, "more than 255 modules: the firmware cannot index them");
-	im->numbered = 1;
 	*used = (size_t)(r.p - r.start);
 	return r.ret;
 }
@@ -495,10 +494,11 @@ int lc_parse(struct image *im, const uint8_t *data, size_t len, struct proto **o
 	return r.ret;
 }
 
-LFSC_API int lfsc_image_read(const void *data, size_t len, struct lfsc_image **out,
-			     struct lfsc_error *err)
+int image_read_new(const struct mem *seam, const void *data, size_t len,
+		   struct lfsc_image **out, struct lfsc_error *err)
 {
-	struct lfsc_image *img = calloc(1, sizeof *img);
+	struct mem m = *seam;
+	struct lfsc_image *img = mem_calloc(&m, 1, sizeof *img);
 	size_t used = 0;
 	int ret = LFSC_ERR_MEM, i;
 	const uint8_t *d = data;
@@ -506,7 +506,7 @@ LFSC_API int lfsc_image_read(const void *data, size_t len, struct lfsc_image **o
 	*out = NULL;
 	if (!img)
 		return error_set(err, ret, NULL, 0, "out of memory");
-	mem_init(&img->mem);
+	img->mem = m;        /* the image's own seam from here on */
 	if (image_init(&img->im, &img->mem, LFSC_TARGET_LUA53)) {
 		error_set(err, ret, NULL, 0, "out of memory");
 		goto fail;
@@ -514,21 +514,21 @@ LFSC_API int lfsc_image_read(const void *data, size_t len, struct lfsc_image **o
 	ret = image_parse(&img->im, d, len, &used, err);
 	if (ret)
 		goto fail;
-	img->mods = calloc((size_t)img->im.nmodules + 1, sizeof *img->mods);
+	img->mods = mem_calloc(&img->mem, (size_t)img->im.nmodules + 1, sizeof *img->mods);
 	if (!img->mods) {
 		ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < img->im.nmodules; i++) {
 		struct lfsc_buffer b;
-		struct buf w = { &b, 0 };
+		struct buf w = { &img->mem, &b, 0 };
 		lfsc_buffer_init(&b);
 		image_write_proto(&w, &img->im, img->im.mains[i],
 				  !img->im.mains[i]->names_flag, 0);
 		img->mods[i].name = strtab_ref(&img->im.strs, img->im.names[i])->s;
 		img->mods[i].image_bytes = b.len;
 		img->mods[i].functions = proto_count(img->im.mains[i]);
-		lfsc_buffer_release(&b);
+		buf_release(&img->mem, &b);
 	}
 	img->info.target = img->im.target;
 	img->info.size = used;
@@ -550,13 +550,25 @@ fail:
 	return ret;
 }
 
+LFSC_API int lfsc_image_read(const void *data, size_t len, struct lfsc_image **out,
+			     struct lfsc_error *err)
+{
+	struct mem m;
+
+	mem_init(&m);
+	return image_read_new(&m, data, len, out, err);
+}
+
 LFSC_API void lfsc_image_free(struct lfsc_image *img)
 {
+	struct mem m;
+
 	if (!img)
 		return;
-	free(img->mods);
+	mem_free(&img->mem, img->mods, ((size_t)img->im.nmodules + 1) * sizeof *img->mods);
 	image_release(&img->im);
-	free(img);
+	m = img->mem;
+	mem_free(&m, img, sizeof *img);
 }
 
 LFSC_API const struct lfsc_image_info *lfsc_image_get_info(const struct lfsc_image *img)

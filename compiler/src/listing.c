@@ -179,7 +179,7 @@ static void function(struct lister *l, const struct proto *f, int32_t source, in
 
 int listing_write(const struct image *im, int level, struct lfsc_buffer *outb)
 {
-	struct lister l = { im, { outb, 0 }, level };
+	struct lister l = { im, { im->mem, outb, 0 }, level };
 	int i;
 
 	for (i = 0; i < im->nmodules; i++) {

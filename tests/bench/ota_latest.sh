@@ -23,14 +23,14 @@ echo "registering $NDEV devices" >&2
 "$SEED" "$T/data/lfsd.db" "$NDEV" bench
 
 start_lfsd "$T/data"
-code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer bench-key-1" "$SURL/ota/latest?device=dev-0000001&current=$sha")
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer bench-key-1" "https://$TLS_ADDR/ota/latest?device=dev-0000001&current=$sha")
 echo "check: /ota/latest for dev-0000001 -> $code"
 [ "$code" = 204 ]
 export OTA_DEVICES=$NDEV OTA_CURRENT=$sha
 start_bare --204 --tls "$T/data/tls/cert.pem" "$T/data/tls/key.pem"
 script=$(dirname "$0")/ota_latest.lua
 for r in $(seq 1 "$ROUNDS"); do
-	wrk -t2 -c64 -d"${DUR}s" --latency -s "$script" "$SURL" >"$T/lfsd.$r.wrk"
+	wrk -t2 -c64 -d"${DUR}s" --latency -s "$script" "https://$TLS_ADDR" >"$T/lfsd.$r.wrk"
 	wrk -t2 -c64 -d"${DUR}s" --latency -s "$script" "https://127.0.0.1:$BARE_PORT" >"$T/bare.$r.wrk"
 	echo "round $r: lfsd $(rps "$T/lfsd.$r.wrk") req/s p99 $(awk '$1=="99%"{print $2}' "$T/lfsd.$r.wrk"), bare $(rps "$T/bare.$r.wrk") req/s p99 $(awk '$1=="99%"{print $2}' "$T/bare.$r.wrk")"
 done

@@ -40,6 +40,16 @@ SOURCE_DATE_EPOCH=1704067200 "$LFSC" -f -o e.img a.lua
 is "$("$LFSC" --inspect e.img --json | jq .timestamp)" 1704067200 "timestamp defaults to SOURCE_DATE_EPOCH"
 "$LFSC" -f --timestamp 7 --seed 0x89ba1c22 -o seed.img a.lua
 is "$(od -An -tx1 -j21 -N5 seed.img | tr -d ' \n')" "c7b297c75d" "--seed 0x89ba1c22 is written as -1984291806 (§A3.2)"
+"$LFSC" -f --timestamp 7 --seed 4294967295 -o seedmax.img a.lua; ok $? "--seed 4294967295 (the largest) is accepted"
+"$LFSC" --inspect seedmax.img --json | jq -e '.seed == 4294967295' >/dev/null; ok $? "--seed 4294967295 is the image's seed"
+for bad in 4294967296 0x100000000 -1 12x ''; do
+	out=$("$LFSC" -f --seed "$bad" -o bad.img a.lua 2>&1); rc=$?
+	out=$(echo "$out" | head -1)
+	is "${out#*: }" "'--seed' needs a number from 0 to 4294967295, not '$bad'" \
+		"--seed '$bad' is rejected with the range"
+	is $rc 1 "--seed '$bad': exit 1, as other usage errors"
+done
+[ ! -e bad.img ]; ok $? "a rejected --seed writes no image"
 
 j=$("$LFSC" --json -f --timestamp 9 -o j.img a.lua b.lua)
 is "$(echo "$j" | jq -r '[.ok,.kind,.target,.timestamp,(.modules|map(.name)|join(","))]|map(tostring)|join(" ")')" \

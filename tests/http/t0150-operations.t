@@ -81,11 +81,17 @@ grep -q '^ExecStart=/usr/local/bin/lfsd --config /usr/local/etc/lfsd/lfsd.conf$'
 for d in 'User=lfsd' 'StateDirectory=lfsd' 'ProtectSystem=strict' 'NoNewPrivileges=yes'; do
 	grep -qx "$d" "$inst/usr/local/lib/systemd/system/lfsd.service"; ok $? "unit: $d"
 done
-LFSD=$inst/usr/local/bin/lfsd
-start_lfsd "$T/inst-data"; ok $? "installed lfsd starts"
-is "$(curl -s -o "$T/index.html" -w '%{http_code}' "$URL/")" 200 "installed lfsd: GET / 200"
-grep -q "web=$inst/usr/local/share/lfsd/web" "$T/lfsd.log"; ok $? "it found share/lfsd/web by itself"
-stop_lfsd
+# started by hand: start_lfsd names the checkout's web/, the point is that
+# the installed lfsd finds its own without flags
+(cd "$T" && LFSD_ADMIN_TOKEN=$TOKEN exec "$inst/usr/local/bin/lfsd" --data-dir inst-data \
+	--listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 >/dev/null 2>"$T/inst.log") &
+p=$!; PIDS="$PIDS $p"
+for i in $(seq 1 100); do [ -s "$T/inst-data/ports" ] && break; sleep 0.05; done
+u=http://$(sed -n 's/^http=//p' "$T/inst-data/ports")
+is "$(curl -s -o "$T/index.html" -w '%{http_code}' "$u/")" 200 "installed lfsd: GET / 200"
+grep -q "<title>" "$T/index.html"; ok $? "it serves the dashboard's index.html"
+grep -q "web=$inst/usr/local/share/lfsd/web" "$T/inst.log"; ok $? "it found share/lfsd/web by itself"
+kill -TERM $p; wait $p
 cp "$inst/usr/local/bin/lfsd" "$T/lone-lfsd"
 (cd "$T" && exec ./lone-lfsd --data-dir lone --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
 	>/dev/null 2>"$T/lone.log") &

@@ -1,4 +1,4 @@
--- 0003_typed_builds: what lfsc reported about a build lives in typed columns
+-- 0004_typed_builds: what lfsc reported about a build lives in typed columns
 -- and tables (no longer its --json text); listings are derived on demand
 -- from the stored image (no listing blobs); indexes for paging devices by
 -- channel or state and for finding the releases of a build.
@@ -60,4 +60,4 @@ CREATE INDEX releases_by_build ON releases (build_id);
 CREATE INDEX devices_by_channel ON devices (channel, id);
 CREATE INDEX devices_by_state ON devices (state, id);
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;

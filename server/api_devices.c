@@ -1,5 +1,9 @@
 /* api_devices.c - registering devices (the key is shown once, only its hash
-** is stored) and the inventory with live last-seen state from the fleet. */
+** is stored), the inventory paged by id and filtered on the server, with the
+** fleet's live state and rollout decision per device, and the fleet's counts
+** (GET /fleet) so the dashboard never fetches every device. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -8,6 +12,9 @@
 #include "hex.h"
 #include "ident.h"
 #include "log.h"
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 1000
 
 static json_t *text_or_null(const char *s)
 {
@@ -19,28 +26,40 @@ static json_t *int_or_null(long long v)
 	return v ? json_integer(v) : json_null();
 }
 
-/* The API's device object (new reference), with the fleet's in-memory last
-** seen and running image, newer than the store's between flushes. */
+static json_t *release_ref(const struct fleet_release *r, int with_sha)
+{
+	json_t *j = json_pack("{s:I,s:I,s:I}", "id", (json_int_t)r->id, "number",
+	                      (json_int_t)r->number, "build_id", (json_int_t)r->build_id);
+
+	if (with_sha)
+		json_object_set_new(j, "sha256", json_string(r->sha));
+	return j;
+}
+
+/* The API's device object (new reference): the store's row with the
+** fleet's in-memory last seen and running image (newer between flushes),
+** its rollout bucket, the release it runs and the one it would be offered. */
 static json_t *device_json(struct app *app, const struct device *d)
 {
-	char running[HASH_HEX_LEN + 1];
-	long long seen = d->last_seen;
+	struct fleet_view v;
+	int live = fleet_view(app->fleet, d->id, &v) == 0;
+	const char *running = live && v.running[0] ? v.running : d->running;
 
-	memcpy(running, d->running, sizeof running);
-	if (fleet_peek(app->fleet, d->id, &seen, running) == 0 && !seen)
-		seen = d->last_seen;
-	if (!running[0])
-		memcpy(running, d->running, sizeof running);
-	return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "id", d->id, "channel", d->channel,
-		"created", (json_int_t)d->created, "last_seen", int_or_null(seen),
+	return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"id", d->id, "channel", d->channel, "created", (json_int_t)d->created,
+		"last_seen", int_or_null(live && v.last_seen ? v.last_seen : d->last_seen),
 		"running_sha256", text_or_null(running), "state", text_or_null(d->state),
-		"state_detail", text_or_null(d->detail), "state_time", int_or_null(d->state_time));
+		"state_detail", text_or_null(d->detail), "state_time", int_or_null(d->state_time),
+		"bucket", live ? json_integer(v.bucket) : json_null(),
+		"running_release", live && v.has_running_release
+		                   ? release_ref(&v.running_release, 0) : json_null(),
+		"offered", live && v.has_offer ? release_ref(&v.offer, 1) : json_null());
 }
 
 /* Registers id on channel with a new random key; the answer shows the key. */
 static struct response create(struct req *r, const char *id, const char *channel)
 {
-	char hex[65], hash[HASH_HEX_LEN + 1];
+	char hex[65];
 	struct device d;
 	uint8_t raw[32];
 	int rc;
@@ -48,11 +67,10 @@ static struct response create(struct req *r, const char *id, const char *channel
 	if (tls_random(&r->app->keys, raw, sizeof raw))
 		return resp_error(500, "internal", "no randomness");
 	hex_encode(raw, sizeof raw, hex);
-	hash_sha256_hex(hex, strlen(hex), hash);
 	memset(&d, 0, sizeof d);
 	snprintf(d.id, sizeof d.id, "%s", id);
 	snprintf(d.channel, sizeof d.channel, "%s", channel);
-	memcpy(d.key_sha, hash, sizeof d.key_sha);
+	hash_sha256_hex(hex, strlen(hex), d.key_sha);
 	rc = store_device_create(&r->app->store, &d);
 	if (rc == STORE_EXISTS)
 		return resp_error(409, "conflict", "device '%s' exists", id);
@@ -87,6 +105,7 @@ struct response api_devices_post(struct req *r)
 struct devices {
 	struct app *app;       /* borrowed */
 	json_t *list;          /* borrowed */
+	char last[STORE_ID_MAX + 1];
 };
 
 /* store_device_cb: appends one device. */
@@ -95,19 +114,66 @@ static int add_device(void *cls, const struct device *d)
 	struct devices *ds = cls;
 
 	json_array_append_new(ds->list, device_json(ds->app, d));
+	memcpy(ds->last, d->id, sizeof ds->last);
 	return 0;
+}
+
+/* The query of GET /devices; 0, or -1 with *err the 400. */
+static int device_query(struct req *r, struct device_query *q, struct response *err)
+{
+	const char *ls = http_arg(r, "limit"), *state = http_arg(r, "state");
+	int i;
+
+	memset(q, 0, sizeof *q);
+	q->limit = ls ? atoi(ls) : PAGE_DEFAULT;
+	q->after = http_arg(r, "after");
+	q->channel = http_arg(r, "channel");
+	q->prefix = http_arg(r, "prefix");
+	for (i = 0; state && i < FLEET_STATES && strcmp(state, fleet_state_name(i)); i++)
+		;
+	q->state = state && i < FLEET_STATES ? (i ? state : "") : NULL;
+	if (q->limit < 1 || q->limit > PAGE_MAX || (q->after && !ident_valid(q->after)) ||
+	    (q->channel && !ident_valid(q->channel)) || (q->prefix && !ident_valid(q->prefix)) ||
+	    (state && !q->state)) {
+		*err = resp_error(400, "bad_request", "limit is 1..%d; after, channel and prefix are "
+		                  "ids; state is a report state or none", PAGE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* The link to the page after ds->last with the same filters. */
+static json_t *next_link(const struct device_query *q, const char *last)
+{
+	char next[512];
+	int n = snprintf(next, sizeof next, "/devices?limit=%d&after=%s", q->limit, last);
+
+	if (q->channel)
+		n += snprintf(next + n, sizeof next - (size_t)n, "&channel=%s", q->channel);
+	if (q->state)
+		n += snprintf(next + n, sizeof next - (size_t)n, "&state=%s",
+		              q->state[0] ? q->state : "none");
+	if (q->prefix)
+		snprintf(next + n, sizeof next - (size_t)n, "&prefix=%s", q->prefix);
+	return json_string(next);
 }
 
 struct response api_devices_list(struct req *r)
 {
-	struct device_query q = { NULL, 1000000000, NULL, NULL, NULL };
-	struct devices ds = { r->app, json_array() };
+	struct devices ds = { r->app, NULL, "" };
+	struct device_query q;
+	struct response res;
 
+	if (device_query(r, &q, &res))
+		return res;
+	ds.list = json_array();
 	if (store_devices_list(&r->app->store, &q, add_device, &ds) != STORE_OK) {
 		json_decref(ds.list);
 		return resp_error(500, "internal", "cannot list devices");
 	}
-	return resp_json(200, json_pack("{s:o}", "devices", ds.list));
+	return resp_json(200, json_pack("{s:o,s:o}", "devices", ds.list, "next",
+	                                json_array_size(ds.list) == (size_t)q.limit
+	                                ? next_link(&q, ds.last) : json_null()));
 }
 
 /* store_event_cb: appends one event. */
@@ -136,4 +202,41 @@ struct response api_devices_get(struct req *r)
 	j = device_json(r->app, &d);
 	json_object_set_new(j, "events", events);
 	return resp_json(200, j);
+}
+
+/* fleet_summary_cb: one channel's counts as JSON, appended. */
+static void add_summary(void *cls, const struct fleet_summary *s)
+{
+	json_t *states = json_object(), *rels = json_array();
+	int i;
+
+	for (i = 0; i < FLEET_STATES; i++)
+		json_object_set_new(states, fleet_state_name(i), json_integer(s->states[i]));
+	for (i = 0; i < s->nreleases; i++) {
+		json_t *rel = release_ref(&s->releases[i], 0);
+
+		json_object_set_new(rel, "devices", json_integer(s->running[i]));
+		json_array_append_new(rels, rel);
+	}
+	json_array_append_new(cls, json_pack("{s:s,s:I,s:o,s:o,s:I,s:I,s:I}",
+		"name", s->channel, "devices", (json_int_t)s->devices, "states", states,
+		"releases", rels, "other_image", (json_int_t)s->other_image,
+		"no_image", (json_int_t)s->no_image, "pending", (json_int_t)s->pending));
+}
+
+struct response api_devices_fleet(struct req *r)
+{
+	const char *channel = http_arg(r, "channel");
+	json_t *list, *c;
+	long long total = 0;
+	size_t i;
+
+	if (channel && !ident_valid(channel))
+		return resp_error(400, "bad_request", "invalid channel name");
+	list = json_array();
+	fleet_summarize(r->app->fleet, channel, add_summary, list);
+	json_array_foreach(list, i, c)
+		total += json_integer_value(json_object_get(c, "devices"));
+	return resp_json(200, json_pack("{s:I,s:o}", "devices", (json_int_t)total,
+	                                "channels", list));
 }

@@ -46,13 +46,14 @@ static struct response manifest(struct req *r, const char *id, const struct flee
 	char url[200];
 	struct response res;
 
-	snprintf(url, sizeof url, "/ota/images/%s?device=%s", o->sha, id);
+	snprintf(url, sizeof url, "/ota/images/%s?device=%s", o->rel.sha, id);
 	res = resp_json(200, json_pack("{s:I,s:s,s:I,s:s,s:I,s:s,s:s,s:s,s:i}",
-		"release", (json_int_t)o->release_id, "channel", o->channel,
-		"version", (json_int_t)o->number, "sha256", o->sha, "size", (json_int_t)o->size,
+		"release", (json_int_t)o->rel.id, "channel", o->channel,
+		"version", (json_int_t)o->rel.number, "sha256", o->rel.sha,
+		"size", (json_int_t)o->rel.size,
 		"url", url, "signature", o->signature, "signature_alg", "ecdsa-p256-sha256",
 		"poll_interval", r->app->cfg->poll_interval));
-	resp_header(&res, "ETag", "\"%s\"", o->sha);
+	resp_header(&res, "ETag", "\"%s\"", o->rel.sha);
 	return res;
 }
 
@@ -75,13 +76,13 @@ struct response api_ota_latest(struct req *r)
 	rc = fleet_poll(r->app->fleet, id, http_bearer(r), channel, current, &o);
 	if (rc)
 		return denied(r, rc);
-	if (o.found && !(current && !strcmp(current, o.sha))) {
+	if (o.found && !(current && !strcmp(current, o.rel.sha))) {
 		metrics_poll(&r->app->metrics, METRICS_POLL_UPDATE);
 		return manifest(r, id, &o);
 	}
 	metrics_poll(&r->app->metrics, METRICS_POLL_CURRENT);
 	if (o.found)
-		snprintf(etag, sizeof etag, "\"%s\"", o.sha);
+		snprintf(etag, sizeof etag, "\"%s\"", o.rel.sha);
 	return resp_empty(from_inm && o.found ? 304 : 204, o.found ? etag : NULL);
 }
 
@@ -143,8 +144,7 @@ static struct response report(struct req *r, const char *id, json_t *body)
 	rep.time = (int64_t)time(NULL);
 	if (store_device_report(&r->app->store, &rep) != STORE_OK)
 		return resp_error(500, "internal", "cannot store the report");
-	if (running)
-		fleet_set_running(r->app->fleet, id, running);
+	fleet_report(r->app->fleet, id, state, running);
 	log_event("device", "{s:s,s:s,s:s,s:s,s:s,s:s}", "action", "report", "id", id,
 	          "state", state, "sha256", sha ? sha : "", "running", running ? running : "",
 	          "detail", detail ? detail : "");

@@ -1,126 +1,202 @@
-/* fleet.c - devices and releases in memory for the poll path; batched
-** last-seen writes (see fleet.h for the rules). */
+/* fleet.c - the fleet in memory (the rules are in fleet.h): devices in
+** fixed-size chunks (no copy as the fleet grows) found through an
+** open-addressing index by id, channels with their releases, and the dirty
+** list the flusher (fleet_flush.c) drains. */
 #include <pthread.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fleet.h"
+#include "fleet_int.h"
 #include "hex.h"
 #include "log.h"
 
-#define NBUCKETS 16384
-#define NSTRIPES 64
-#define FLUSH_SECONDS 2
-#define FLUSH_CHUNK 500
-#define SEEN_GRANULARITY 30   /* last_seen in SQLite may lag memory by this much */
-
-enum rel_state { REL_ACTIVE, REL_PAUSED, REL_REVOKED };
-
-struct dev {
-	char id[65];
-	uint8_t key_hash[32];
-	char channel[65];
-	int bucket;                    /* fleet_bucket(id), computed once */
-	atomic_llong last_seen;        /* Unix seconds, 0 = never */
-	char running[HASH_HEX_LEN + 1];  /* guarded by the device's stripe */
-	atomic_int dirty;              /* last_seen/running not yet in SQLite */
-	atomic_llong flushed_seen;     /* last_seen value SQLite has */
-	struct dev *next;              /* bucket chain */
+static const char *const state_names[FLEET_STATES] = {
+	"", "downloading", "downloaded", "applied", "booted", "failed", "rolled-back"
 };
 
-struct rel {
-	long long id, number;
-	char sha[HASH_HEX_LEN + 1];
-	long long size;
-	int percent;
-	enum rel_state state;
-	char signature[160];
-};
-
-struct chan {
-	char name[65];
-	struct rel *rels;              /* owned; newest (highest number) first */
-	int n;
-	struct chan *next;
-};
-
-struct fleet {
-	struct store *store;           /* borrowed */
-	pthread_rwlock_t lock;         /* guards the tables (not device fields) */
-	struct dev *buckets[NBUCKETS];
-	struct chan *chans;
-	pthread_mutex_t stripes[NSTRIPES]; /* guard dev->running */
-	pthread_mutex_t stop_mu;
-	pthread_cond_t stop_cond;
-	int stopping;
-	pthread_t flusher;
-	int flusher_started;
-};
-
-static unsigned hash_id(const char *s)
+const char *fleet_state_name(int i)
 {
-	unsigned h = 2166136261u;
+	return i > 0 && i < FLEET_STATES ? state_names[i] : "none";
+}
+
+static int state_of(const char *s)
+{
+	int i;
+
+	for (i = 1; s && i < FLEET_STATES; i++)
+		if (!strcmp(s, state_names[i]))
+			return i;
+	return 0;
+}
+
+int fleet_bucket(const char *id)
+{
+	return rollout_bucket(id);
+}
+
+static uint32_t hash_id(const char *s)
+{
+	uint32_t h = 2166136261u;
 
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
 }
 
-int fleet_bucket(const char *id)
+struct dev *fleet_dev(struct fleet *f, uint32_t n)
 {
-	uint8_t d[32];
-
-	hash_sha256(id, strlen(id), d);
-	return (int)((((uint32_t)d[0] << 24) | ((uint32_t)d[1] << 16) |
-	              ((uint32_t)d[2] << 8) | d[3]) % 100u);
+	return &f->chunks[n >> FLEET_CHUNK_BITS][n & (FLEET_CHUNK - 1)];
 }
 
-static struct dev *find(struct fleet *f, const char *id)
+const char *fleet_dev_id(struct fleet *f, const struct dev *d)
 {
-	struct dev *d = f->buckets[hash_id(id) % NBUCKETS];
+	return f->ids + d->id_off;
+}
 
-	while (d && strcmp(d->id, id))
-		d = d->next;
+pthread_mutex_t *fleet_stripe(struct fleet *f, uint32_t n)
+{
+	return &f->stripes[n % FLEET_STRIPES];
+}
+
+/* The number of device id, or -1 (under the caller's lock). */
+static long find(struct fleet *f, const char *id)
+{
+	uint32_t i;
+
+	if (!f->index_cap)
+		return -1;
+	for (i = hash_id(id) & (f->index_cap - 1); f->index[i]; i = (i + 1) & (f->index_cap - 1))
+		if (!strcmp(fleet_dev_id(f, fleet_dev(f, f->index[i] - 1)), id))
+			return (long)f->index[i] - 1;
+	return -1;
+}
+
+static void index_put(uint32_t *index, uint32_t cap, uint32_t h, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = h & (cap - 1); index[i]; i = (i + 1) & (cap - 1))
+		;
+	index[i] = n + 1;
+}
+
+/* Doubles the index when it is half full (under the write lock). */
+static int index_grow(struct fleet *f)
+{
+	uint32_t cap = f->index_cap ? f->index_cap * 2 : 1024, n;
+	uint32_t *index;
+
+	if (f->ndev + 1 <= f->index_cap / 2)
+		return 0;
+	index = calloc(cap, sizeof *index);
+	if (!index)
+		return log_error("out of memory for the fleet index");
+	for (n = 0; n < f->ndev; n++)
+		index_put(index, cap, hash_id(fleet_dev_id(f, fleet_dev(f, n))), n);
+	free(f->index);
+	f->index = index;
+	f->index_cap = cap;
+	return 0;
+}
+
+/* The channel called name, added if new (under the write lock); -1 when
+** out of memory or past 65535 channels. */
+static int chan_of(struct fleet *f, const char *name)
+{
+	struct chan *c;
+	int i;
+
+	for (i = 0; i < f->nchans; i++)
+		if (!strcmp(f->chans[i].name, name))
+			return i;
+	if (f->nchans == 65535)
+		return -1;
+	c = realloc(f->chans, (size_t)(f->nchans + 1) * sizeof *c);
+	if (!c)
+		return -1;
+	f->chans = c;
+	c = &f->chans[f->nchans];
+	memset(c, 0, sizeof *c);
+	snprintf(c->name, sizeof c->name, "%s", name);
+	return f->nchans++;
+}
+
+/* Appends the id to the arena; its offset, or -1. */
+static long arena_add(struct fleet *f, const char *id)
+{
+	size_t len = strlen(id) + 1;
+	long off;
+
+	if (f->ids_len + len > f->ids_cap) {
+		size_t cap = f->ids_cap ? f->ids_cap * 2 : 65536;
+		char *ids = realloc(f->ids, cap);
+
+		if (!ids)
+			return -1;
+		f->ids = ids;
+		f->ids_cap = cap;
+	}
+	off = (long)f->ids_len;
+	memcpy(f->ids + off, id, len);
+	f->ids_len += len;
+	return off;
+}
+
+/* A new device slot for id (under the write lock); NULL when out of memory. */
+static struct dev *dev_new(struct fleet *f, const char *id)
+{
+	uint32_t n = f->ndev;
+	struct dev *d;
+	long off;
+
+	if (index_grow(f))
+		return NULL;
+	if (!(n & (FLEET_CHUNK - 1)) && n >> FLEET_CHUNK_BITS >= f->nchunks) {
+		struct dev **chunks = realloc(f->chunks, (f->nchunks + 1) * sizeof *chunks);
+
+		if (!chunks)
+			return NULL;
+		f->chunks = chunks;
+		if (!(chunks[f->nchunks] = calloc(FLEET_CHUNK, sizeof **chunks)))
+			return NULL;
+		f->nchunks++;
+	}
+	if ((off = arena_add(f, id)) < 0)
+		return NULL;
+	d = fleet_dev(f, n);
+	memset(d, 0, sizeof *d);
+	d->id_off = (uint32_t)off;
+	d->bucket = (uint8_t)rollout_bucket(id);
+	index_put(f->index, f->index_cap, hash_id(id), n);
+	f->ndev++;
 	return d;
-}
-
-static struct chan *find_chan(struct fleet *f, const char *name)
-{
-	struct chan *c = f->chans;
-
-	while (c && strcmp(c->name, name))
-		c = c->next;
-	return c;
 }
 
 /* store_device_cb of load_devices: adds or refreshes one device. */
 static int load_device(void *cls, const struct device *row)
 {
 	struct fleet *f = cls;
-	struct dev *d = find(f, row->id);
+	long n = find(f, row->id);
+	struct dev *d = n >= 0 ? fleet_dev(f, (uint32_t)n) : dev_new(f, row->id);
+	int c = chan_of(f, row->channel);
 
-	if (!d) {
-		unsigned b = hash_id(row->id) % NBUCKETS;
-
-		d = calloc(1, sizeof *d);
-		if (!d)
-			return -1;
-		snprintf(d->id, sizeof d->id, "%s", row->id);
-		d->bucket = fleet_bucket(row->id);
-		d->next = f->buckets[b];
-		f->buckets[b] = d;
-		atomic_store(&d->last_seen, row->last_seen);
-		atomic_store(&d->flushed_seen, row->last_seen);
-		snprintf(d->running, sizeof d->running, "%s", row->running);
+	if (!d || c < 0)
+		return -1;
+	if (n < 0) {   /* new: what the store knows of it */
+		atomic_store(&d->last_seen, (uint32_t)row->last_seen);
+		atomic_store(&d->flushed_seen, (uint32_t)row->last_seen);
+		if (row->running[0])
+			hex_decode(row->running, d->running, 32);
+		atomic_store(&d->state, (uint8_t)state_of(row->state));
+	} else {
+		f->chans[d->chan].ndevices--;
 	}
-	snprintf(d->channel, sizeof d->channel, "%s", row->channel);
-	hex_decode(row->key_sha, d->key_hash, 32);
+	d->chan = (uint16_t)c;
+	f->chans[c].ndevices++;
+	hex_decode(row->key_sha, d->key, 32);
 	return 0;
 }
 
@@ -139,6 +215,10 @@ struct rels {
 /* store_release_cb of load_channel: appends one release. */
 static int add_release(void *cls, const struct release *r)
 {
+	static const enum rollout_state rule[] = {
+		[RELEASE_ACTIVE] = ROLLOUT_ACTIVE, [RELEASE_PAUSED] = ROLLOUT_PAUSED,
+		[RELEASE_REVOKED] = ROLLOUT_REVOKED
+	};
 	struct rels *rs = cls;
 	struct rel *nr = realloc(rs->v, (size_t)(rs->n + 1) * sizeof *rs->v), *x;
 
@@ -149,13 +229,14 @@ static int add_release(void *cls, const struct release *r)
 	rs->v = nr;
 	x = &nr[rs->n++];
 	memset(x, 0, sizeof *x);
-	x->id = r->id;
-	x->number = r->number;
-	memcpy(x->sha, r->sha, sizeof x->sha);
-	x->size = r->size;
-	x->percent = r->percent;
-	x->state = r->state == RELEASE_REVOKED ? REL_REVOKED
-	         : r->state == RELEASE_PAUSED ? REL_PAUSED : REL_ACTIVE;
+	x->pub.id = r->id;
+	x->pub.number = r->number;
+	x->pub.build_id = r->build_id;
+	memcpy(x->pub.sha, r->sha, sizeof x->pub.sha);
+	x->pub.size = r->size;
+	hex_decode(r->sha, x->rule.sha, 32);
+	x->rule.percent = r->percent;
+	x->rule.state = rule[r->state];
 	snprintf(x->signature, sizeof x->signature, "%s", r->signature);
 	return 0;
 }
@@ -163,32 +244,34 @@ static int add_release(void *cls, const struct release *r)
 /* Loads one channel's releases under the caller's write lock. */
 static int load_channel(struct fleet *f, const char *name)
 {
-	struct chan *c = find_chan(f, name);
 	struct rels rs = { NULL, 0, 0 };
+	struct chan *c;
+	int i, ci;
 
-	if (store_releases_list(f->store, name, add_release, &rs) != STORE_OK || rs.failed) {
+	if (store_releases_list(f->store, name, add_release, &rs) != STORE_OK || rs.failed ||
+	    (ci = chan_of(f, name)) < 0) {
 		free(rs.v);
 		return -1;
 	}
-	if (!c) {
-		c = calloc(1, sizeof *c);
-		if (!c) {
-			free(rs.v);
-			return -1;
-		}
-		snprintf(c->name, sizeof c->name, "%s", name);
-		c->next = f->chans;
-		f->chans = c;
-	}
+	c = &f->chans[ci];
 	free(c->rels);
+	free(c->rules);
 	c->rels = rs.v;
 	c->n = rs.n;
+	c->rules = calloc((size_t)rs.n + 1, sizeof *c->rules);
+	if (!c->rules) {
+		c->n = 0;
+		return -1;
+	}
+	for (i = 0; i < rs.n; i++)
+		c->rules[i] = rs.v[i].rule;
 	return 0;
 }
 
 struct names {
 	char (*v)[STORE_ID_MAX + 1];
 	int n;
+	int failed;
 };
 
 /* store_channel_cb of load_all_channels: collects the names (the store
@@ -198,8 +281,10 @@ static int add_name(void *cls, const struct channel_row *c)
 	struct names *ns = cls;
 	char (*nv)[STORE_ID_MAX + 1] = realloc(ns->v, (size_t)(ns->n + 1) * sizeof *ns->v);
 
-	if (!nv)
+	if (!nv) {
+		ns->failed = 1;
 		return -1;
+	}
 	ns->v = nv;
 	memcpy(nv[ns->n++], c->name, sizeof *nv);
 	return 0;
@@ -207,79 +292,14 @@ static int add_name(void *cls, const struct channel_row *c)
 
 static int load_all_channels(struct fleet *f)
 {
-	struct names ns = { NULL, 0 };
-	int i, ret = store_channels_list(f->store, add_name, &ns) == STORE_OK ? 0 : -1;
+	struct names ns = { NULL, 0, 0 };
+	int i, ret = store_channels_list(f->store, add_name, &ns) == STORE_OK && !ns.failed
+	             ? 0 : -1;
 
 	for (i = 0; i < ns.n && !ret; i++)
 		ret = load_channel(f, ns.v[i]);
 	free(ns.v);
 	return ret;
-}
-
-int fleet_flush(struct fleet *f)
-{
-	struct device_seen *items = NULL;
-	size_t n = 0, cap = 0, i;
-	int b, ret = 0;
-
-	pthread_rwlock_rdlock(&f->lock);
-	for (b = 0; b < NBUCKETS; b++) {
-		struct dev *d;
-
-		for (d = f->buckets[b]; d; d = d->next) {
-			pthread_mutex_t *mu;
-
-			if (!atomic_exchange(&d->dirty, 0))
-				continue;
-			if (n == cap) {
-				struct device_seen *ni = realloc(items, (cap = cap ? cap * 2 : 256) *
-				                                 sizeof *items);
-
-				if (!ni) {
-					atomic_store(&d->dirty, 1);
-					break;
-				}
-				items = ni;
-			}
-			mu = &f->stripes[hash_id(d->id) % NSTRIPES];
-			strcpy(items[n].id, d->id);
-			items[n].last_seen = atomic_load(&d->last_seen);
-			atomic_store(&d->flushed_seen, items[n].last_seen);
-			pthread_mutex_lock(mu);
-			strcpy(items[n].running, d->running);
-			pthread_mutex_unlock(mu);
-			n++;
-		}
-	}
-	pthread_rwlock_unlock(&f->lock);
-	/* chunks of FLUSH_CHUNK rows, the store free in between, so admin
-	** requests and reports are not held up by a large flush */
-	for (i = 0; i < n && !ret; i += FLUSH_CHUNK)
-		ret = store_devices_seen(f->store, items + i, n - i < FLUSH_CHUNK ? n - i
-		                         : FLUSH_CHUNK) == STORE_OK ? 0 : -1;
-	free(items);
-	return ret;
-}
-
-static void *flusher(void *arg)
-{
-	struct fleet *f = arg;
-
-	/* background work: below the request threads (Linux: per-thread nice) */
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
-	pthread_mutex_lock(&f->stop_mu);
-	while (!f->stopping) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += FLUSH_SECONDS;
-		pthread_cond_timedwait(&f->stop_cond, &f->stop_mu, &ts);
-		pthread_mutex_unlock(&f->stop_mu);
-		fleet_flush(f);
-		pthread_mutex_lock(&f->stop_mu);
-	}
-	pthread_mutex_unlock(&f->stop_mu);
-	return NULL;
 }
 
 struct fleet *fleet_new(struct store *store, int poll_interval)
@@ -291,8 +311,10 @@ struct fleet *fleet_new(struct store *store, int poll_interval)
 		return NULL;
 	f->store = store;
 	pthread_rwlock_init(&f->lock, NULL);
-	for (i = 0; i < NSTRIPES; i++)
+	for (i = 0; i < FLEET_STRIPES; i++)
 		pthread_mutex_init(&f->stripes[i], NULL);
+	pthread_mutex_init(&f->dirty_mu, NULL);
+	pthread_mutex_init(&f->flush_mu, NULL);
 	pthread_mutex_init(&f->stop_mu, NULL);
 	pthread_cond_init(&f->stop_cond, NULL);
 	if (load_devices(f, NULL) || load_all_channels(f)) {
@@ -300,135 +322,131 @@ struct fleet *fleet_new(struct store *store, int poll_interval)
 		fleet_free(f);
 		return NULL;
 	}
-	if (pthread_create(&f->flusher, NULL, flusher, f)) {
+	if (fleet_flusher_start(f)) {
 		fleet_free(f);
 		return NULL;
 	}
-	f->flusher_started = 1;
 	return f;
 }
 
 void fleet_free(struct fleet *f)
 {
-	struct chan *c;
-	int b;
+	uint32_t i;
+	int c;
 
 	if (!f)
 		return;
-	if (f->flusher_started) {
-		pthread_mutex_lock(&f->stop_mu);
-		f->stopping = 1;
-		pthread_cond_signal(&f->stop_cond);
-		pthread_mutex_unlock(&f->stop_mu);
-		pthread_join(f->flusher, NULL);
-	}
+	fleet_flusher_stop(f);
 	fleet_flush(f);
-	for (b = 0; b < NBUCKETS; b++)
-		while (f->buckets[b]) {
-			struct dev *d = f->buckets[b];
-
-			f->buckets[b] = d->next;
-			free(d);
-		}
-	while ((c = f->chans)) {
-		f->chans = c->next;
-		free(c->rels);
-		free(c);
+	for (i = 0; i < f->nchunks; i++)
+		free(f->chunks[i]);
+	for (c = 0; c < f->nchans; c++) {
+		free(f->chans[c].rels);
+		free(f->chans[c].rules);
 	}
+	free(f->chunks);
+	free(f->chans);
+	free(f->ids);
+	free(f->index);
+	free(f->dirty);
 	free(f);
 }
 
-/* Records a contact in memory; SQLite gets it with the next flush once it is
-** SEEN_GRANULARITY newer than what SQLite has, so a device polling every
-** second costs one row update per 30 s, not one per poll. */
-static void seen(struct dev *d, long long now)
+/* Records a contact in memory; the store gets it with a later flush once it
+** is SEEN_GRANULARITY newer than what the store has (rule 3). */
+static void seen(struct fleet *f, struct dev *d, uint32_t n)
 {
+	uint32_t now = (uint32_t)time(NULL);
+
 	atomic_store(&d->last_seen, now);
-	if (now - atomic_load(&d->flushed_seen) >= SEEN_GRANULARITY)
-		atomic_store(&d->dirty, 1);
+	if (now - atomic_load(&d->flushed_seen) >= FLEET_SEEN_GRANULARITY)
+		fleet_mark_dirty(f, d, n);
 }
 
-/* Under the read lock: authenticate. */
-static int check(struct fleet *f, const char *id, const char *key, struct dev **out)
+/* Under the read lock: the device id authenticated by key, or an error. */
+static int check(struct fleet *f, const char *id, const char *key, long *n)
 {
-	struct dev *d = id ? find(f, id) : NULL;
 	uint8_t h[32];
 
-	if (!d)
+	*n = id ? find(f, id) : -1;
+	if (*n < 0)
 		return FLEET_NO_DEVICE;
 	if (!key)
 		return FLEET_BAD_KEY;
 	hash_sha256(key, strlen(key), h);
-	if (!hash_equal(h, d->key_hash, 32))
-		return FLEET_BAD_KEY;
-	*out = d;
-	return FLEET_OK;
+	return hash_equal(h, fleet_dev(f, (uint32_t)*n)->key, 32) ? FLEET_OK : FLEET_BAD_KEY;
+}
+
+/* Sets device n's running image (under the read lock); marks it dirty when
+** it changed. */
+static void set_running(struct fleet *f, uint32_t n, const uint8_t sha[32])
+{
+	struct dev *d = fleet_dev(f, n);
+	pthread_mutex_t *mu = fleet_stripe(f, n);
+	int changed;
+
+	pthread_mutex_lock(mu);
+	changed = memcmp(d->running, sha, 32) != 0;
+	if (changed)
+		memcpy(d->running, sha, 32);
+	pthread_mutex_unlock(mu);
+	if (changed)
+		fleet_mark_dirty(f, d, n);
+}
+
+const struct rel *fleet_offer_of(struct fleet *f, uint32_t n, const uint8_t running[32])
+{
+	static const uint8_t none[32];
+	const struct dev *d = fleet_dev(f, n);
+	const struct chan *c = &f->chans[d->chan];
+	int i = rollout_pick(c->rules, c->n, d->bucket, memcmp(running, none, 32) ? running : NULL);
+
+	return i < 0 ? NULL : &c->rels[i];
 }
 
 int fleet_poll(struct fleet *f, const char *id, const char *key, const char *channel,
                const char *current, struct fleet_offer *offer)
 {
-	struct dev *d = NULL;
-	struct chan *c;
-	int rc, i, bucket;
+	uint8_t cur[32];
+	const struct rel *r;
+	long n;
+	int rc;
 
 	memset(offer, 0, sizeof *offer);
+	memset(cur, 0, sizeof cur);
 	pthread_rwlock_rdlock(&f->lock);
-	rc = check(f, id, key, &d);
-	if (rc)
-		goto out;
-	if (channel && strcmp(channel, d->channel)) {
+	rc = check(f, id, key, &n);
+	if (!rc && channel && strcmp(channel, f->chans[fleet_dev(f, (uint32_t)n)->chan].name))
 		rc = FLEET_WRONG_CHANNEL;
-		goto out;
-	}
-	seen(d, (long long)time(NULL));
-	if (current && hash_is_hex64(current)) {
-		pthread_mutex_t *mu = &f->stripes[hash_id(d->id) % NSTRIPES];
-
-		pthread_mutex_lock(mu);
-		if (strcmp(d->running, current)) {
-			strcpy(d->running, current);
-			atomic_store(&d->dirty, 1);
+	if (!rc) {
+		seen(f, fleet_dev(f, (uint32_t)n), (uint32_t)n);
+		if (current && hash_is_hex64(current) && !hex_decode(current, cur, 32))
+			set_running(f, (uint32_t)n, cur);
+		r = fleet_offer_of(f, (uint32_t)n, cur);   /* as the device says it runs */
+		if (r) {
+			offer->found = 1;
+			offer->rel = r->pub;
+			memcpy(offer->signature, r->signature, sizeof offer->signature);
+			memcpy(offer->channel, f->chans[fleet_dev(f, (uint32_t)n)->chan].name,
+			       sizeof offer->channel);
 		}
-		pthread_mutex_unlock(mu);
 	}
-	c = find_chan(f, d->channel);
-	bucket = d->bucket;
-	for (i = 0; c && i < c->n; i++) {
-		const struct rel *r = &c->rels[i];
-
-		if (r->state == REL_REVOKED)
-			continue;
-		if (r->state == REL_ACTIVE) {
-			if (bucket >= r->percent)
-				continue;
-		} else if (!current || strcmp(current, r->sha)) {
-			continue;   /* paused: only devices already on it stay */
-		}
-		offer->found = 1;
-		offer->release_id = r->id;
-		offer->number = r->number;
-		snprintf(offer->channel, sizeof offer->channel, "%s", c->name);
-		strcpy(offer->sha, r->sha);
-		offer->size = r->size;
-		snprintf(offer->signature, sizeof offer->signature, "%s", r->signature);
-		break;
-	}
-out:
 	pthread_rwlock_unlock(&f->lock);
 	return rc;
 }
 
 int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel)
 {
-	struct dev *d = NULL;
+	long n;
 	int rc;
 
 	pthread_rwlock_rdlock(&f->lock);
-	rc = check(f, id, key, &d);
+	rc = check(f, id, key, &n);
 	if (!rc) {
-		strcpy(channel, d->channel);
-		seen(d, (long long)time(NULL));
+		struct dev *d = fleet_dev(f, (uint32_t)n);
+
+		strcpy(channel, f->chans[d->chan].name);
+		seen(f, d, (uint32_t)n);
 	}
 	pthread_rwlock_unlock(&f->lock);
 	return rc;
@@ -436,52 +454,31 @@ int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel)
 
 int fleet_channel_has(struct fleet *f, const char *channel, const char *sha)
 {
-	struct chan *c;
-	int i, found = 0;
+	int c, i, found = 0;
 
 	pthread_rwlock_rdlock(&f->lock);
-	c = find_chan(f, channel);
-	for (i = 0; c && i < c->n && !found; i++)
-		found = c->rels[i].state != REL_REVOKED && !strcmp(c->rels[i].sha, sha);
+	for (c = 0; c < f->nchans && strcmp(f->chans[c].name, channel); c++)
+		;
+	for (i = 0; c < f->nchans && i < f->chans[c].n && !found; i++)
+		found = f->chans[c].rules[i].state != ROLLOUT_REVOKED &&
+		        !strcmp(f->chans[c].rels[i].pub.sha, sha);
 	pthread_rwlock_unlock(&f->lock);
 	return found;
 }
 
-void fleet_set_running(struct fleet *f, const char *id, const char *sha)
+void fleet_report(struct fleet *f, const char *id, const char *state, const char *running)
 {
-	struct dev *d;
+	uint8_t sha[32];
+	long n;
 
 	pthread_rwlock_rdlock(&f->lock);
-	d = find(f, id);
-	if (d && sha && hash_is_hex64(sha)) {
-		pthread_mutex_t *mu = &f->stripes[hash_id(d->id) % NSTRIPES];
-
-		pthread_mutex_lock(mu);
-		strcpy(d->running, sha);
-		pthread_mutex_unlock(mu);
+	n = find(f, id);
+	if (n >= 0) {
+		atomic_store(&fleet_dev(f, (uint32_t)n)->state, (uint8_t)state_of(state));
+		if (running && hash_is_hex64(running) && !hex_decode(running, sha, 32))
+			set_running(f, (uint32_t)n, sha);
 	}
 	pthread_rwlock_unlock(&f->lock);
-}
-
-int fleet_peek(struct fleet *f, const char *id, long long *last_seen,
-               char running[HASH_HEX_LEN + 1])
-{
-	struct dev *d;
-	int ret = -1;
-
-	pthread_rwlock_rdlock(&f->lock);
-	d = find(f, id);
-	if (d) {
-		pthread_mutex_t *mu = &f->stripes[hash_id(d->id) % NSTRIPES];
-
-		*last_seen = atomic_load(&d->last_seen);
-		pthread_mutex_lock(mu);
-		strcpy(running, d->running);
-		pthread_mutex_unlock(mu);
-		ret = 0;
-	}
-	pthread_rwlock_unlock(&f->lock);
-	return ret;
 }
 
 int fleet_reload_device(struct fleet *f, const char *id)
@@ -504,42 +501,70 @@ int fleet_reload_channel(struct fleet *f, const char *channel)
 	return rc;
 }
 
+const struct rel *fleet_running_release(struct fleet *f, uint32_t n, const uint8_t sha[32])
+{
+	const struct chan *c = &f->chans[fleet_dev(f, n)->chan];
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (!memcmp(c->rules[i].sha, sha, 32))
+			return &c->rels[i];
+	return NULL;
+}
+
+int fleet_view(struct fleet *f, const char *id, struct fleet_view *v)
+{
+	static const uint8_t none[32];
+	const struct rel *r;
+	uint8_t run[32];
+	long n;
+
+	memset(v, 0, sizeof *v);
+	pthread_rwlock_rdlock(&f->lock);
+	n = find(f, id);
+	if (n >= 0) {
+		struct dev *d = fleet_dev(f, (uint32_t)n);
+
+		pthread_mutex_lock(fleet_stripe(f, (uint32_t)n));
+		memcpy(run, d->running, 32);
+		pthread_mutex_unlock(fleet_stripe(f, (uint32_t)n));
+		v->last_seen = atomic_load(&d->last_seen);
+		v->bucket = d->bucket;
+		if (memcmp(run, none, 32))
+			hex_encode(run, 32, v->running);
+		if ((r = fleet_running_release(f, (uint32_t)n, run))) {
+			v->has_running_release = 1;
+			v->running_release = r->pub;
+		}
+		if ((r = fleet_offer_of(f, (uint32_t)n, run))) {
+			v->has_offer = 1;
+			v->offer = r->pub;
+		}
+	}
+	pthread_rwlock_unlock(&f->lock);
+	return n >= 0 ? 0 : -1;
+}
+
 long long fleet_channel_devices(struct fleet *f, const char *channel)
 {
 	long long n = 0;
-	struct dev *d;
-	int b;
+	int c;
 
 	pthread_rwlock_rdlock(&f->lock);
-	for (b = 0; b < NBUCKETS; b++)
-		for (d = f->buckets[b]; d; d = d->next)
-			n += !strcmp(d->channel, channel);
+	for (c = 0; c < f->nchans; c++)
+		if (!strcmp(f->chans[c].name, channel))
+			n = f->chans[c].ndevices;
 	pthread_rwlock_unlock(&f->lock);
 	return n;
 }
 
 void fleet_channels(struct fleet *f, fleet_channel_cb cb, void *cls)
 {
-	struct { char name[65]; long long n; } *v = NULL, *nv;
-	struct dev *d;
-	int b, i, n = 0;
+	int c;
 
 	pthread_rwlock_rdlock(&f->lock);
-	for (b = 0; b < NBUCKETS; b++)
-		for (d = f->buckets[b]; d; d = d->next) {
-			for (i = 0; i < n && strcmp(v[i].name, d->channel); i++)
-				;
-			if (i == n) {
-				if (!(nv = realloc(v, (size_t)(n + 1) * sizeof *v)))
-					continue;
-				v = nv;
-				strcpy(v[n].name, d->channel);
-				v[n++].n = 0;
-			}
-			v[i].n++;
-		}
+	for (c = 0; c < f->nchans; c++)
+		if (f->chans[c].ndevices)
+			cb(cls, f->chans[c].name, f->chans[c].ndevices);
 	pthread_rwlock_unlock(&f->lock);
-	for (i = 0; i < n; i++)
-		cb(cls, v[i].name, v[i].n);
-	free(v);
 }

@@ -1,40 +1,51 @@
-/* fleet.h - devices and releases held in memory for the poll path.
+/* fleet.h - the fleet in memory: every device's poll state (key hash,
+** channel, last seen, running image, last reported state, rollout bucket)
+** and every channel's releases, and the rollout policy, the one place that
+** decides which release a device gets. GET /ota/latest is answered from here
+** alone; the store (store.h) is read at start and after admin changes, and
+** written only by the flusher.
 **
-** GET /ota/latest must not write SQLite per request: the fleet keeps every
-** device (id, key hash, channel, last seen, running image) and every channel's
-** releases in memory; polls only update memory, and a flusher thread writes
-** dirty last-seen/running values to SQLite in one transaction every 2 s (and
-** at shutdown); last_seen is written once it is 30 s newer than the stored
-** value (the admin API overlays the exact in-memory value). Changes made through the admin API go to SQLite
-** first and then into the fleet. */
+** Rules:
+**  1. A poll never touches the store: it updates last seen and the running
+**     image in memory and marks the device dirty (a list of dirty devices, so
+**     an idle fleet costs nothing).
+**  2. The flusher writes dirty devices to the store in chunks of at most
+**     FLUSH_CHUNK rows, paced (FLUSH_PAUSE_MS between chunks) and niced, so
+**     a backlog of a million first-seen devices never starves the polls; at
+**     shutdown it writes everything.
+**  3. last_seen is written when it is SEEN_GRANULARITY seconds newer than the
+**     value the store has; the admin API shows the exact in-memory value.
+**  4. Admin changes go to the store first, then into the fleet (reload). */
 #ifndef FLEET_H
 #define FLEET_H
 
 #include <stdint.h>
 
-#include <jansson.h>
-
-#include "store.h"
 #include "hash.h"
+#include "store.h"
 
 struct fleet;
 
 /* Loads devices and releases from store (borrowed, must outlive the fleet)
 ** and starts the flusher. NULL on failure (logged). */
 struct fleet *fleet_new(struct store *store, int poll_interval);
-/* Stops the flusher, flushes, frees; NULL is a no-op. */
+/* Stops the flusher, writes every dirty device, frees; NULL is a no-op. */
 void fleet_free(struct fleet *f);
-/* Writes dirty device state now. Returns 0 or -1. */
+/* Writes every dirty device now. Returns 0 or -1. */
 int fleet_flush(struct fleet *f);
 
-/* Result of a poll. */
-struct fleet_offer {
-	int found;                       /* a release applies to this device */
-	long long release_id;
-	long long number;
-	char channel[65];
+/* A release as the fleet knows it. */
+struct fleet_release {
+	long long id, number, build_id;
 	char sha[HASH_HEX_LEN + 1];
 	long long size;
+};
+
+/* Result of a poll: the release a device should run. */
+struct fleet_offer {
+	int found;                       /* a release applies to this device */
+	struct fleet_release rel;
+	char channel[STORE_ID_MAX + 1];
 	char signature[160];             /* base64 DER ECDSA */
 };
 
@@ -42,29 +53,62 @@ enum fleet_auth { FLEET_OK = 0, FLEET_NO_DEVICE = -1, FLEET_BAD_KEY = -2,
                   FLEET_WRONG_CHANNEL = -3 };
 
 /* Authenticates device id with key (and channel if non-NULL) and records a
-** poll (last seen now, running image = current if non-NULL); fills *offer
-** with the release it should run. Returns FLEET_OK or a negative enum. */
+** poll (last seen now; running image = current if non-NULL); fills *offer
+** with the release it should run. Returns FLEET_OK or a negative enum. All
+** strings borrowed. */
 int fleet_poll(struct fleet *f, const char *id, const char *key, const char *channel,
                const char *current, struct fleet_offer *offer);
-/* Authenticates only (reports, image downloads); *channel receives the
-** device's channel (65 bytes). */
+/* Authenticates only (reports, image downloads) and records the contact;
+** channel receives the device's channel (STORE_ID_MAX + 1 bytes). */
 int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel);
 /* 1 if sha is the image of a non-revoked release of channel. */
 int fleet_channel_has(struct fleet *f, const char *channel, const char *sha);
 
 /* After an admin change: (re)load one device / one channel's releases from
-** the database. Return 0 or -1. */
+** the store. Return 0 or -1. */
 int fleet_reload_device(struct fleet *f, const char *id);
 int fleet_reload_channel(struct fleet *f, const char *channel);
-/* Sets a device's running image and last seen now (from a report). */
-void fleet_set_running(struct fleet *f, const char *id, const char *sha);
+/* After a report: the device's state and (running non-NULL) its image. */
+void fleet_report(struct fleet *f, const char *id, const char *state, const char *running);
+
 /* Rollout bucket 0..99 of a device id: first 4 bytes of SHA-256(id),
-** big-endian, modulo 100. */
+** big-endian, modulo 100 (server/README.md). */
 int fleet_bucket(const char *id);
-/* The in-memory last_seen/running of a device for the admin API (may be
-** newer than the database); returns 0 found. */
-int fleet_peek(struct fleet *f, const char *id, long long *last_seen,
-               char running[HASH_HEX_LEN + 1]);
+
+/* What the admin API shows of one device, from memory. */
+struct fleet_view {
+	long long last_seen;             /* 0 = never */
+	char running[HASH_HEX_LEN + 1];  /* "" = unknown */
+	int bucket;
+	int has_running_release;         /* running is a release of its channel: */
+	struct fleet_release running_release;
+	int has_offer;                   /* the release a poll would offer now */
+	struct fleet_release offer;
+};
+/* Fills *v for device id. Returns 0, or -1 if the fleet has no such device. */
+int fleet_view(struct fleet *f, const char *id, struct fleet_view *v);
+
+/* Report states as the fleet counts them; index 0 is "no report yet". */
+#define FLEET_STATES 7
+const char *fleet_state_name(int i);
+
+/* Counts of one channel (or, for channel "", of the whole fleet). */
+struct fleet_summary {
+	const char *channel;             /* borrowed for the callback */
+	long long devices;
+	long long states[FLEET_STATES];  /* by last reported state */
+	int nreleases;
+	const struct fleet_release *releases;  /* the channel's, newest first */
+	const long long *running;        /* devices running releases[i]'s image */
+	long long other_image;           /* running an image of no release */
+	long long no_image;              /* no running image known */
+	long long pending;               /* offered a release they do not run */
+};
+typedef void (*fleet_summary_cb)(void *cls, const struct fleet_summary *s);
+/* Counts every device (one pass over the fleet) and calls cb for each
+** channel that has devices or releases (channel NULL), or for that channel
+** only, by name. */
+void fleet_summarize(struct fleet *f, const char *channel, fleet_summary_cb cb, void *cls);
 
 /* Devices registered on channel. */
 long long fleet_channel_devices(struct fleet *f, const char *channel);

@@ -169,7 +169,7 @@ struct device_query {
 	const char *after;               /* only ids above this (the cursor) */
 	int limit;                       /* at most this many (1..1000) */
 	const char *channel;
-	const char *state;               /* last report's state */
+	const char *state;               /* last report's state; "" = no report yet */
 	const char *prefix;              /* ids starting so */
 };
 

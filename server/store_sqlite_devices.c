@@ -101,12 +101,14 @@ int store_sqlite_devices_list(void *impl, const struct device_query *q, store_de
 		upper[strlen(upper) - 1]++;
 	db_lock(d);
 	st = db_prepare(d, "SELECT " DEV_COLS " FROM devices WHERE id > ?1 AND "
-	                "(?2 IS NULL OR channel = ?2) AND (?3 IS NULL OR state = ?3) AND "
+	                "(?2 IS NULL OR channel = ?2) AND (?3 IS NULL OR state = ?3 OR "
+	                "(?3 = '' AND state IS NULL)) AND "
 	                "(?4 IS NULL OR (id >= ?4 AND id < ?5)) ORDER BY id LIMIT ?6");
 	if (st) {
 		sqlite3_bind_text(st, 1, q->after ? q->after : "", -1, SQLITE_STATIC);
 		db_bind_opt_text(st, 2, q->channel);
-		db_bind_opt_text(st, 3, q->state);
+		if (q->state)
+			sqlite3_bind_text(st, 3, q->state, -1, SQLITE_STATIC);
 		db_bind_opt_text(st, 4, q->prefix);
 		sqlite3_bind_text(st, 5, upper, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 6, q->limit);

@@ -1,0 +1,89 @@
+/* fleet_int.h - the fleet's tables, shared by its files only: fleet.c
+** (tables, polls, reloads, views), fleet_flush.c (dirty list, flusher) and
+** fleet_summary.c (counts). Everyone else uses fleet.h. */
+#ifndef FLEET_INT_H
+#define FLEET_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "fleet.h"
+#include "rollout.h"
+
+#define FLEET_CHUNK_BITS 16
+#define FLEET_CHUNK (1u << FLEET_CHUNK_BITS)   /* devices per chunk */
+#define FLEET_STRIPES 64
+#define FLEET_SEEN_GRANULARITY 30   /* rule 3: seconds */
+
+/* One device: about 90 bytes, its id in the arena. */
+struct dev {
+	uint8_t key[32];                 /* SHA-256 of its key */
+	uint8_t running[32];             /* image it runs, all zero = unknown;
+	                                    guarded by its stripe (fleet_stripe) */
+	_Atomic uint32_t last_seen;      /* Unix seconds, 0 = never */
+	_Atomic uint32_t flushed_seen;   /* the last_seen the store has */
+	uint32_t id_off;                 /* its id in fleet.ids */
+	uint16_t chan;                   /* index in fleet.chans */
+	uint8_t bucket;                  /* rollout_bucket(id), computed once */
+	_Atomic uint8_t state;           /* last report (fleet_state_name) */
+	_Atomic uint8_t dirty;           /* on the dirty list */
+};
+
+struct rel {
+	struct fleet_release pub;
+	struct rollout_release rule;
+	char signature[160];
+};
+
+struct chan {
+	char name[STORE_ID_MAX + 1];
+	struct rel *rels;                /* owned; newest first */
+	struct rollout_release *rules;   /* owned; rels[i].rule, for rollout_pick */
+	int n;
+	long long ndevices;
+};
+
+struct fleet {
+	struct store *store;             /* borrowed */
+	pthread_rwlock_t lock;           /* the tables (not the fields of a device) */
+	struct dev **chunks;             /* owned; FLEET_CHUNK devices each */
+	uint32_t nchunks;
+	uint32_t ndev;
+	char *ids;                       /* owned; NUL-terminated ids, back to back */
+	size_t ids_len, ids_cap;
+	uint32_t *index;                 /* owned; device number + 1, 0 = empty slot */
+	uint32_t index_cap;              /* a power of two, at least twice ndev */
+	struct chan *chans;              /* owned; a device's chan never moves */
+	int nchans;
+	pthread_mutex_t stripes[FLEET_STRIPES];
+	pthread_mutex_t dirty_mu;        /* guards dirty */
+	uint32_t *dirty;                 /* owned; numbers of dirty devices */
+	size_t ndirty, dirty_cap;
+	pthread_mutex_t flush_mu;        /* one flush at a time */
+	pthread_mutex_t stop_mu;
+	pthread_cond_t stop_cond;
+	int stopping;
+	pthread_t flusher;
+	int flusher_started;
+};
+
+/* Device number n (under the read lock) and its id. */
+struct dev *fleet_dev(struct fleet *f, uint32_t n);
+const char *fleet_dev_id(struct fleet *f, const struct dev *d);
+/* The mutex guarding device n's running image. */
+pthread_mutex_t *fleet_stripe(struct fleet *f, uint32_t n);
+
+/* The release device n gets (rollout.h), NULL for none; running is its
+** image, all zero when unknown (under the read lock). */
+const struct rel *fleet_offer_of(struct fleet *f, uint32_t n, const uint8_t running[32]);
+/* The release of device n's channel whose image is sha, or NULL. */
+const struct rel *fleet_running_release(struct fleet *f, uint32_t n, const uint8_t sha[32]);
+
+/* fleet_flush.c: puts device n on the dirty list unless it is there. */
+void fleet_mark_dirty(struct fleet *f, struct dev *d, uint32_t n);
+/* Starts / stops the flusher thread. Start returns 0 or -1 (logged). */
+int fleet_flusher_start(struct fleet *f);
+void fleet_flusher_stop(struct fleet *f);
+
+#endif

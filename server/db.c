@@ -112,6 +112,20 @@ int db_open(struct db *d, const char *path)
 	return 0;
 }
 
+int db_open_reader(struct db *d, const char *path)
+{
+	pthread_mutex_init(&d->mu, NULL);
+	if (sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+	                    NULL) != SQLITE_OK) {
+		log_error("cannot open database '%s' to read: %s", path,
+		          d->h ? sqlite3_errmsg(d->h) : "out of memory");
+		db_close(d);
+		return -1;
+	}
+	sqlite3_busy_timeout(d->h, 5000);
+	return 0;
+}
+
 void db_close(struct db *d)
 {
 	if (d->h) {

@@ -17,6 +17,10 @@ struct db {
 ** applies the missing migrations of schema/, refuses a database newer than
 ** this build. Returns 0 or -1 (logged). path borrowed. */
 int db_open(struct db *d, const char *path);
+/* Opens a second, read-only connection to a database db_open() prepared:
+** in WAL mode its reads do not wait for the writer's transactions. Returns
+** 0 or -1 (logged). */
+int db_open_reader(struct db *d, const char *path);
 /* Closes; safe on a closed db. */
 void db_close(struct db *d);
 

@@ -13,7 +13,7 @@
 
 #define FLUSH_SECONDS 2        /* how often the flusher looks */
 #define FLUSH_CHUNK 500        /* rows per store transaction */
-#define FLUSH_PAUSE_MS 20      /* between chunks: at most 25,000 rows a second */
+#define FLUSH_PAUSE_MS 50      /* between chunks: at most 10,000 rows a second */
 
 void fleet_mark_dirty(struct fleet *f, struct dev *d, uint32_t n)
 {

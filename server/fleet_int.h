@@ -14,7 +14,7 @@
 #define FLEET_CHUNK_BITS 16
 #define FLEET_CHUNK (1u << FLEET_CHUNK_BITS)   /* devices per chunk */
 #define FLEET_STRIPES 64
-#define FLEET_SEEN_GRANULARITY 30   /* rule 3: seconds */
+#define FLEET_SEEN_GRANULARITY 300  /* rule 3: seconds */
 
 /* One device: about 90 bytes, its id in the arena. */
 struct dev {

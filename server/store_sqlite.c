@@ -11,18 +11,20 @@
 
 static void sqlite_close(void *impl)
 {
-	struct db *d = impl;
+	struct sqlite_store *s = impl;
 
-	if (!d)
+	if (!s)
 		return;
-	db_close(d);
-	pthread_mutex_destroy(&d->mu);
-	free(d);
+	db_close(&s->r);
+	db_close(&s->w);
+	pthread_mutex_destroy(&s->r.mu);
+	pthread_mutex_destroy(&s->w.mu);
+	free(s);
 }
 
 static int setting_get(void *impl, const char *key, char *buf, size_t size)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR, rc;
 
@@ -47,7 +49,7 @@ static int setting_get(void *impl, const char *key, char *buf, size_t size)
 
 static int setting_set(void *impl, const char *key, const char *value)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_writer(impl);
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR;
 
@@ -96,19 +98,19 @@ static const struct store_ops sqlite_ops = {
 
 int store_open(struct store *s, const char *data_dir)
 {
-	struct db *d = calloc(1, sizeof *d);
+	struct sqlite_store *q = calloc(1, sizeof *q);
 	char path[PATH_MAX];
 
 	s->ops = NULL;
 	s->impl = NULL;
-	if (!d)
+	if (!q)
 		return log_error("out of memory");
 	snprintf(path, sizeof path, "%s/lfsd.db", data_dir);
-	if (db_open(d, path)) {
-		free(d);
+	if (db_open(&q->w, path) || db_open_reader(&q->r, path)) {
+		sqlite_close(q);
 		return -1;
 	}
 	s->ops = &sqlite_ops;
-	s->impl = d;
+	s->impl = q;
 	return 0;
 }

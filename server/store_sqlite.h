@@ -8,6 +8,23 @@
 #include "db.h"
 #include "store.h"
 
+/* The backend's state: two connections to <data-dir>/lfsd.db. */
+struct sqlite_store {
+	struct db w;        /* the writer: every change, in transactions */
+	struct db r;        /* a reader: WAL lets admin reads go on while the writer
+	                       commits (the fleet's flusher, a build) */
+};
+
+static inline struct db *store_sqlite_writer(void *impl)
+{
+	return &((struct sqlite_store *)impl)->w;
+}
+
+static inline struct db *store_sqlite_reader(void *impl)
+{
+	return &((struct sqlite_store *)impl)->r;
+}
+
 int store_sqlite_build_insert(void *impl, struct build *b);
 int store_sqlite_build_find(void *impl, const char *dedup_key, long long *id);
 int store_sqlite_build_get(void *impl, long long id, struct build *out);

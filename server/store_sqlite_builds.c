@@ -143,7 +143,7 @@ static int find(struct db *d, const char *key, long long *id)
 
 int store_sqlite_build_insert(void *impl, struct build *b)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_writer(impl);
 	sqlite3_stmt *st = NULL;
 	int ret = STORE_ERROR, rc;
 
@@ -184,7 +184,7 @@ out:
 
 int store_sqlite_build_find(void *impl, const char *dedup_key, long long *id)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	int ret;
 
 	db_lock(d);
@@ -275,7 +275,7 @@ static int load_parts(struct db *d, struct build *b)
 
 int store_sqlite_build_get(void *impl, long long id, struct build *out)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR, rc;
 
@@ -302,7 +302,7 @@ int store_sqlite_build_get(void *impl, long long id, struct build *out)
 int store_sqlite_builds_list(void *impl, const struct build_query *q, store_build_cb cb,
                              void *cls)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	struct build b;
 	sqlite3_stmt *st;
 	char upper[HASH_HEX_LEN + 2];
@@ -361,7 +361,7 @@ static int one_blob(struct db *d, sqlite3_stmt *st, long long id,
 int store_sqlite_build_image(void *impl, long long id, char sha[HASH_HEX_LEN + 1],
                              long long *size)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	int ret;
 
 	db_lock(d);
@@ -374,7 +374,7 @@ int store_sqlite_build_image(void *impl, long long id, char sha[HASH_HEX_LEN + 1
 int store_sqlite_build_source(void *impl, long long id, const char *name,
                               char sha[HASH_HEX_LEN + 1])
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
 	int ret;
 
@@ -414,7 +414,7 @@ int store_sqlite_build_delete(void *impl, long long id)
 		"DO UPDATE SET value = max(CAST(value AS INTEGER), ?1)",
 		NULL
 	};
-	struct db *d = impl;
+	struct db *d = store_sqlite_writer(impl);
 	int ret = STORE_ERROR, i, found, released;
 
 	db_lock(d);
@@ -455,7 +455,7 @@ out:
 
 int store_sqlite_blob_refs(void *impl, store_blob_cb cb, void *cls)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
 

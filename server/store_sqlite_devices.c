@@ -24,7 +24,7 @@ static void row_device(sqlite3_stmt *st, struct device *d)
 
 int store_sqlite_device_create(void *impl, const struct device *dev)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_writer(impl);
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR, rc;
 
@@ -72,7 +72,7 @@ static int copy_device(void *cls, const struct device *d)
 
 int store_sqlite_device_get(void *impl, const char *id, struct device *out)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR;
 
@@ -90,7 +90,7 @@ int store_sqlite_device_get(void *impl, const char *id, struct device *out)
 int store_sqlite_devices_list(void *impl, const struct device_query *q, store_device_cb cb,
                               void *cls)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
 	char upper[STORE_ID_MAX + 2];
 	int ret = STORE_ERROR;
@@ -120,7 +120,7 @@ int store_sqlite_devices_list(void *impl, const struct device_query *q, store_de
 
 int store_sqlite_devices_scan(void *impl, const char *id, store_device_cb cb, void *cls)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR;
 
@@ -139,7 +139,7 @@ int store_sqlite_devices_scan(void *impl, const char *id, store_device_cb cb, vo
 int store_sqlite_device_events(void *impl, const char *id, int limit, store_event_cb cb,
                                void *cls)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	struct device_event e;
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
@@ -199,7 +199,7 @@ static int report_rows(struct db *d, const struct device_report *rep)
 
 int store_sqlite_device_report(void *impl, const struct device_report *rep)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_writer(impl);
 	int ret = STORE_ERROR;
 
 	db_lock(d);
@@ -215,7 +215,7 @@ int store_sqlite_device_report(void *impl, const struct device_report *rep)
 
 int store_sqlite_devices_seen(void *impl, const struct device_seen *v, size_t n)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_writer(impl);
 	sqlite3_stmt *st;
 	size_t i;
 	int ret = STORE_ERROR;

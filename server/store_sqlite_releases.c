@@ -61,7 +61,7 @@ static int get(struct db *d, long long id, struct release *out)
 
 int store_sqlite_release_create(void *impl, struct release *r)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_writer(impl);
 	sqlite3_stmt *st = NULL;
 	long long now = (long long)time(NULL);
 	int ret = STORE_ERROR;
@@ -102,7 +102,7 @@ out:
 
 int store_sqlite_release_get(void *impl, long long id, struct release *out)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	int ret;
 
 	db_lock(d);
@@ -114,7 +114,7 @@ int store_sqlite_release_get(void *impl, long long id, struct release *out)
 int store_sqlite_releases_list(void *impl, const char *channel, store_release_cb cb,
                                void *cls)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	struct release r;
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
@@ -160,7 +160,7 @@ static int update(struct db *d, long long id, int percent, const enum release_st
 int store_sqlite_release_update(void *impl, long long id, int percent,
                                 const enum release_state *state, struct release *out)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_writer(impl);
 	int ret;
 
 	db_lock(d);
@@ -178,7 +178,7 @@ int store_sqlite_release_update(void *impl, long long id, int percent,
 
 int store_sqlite_channels_list(void *impl, store_channel_cb cb, void *cls)
 {
-	struct db *d = impl;
+	struct db *d = store_sqlite_reader(impl);
 	struct channel_row c;
 	sqlite3_stmt *st, *latest;
 	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;

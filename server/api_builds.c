@@ -10,6 +10,7 @@
 #include "app.h"
 #include "build_listing.h"
 #include "build_queue.h"
+#include "ident.h"
 #include "log.h"
 #include "serve.h"
 
@@ -193,24 +194,51 @@ static int add_build(void *cls, const struct build *b)
 	return 0;
 }
 
-struct response api_builds_list(struct req *r)
+/* The query of GET /builds; 0, or -1 with *err the 400. */
+static int build_query(struct req *r, struct build_query *q, struct response *err)
 {
 	const char *ls = http_arg(r, "limit"), *bs = http_arg(r, "before");
-	struct build_query q = { bs ? http_id(bs) : 0, ls ? atoi(ls) : 50, NULL, NULL };
-	json_t *list, *last;
-	char next[96];
+	const char *p = http_arg(r, "sha256");
+	size_t n = p ? strspn(p, "0123456789abcdef") : 0;
 
-	if (q.limit < 1 || q.limit > 500 || (bs && !q.before))
-		return resp_error(400, "bad_request", "limit must be 1..500 and before a build id");
+	memset(q, 0, sizeof *q);
+	q->limit = ls ? atoi(ls) : 50;
+	q->before = bs ? http_id(bs) : 0;
+	q->channel = http_arg(r, "channel");
+	q->sha_prefix = p;
+	if (q->limit < 1 || q->limit > 500 || (bs && !q->before) ||
+	    (q->channel && !ident_valid(q->channel)) || (p && (!n || n > 64 || p[n]))) {
+		*err = resp_error(400, "bad_request", "limit must be 1..500, before a build id, "
+		                  "channel a channel name, sha256 1-64 lowercase hex digits");
+		return -1;
+	}
+	return 0;
+}
+
+struct response api_builds_list(struct req *r)
+{
+	struct build_query q;
+	struct response res;
+	json_t *list, *last;
+	char next[300];
+	int n;
+
+	if (build_query(r, &q, &res))
+		return res;
 	list = json_array();
 	if (store_builds_list(&r->app->store, &q, add_build, list)) {
 		json_decref(list);
 		return resp_error(500, "internal", "cannot list builds");
 	}
 	last = json_array_size(list) == (size_t)q.limit ? json_array_get(list, q.limit - 1) : NULL;
-	if (last)
-		snprintf(next, sizeof next, "/builds?limit=%d&before=%lld", q.limit,
-		         (long long)json_integer_value(json_object_get(last, "id")));
+	if (last) {
+		n = snprintf(next, sizeof next, "/builds?limit=%d&before=%lld", q.limit,
+		             (long long)json_integer_value(json_object_get(last, "id")));
+		if (q.channel)
+			n += snprintf(next + n, sizeof next - (size_t)n, "&channel=%s", q.channel);
+		if (q.sha_prefix)
+			snprintf(next + n, sizeof next - (size_t)n, "&sha256=%s", q.sha_prefix);
+	}
 	return resp_json(200, json_pack("{s:o,s:o}", "builds", list,
 	                                "next", last ? json_string(next) : json_null()));
 }

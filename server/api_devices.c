@@ -215,6 +215,7 @@ static void add_summary(void *cls, const struct fleet_summary *s)
 	for (i = 0; i < s->nreleases; i++) {
 		json_t *rel = release_ref(&s->releases[i], 0);
 
+		json_object_set_new(rel, "state", json_string(release_state_name(s->releases[i].state)));
 		json_object_set_new(rel, "devices", json_integer(s->running[i]));
 		json_array_append_new(rels, rel);
 	}

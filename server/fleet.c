@@ -234,6 +234,7 @@ static int add_release(void *cls, const struct release *r)
 	x->pub.build_id = r->build_id;
 	memcpy(x->pub.sha, r->sha, sizeof x->pub.sha);
 	x->pub.size = r->size;
+	x->pub.state = r->state;
 	hex_decode(r->sha, x->rule.sha, 32);
 	x->rule.percent = r->percent;
 	x->rule.state = rule[r->state];

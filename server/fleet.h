@@ -39,6 +39,7 @@ struct fleet_release {
 	long long id, number, build_id;
 	char sha[HASH_HEX_LEN + 1];
 	long long size;
+	enum release_state state;
 };
 
 /* Result of a poll: the release a device should run. */

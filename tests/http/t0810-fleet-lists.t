@@ -86,5 +86,18 @@ jq -e --argjson a "$REL_A" --argjson b "$REL_B" '.channels | map({(.name): .}) |
 is "$(jq '.channels[] | select(.name == "lab") | .pending' "$T/body")" "$pending" "pending: the devices offered a release they do not run ($pending)"
 is "$(req "$URL/fleet?channel=quiet")" 200 "GET /fleet?channel=quiet"
 is "$(jq -c '[.devices, [.channels[].name]]' "$T/body")" '[1,["quiet"]]' "only that channel"
+
+# builds are filtered on the server too: released on a channel, image hash prefix
+printf 'return "unreleased"\n' >"$T/u.lua"
+is "$(req -F "file=@$T/u.lua" "$URL/build")" 201 "an unreleased build"
+is "$(req "$URL/builds?channel=lab")" 200 "GET /builds?channel=lab"
+is "$(jq -c '[.builds[].id]' "$T/body")" "[$B_ID,$A_ID]" "only the builds released on lab, newest first"
+is "$(req "$URL/builds?sha256=${A:0:6}")" 200 "GET /builds?sha256=<prefix>"
+is "$(jq -c '[.builds[].sha256]' "$T/body")" "[\"$A\"]" "the build whose image starts so"
+is "$(req "$URL/builds?limit=1&channel=lab")" 200 "one per page"
+is "$(jq -r .next "$T/body")" "/builds?limit=1&before=$B_ID&channel=lab" "next keeps the filter"
+for bad in 'sha256=XYZ' 'sha256=' 'channel=a%20b'; do
+	is "$(req "$URL/builds?$bad")" 400 "GET /builds?$bad: 400"
+done
 stop_lfsd
 done_testing

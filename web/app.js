@@ -7,7 +7,7 @@
 //   assets/js/session.js    the admin token in sessionStorage
 //   assets/js/router.js     #/hash routes (lfsd owns the real paths)
 //   assets/js/model.js      lfsd's JSON objects -> one shape for the views
-//   assets/js/lookup.js     joins: releases by build, release a device runs
+//   assets/js/lookup.js     joins: releases by build, releases of channels
 //   assets/js/dom.js        h() element builder; format.js numbers and times
 //   assets/js/widgets.js    badges, hashes, times, facts, empty/error panels
 //   assets/js/dialog.js     modal <dialog> forms and confirmations; toast.js

@@ -413,6 +413,34 @@ test('staged rollout: the devices marked pending are exactly those lfsd offers t
   await shot('11-devices-rollout');
 });
 
+test('devices page: lfsd pages and filters the inventory; the page shows one page of it', async () => {
+  for (let i = 0; i < 55; i++) {
+    const r = await lfsd.call('POST', '/devices', { id: `many-${String(i).padStart(2, '0')}`, channel: 'many' });
+    assert.equal(r.status, 201);
+  }
+  const asked = [];
+  const seen = (req) => { if (new URL(req.url()).pathname === '/devices') asked.push(new URL(req.url()).search); };
+  page.on('request', seen);
+  await visit('/devices?channel=many');
+  await page.locator('tr[data-device="many-00"]').waitFor();
+  assert.equal(await page.locator('.devices-table tbody tr').count(), 50, 'one page of 50');
+  assert.match(await page.locator('.page-head').innerText(), /registered/);
+  await page.click('#next-page');
+  await page.locator('.devices-table[data-after="many-49"]').waitFor();
+  assert.deepEqual(await page.locator('.devices-table tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.device)),
+    ['many-50', 'many-51', 'many-52', 'many-53', 'many-54'], 'the next page continues after the last');
+  await page.fill('#device-search', 'many-1');
+  await page.locator('.devices-table tbody tr:nth-child(10)').waitFor();
+  await atHash(/q=many-1/);
+  assert.equal(await page.locator('.devices-table tbody tr').count(), 10, 'ids starting many-1: 10');
+  await page.selectOption('#state-filter', 'failed');
+  await page.locator('.empty').waitFor();
+  page.off('request', seen);
+  assert.ok(asked.some((q) => /prefix=many-1/.test(q) && /channel=many/.test(q)), `lfsd filtered: ${asked.join(' ')}`);
+  assert.ok(asked.some((q) => /after=many-49/.test(q)), 'lfsd paged with the cursor');
+  assert.ok(asked.every((q) => /limit=50/.test(q)), 'never the whole fleet');
+});
+
 test('a device that rolled back is shown rolled-back with its reason, and the release shows the failure', async () => {
   const reg = await lfsd.call('POST', '/devices', { id: 'dev-web-rb', channel: 'stable' });
   assert.equal(reg.status, 201);

@@ -3,7 +3,6 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { lfsdStart } from './lib/lfsd.mjs';
 import { browserOpen } from './lib/browser.mjs';
 
@@ -42,38 +41,43 @@ test('format: sizes, relative and absolute times', async () => {
   assert.deepEqual(r.pct, ['10 %', '33 %', '—']);
 });
 
-test('model: lfsd objects and tolerated variants', async () => {
-  const r = await page.evaluate(async () => {
+test('model: every field is read from lfsd\'s own objects, under the name lfsd sends', async () => {
+  const build = (await lfsd.call('POST', '/build', { files: { 'a.lua': 'return 1' } })).body;
+  const rel = (await lfsd.call('POST', '/releases', { build_id: build.id, channel: 'beta', rollout_percent: 10 })).body;
+  await lfsd.call('POST', '/devices', { id: 'd1', channel: 'beta' });
+  const dev = (await lfsd.call('GET', '/devices/d1')).body;
+  const fleet = (await lfsd.call('GET', '/fleet')).body;
+  const r = await page.evaluate(async (o) => {
     const m = await import('/assets/js/model.js');
-    const build = m.modelBuild({ id: 3, sha256: 'ab', size: 100, created: 5, status: 'ok',
-      options: { target: 'nodemcu-lua53-64', max_size: 4096 }, effective: { flash_size: 120 },
-      modules: [{ name: 'a', file: 'a.lua', image_bytes: 60, flash_bytes: 70, functions: 2 }] });
-    const rel = m.modelRelease({ id: 9, channel: 'beta', number: 2, build_id: 3, rollout_percent: 10, state: 'paused' });
-    const relOld = m.modelRelease({ id: 1, revoked: true });
-    const dev = m.modelDevice({ id: 'd1', channel: 'beta', running_sha256: 'ab', last_seen: 7, state: null,
-      events: [{ time: 7, state: 'booted', sha256: 'ab', detail: 'ok' }] });
+    const missing = (name, obj) => Object.entries(obj).filter(([, v]) => v === undefined).map(([k]) => `${name}.${k}`);
+    const b = m.modelBuild(o.build);
+    const d = m.modelDevice(o.dev);
+    const c = m.modelFleetChannel(o.fleet.channels.find((x) => x.name === 'beta'));
     return {
-      build: [build.id, build.imageSize, build.flashSize, build.target, build.modules[0].flashBytes],
-      rel: [rel.number, rel.buildId, rel.rollout, rel.state, relOld.state],
-      dev: [dev.sha256, dev.state, dev.events[0].state],
+      missing: [...missing('build', b), ...missing('module', b.modules[0]), ...missing('release', m.modelRelease(o.rel)),
+        ...missing('device', d), ...missing('fleet', c), ...missing('fleet.release', c.releases[0])],
+      build: [b.imageSize, b.flashSize, b.target, b.modules[0].name],
+      dev: [d.state, d.bucket, d.offered ? d.offered.id : null, d.running, m.devicePending(d)],
+      fleet: [c.devices, c.states.none, c.releases[0].id, c.releases[0].devices, c.noImage],
       tones: ['booted', 'downloading', 'failed', 'rolled-back', 'registered'].map(m.stateTone),
     };
-  });
-  assert.deepEqual(r.build, [3, 100, 120, 'nodemcu-lua53-64', 70]);
-  assert.deepEqual(r.rel, [2, 3, 10, 'paused', 'revoked']);
-  assert.deepEqual(r.dev, ['ab', 'registered', 'booted']);
+  }, { build, rel, dev, fleet });
+  assert.deepEqual(r.missing, [], 'no model field is left undefined');
+  assert.deepEqual(r.build, [build.size, build.effective.flash_size, 'nodemcu-lua53', 'a']);
+  const inRollout = dev.bucket < 10;
+  assert.deepEqual(r.dev, ['registered', dev.bucket, inRollout ? rel.id : null, null, inRollout]);
+  assert.deepEqual(r.fleet, [1, 1, rel.id, 0, 1]);
   assert.deepEqual(r.tones, ['ok', 'busy', 'bad', 'warn', 'idle']);
 });
 
-test('chart: devices counted per release of a channel', async () => {
+test('chart: devices counted per release of a channel, from lfsd\'s counts', async () => {
   const r = await page.evaluate(async () => {
     const c = await import('/assets/js/chart.js');
-    const releases = [
-      { id: 2, number: 2, buildId: 7, sha256: 'new', state: 'active' },
-      { id: 1, number: 1, buildId: 5, sha256: 'old', state: 'revoked' },
-    ];
-    const devices = [{ sha256: 'new' }, { sha256: 'new' }, { sha256: 'old' }, { sha256: 'x' }, { sha256: null }];
-    const items = c.devicesPerRelease(releases, devices);
+    const m = await import('/assets/js/model.js');
+    const summary = m.modelFleetChannel({ name: 'x', devices: 5, states: {}, other_image: 1, no_image: 1, pending: 0,
+      releases: [{ id: 2, number: 2, build_id: 7, state: 'active', devices: 2 },
+        { id: 1, number: 1, build_id: 5, state: 'revoked', devices: 1 }] });
+    const items = c.devicesPerRelease(summary);
     const svg = c.barChart(items, 'test');
     return {
       items: items.map((i) => [i.label, i.count, i.tone]),
@@ -86,24 +90,3 @@ test('chart: devices counted per release of a channel', async () => {
   assert.match(r.label, /Release 2 2, Release 1 1, Other image 1, No image yet 1/);
 });
 
-test('rollout: bucket and target release follow lfsd\'s rule', async () => {
-  const ids = ['dev-001', 'dev-002', 'sensor:kitchen', 'ümlaut-7', 'x'];
-  const r = await page.evaluate(async (ids) => {
-    const ro = await import('/assets/js/rollout.js');
-    const rel = (id, state, rollout, sha) => ({ id, number: id, state, rollout, sha256: sha });
-    const releases = [rel(3, 'revoked', 100, 'c'), rel(2, 'active', 30, 'b'), rel(1, 'paused', 100, 'a')];
-    return {
-      buckets: await Promise.all(ids.map(ro.rolloutBucket)),
-      targets: [
-        ro.rolloutTarget(releases, 10, null)?.id,   // in the 30 % of release 2
-        ro.rolloutTarget(releases, 50, 'a')?.id,    // outside 30 %, stays on paused 1
-        ro.rolloutTarget(releases, 50, null) ?? null, // outside, not on 1: nothing
-        ro.rolloutTarget(releases, 29, 'a')?.id,    // bucket 29 < 30: release 2
-        ro.rolloutTarget(releases, 30, 'z') ?? null, // bucket 30 is not < 30
-      ],
-    };
-  }, ids);
-  const expect = ids.map((id) => crypto.createHash('sha256').update(id, 'utf8').digest().readUInt32BE(0) % 100);
-  assert.deepEqual(r.buckets, expect);
-  assert.deepEqual(r.targets, [2, 1, null, 2, null]);
-});

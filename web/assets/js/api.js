@@ -118,12 +118,3 @@ export function apiUpload(path, form, { onProgress, onUploaded } = {}) {
     xhr.send(form);
   });
 }
-
-/** Pick the array out of a list response: [..] or {items|builds|...: [..]}. */
-export function listOf(body, ...keys) {
-  if (Array.isArray(body)) return body;
-  if (!body || typeof body !== 'object') return [];
-  for (const k of [...keys, 'items', 'data', 'results']) if (Array.isArray(body[k])) return body[k];
-  const arr = Object.values(body).find(Array.isArray);
-  return arr || [];
-}

@@ -33,27 +33,19 @@ export function barChart(items, title) {
 }
 
 /**
- * Devices per release of one channel. releases: models newest first; devices:
- * models of that channel. Devices whose image matches no release count as
- * "other image"; devices that never booted an image as "no image yet".
+ * Devices per release of one channel, as lfsd counts them (GET /fleet):
+ * summary is a modelFleetChannel. Devices whose image matches no release of
+ * the channel count as "other image"; devices with no known image as "no
+ * image yet".
  */
-export function devicesPerRelease(releases, devices) {
-  const bySha = new Map();
-  for (const r of releases) if (r.sha256 && !bySha.has(r.sha256)) bySha.set(r.sha256, r);
-  const counts = new Map(releases.map((r) => [r.id, 0]));
-  let other = 0, none = 0;
-  for (const d of devices) {
-    if (!d.sha256) none++;
-    else if (bySha.has(d.sha256)) { const r = bySha.get(d.sha256); counts.set(r.id, counts.get(r.id) + 1); }
-    else other++;
-  }
-  const items = releases.map((r) => ({
+export function devicesPerRelease(summary) {
+  const items = summary.releases.map((r) => ({
     label: `Release ${r.number}`,
     note: `build #${r.buildId}${r.state !== 'active' ? ` · ${r.state}` : ''}`,
-    count: counts.get(r.id),
+    count: r.devices,
     tone: r.state === 'revoked' ? 'bad' : r.state === 'paused' ? 'warn' : 'ok',
   }));
-  if (other) items.push({ label: 'Other image', count: other, tone: 'busy' });
-  if (none) items.push({ label: 'No image yet', count: none, tone: 'idle' });
+  if (summary.otherImage) items.push({ label: 'Other image', count: summary.otherImage, tone: 'busy' });
+  if (summary.noImage) items.push({ label: 'No image yet', count: summary.noImage, tone: 'idle' });
   return items;
 }

@@ -2,7 +2,7 @@
 // ones offered), rollout percentage, notes; POST /releases.
 
 import { h } from './dom.js';
-import { api, listOf } from './api.js';
+import { api } from './api.js';
 import { openDialog } from './dialog.js';
 import { modelRelease, modelBuild } from './model.js';
 import { shortHash } from './format.js';
@@ -16,10 +16,10 @@ export async function releaseDialog(buildId, { channel = '' } = {}) {
   let channels = [];
   let builds = [];
   try {
-    channels = listOf(await api('/channels'), 'channels').map((c) => c.name).filter(Boolean);
+    channels = (await api('/channels')).channels.map((c) => c.name);
   } catch { /* offer free text only */ }
   if (buildId == null) {
-    builds = listOf(await api('/builds?limit=50'), 'builds').map(modelBuild).filter((b) => b.status === 'ok' || b.sha256);
+    builds = (await api('/builds?limit=50')).builds.map(modelBuild);
     if (!builds.length) throw new Error('there is no build to release yet: upload one on the Builds page');
   }
   const buildSel = buildId == null

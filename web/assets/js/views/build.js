@@ -88,7 +88,7 @@ function optionFacts(b, rels) {
 function sizeSummary(b) {
   const src = b.files.reduce((n, f) => n + Number(f.size || 0), 0);
   const fns = b.modules.reduce((n, m) => n + Number(m.functions || 0), 0);
-  const str = b.strings || b.effective.strings;
+  const str = b.strings;
   return h('div.size-summary',
     h('div.stat', h('span.stat-value', String(b.modules.length)), h('span.stat-label', 'modules')),
     fns ? h('div.stat', h('span.stat-value', String(fns)), h('span.stat-label', 'functions')) : null,

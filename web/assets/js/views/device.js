@@ -6,8 +6,7 @@ import { api } from '../api.js';
 import { absolute } from '../format.js';
 import { modelDevice, stateTone } from '../model.js';
 import { badge, hash, when, facts, emptyState, errorPanel, loading, pageHead } from '../widgets.js';
-import { lookupReleasesByChannel, lookupRunningRelease } from '../lookup.js';
-import { rolloutBucket, rolloutTarget } from '../rollout.js';
+import { lookupReleasesByChannel } from '../lookup.js';
 
 function timeline(events, index, channel) {
   const rel = (sha) => (index.get(channel) || []).find((r) => r.sha256 === sha);
@@ -24,10 +23,10 @@ function timeline(events, index, channel) {
   }));
 }
 
-function targetText(target, d) {
-  if (!target) return h('span.muted', 'no release of its channel reaches it yet');
-  if (target.sha256 === d.sha256) return h('span', `Release ${target.number} `, badge('ok', 'up to date'));
-  return h('span', h('b', `Release ${target.number}`), ' ', badge('downloading', 'update pending'));
+function offerText(d) {
+  if (!d.offered) return h('span.muted', 'no release of its channel reaches it yet');
+  if (d.offered.sha256 === d.sha256) return h('span', `Release ${d.offered.number} `, badge('ok', 'up to date'));
+  return h('span', h('b', `Release ${d.offered.number}`), ' ', badge('downloading', 'update pending'));
 }
 
 export async function deviceView(root, { id }) {
@@ -40,13 +39,8 @@ export async function deviceView(root, { id }) {
     return;
   }
   const index = await lookupReleasesByChannel([d.channel]);
-  const r = lookupRunningRelease(d, index);
-  const bucket = await rolloutBucket(d.id);
-  const target = bucket === null ? undefined : rolloutTarget(index.get(d.channel) || [], bucket, d.sha256);
-  // lfsd lists events newest first; an oldest-first list is turned around
-  const t = (e) => Number(e.time) || 0;
-  const oldestFirst = d.events.length > 1 && t(d.events[0]) < t(d.events[d.events.length - 1]);
-  const events = oldestFirst ? [...d.events].reverse() : d.events;
+  const r = d.running;
+  const events = d.events;   // newest first, as lfsd lists them
   mount(root,
     h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/devices' }, 'Devices'), ' / ', d.id),
     pageHead(h('span', `${d.id} `, badge(d.state)), h('span', 'last seen ', d.lastSeen ? when(d.lastSeen) : 'never')),
@@ -56,9 +50,9 @@ export async function deviceView(root, { id }) {
           ['Channel', h('a', { href: `#/releases/${encodeURIComponent(d.channel)}` }, d.channel)],
           ['Running', r ? h('span#running-release', h('b', `Release ${r.number}`), ' · ', h('a', { href: `#/builds/${r.buildId}` }, `build #${r.buildId}`))
             : h('span#running-release.muted', d.sha256 ? 'an image of no release of this channel' : 'no image yet')],
-          ['Should run', target === undefined ? null : h('span#target-release', targetText(target, d))],
-          ['Rollout bucket', bucket === null ? null : h('span#rollout-bucket', `${bucket}`,
-            h('span.muted', ` — gets releases rolled out to more than ${bucket} %`))],
+          ['Should run', h('span#target-release', offerText(d))],
+          ['Rollout bucket', h('span#rollout-bucket', `${d.bucket}`,
+            h('span.muted', ` — gets releases rolled out to more than ${d.bucket} %`))],
           ['Image', hash(d.sha256, { full: true })],
           ['State', badge(d.state)],
           ['Detail', d.detail || null],

@@ -1,17 +1,19 @@
-// views/devices.js - the device inventory (#/devices?channel=C): filter by channel
-// and text, running release, relative last-seen, coloured state; a chart of
-// devices per release for each channel shown; registering a device.
+// views/devices.js - the device inventory (#/devices?channel=C&state=S&q=PREFIX&after=ID):
+// lfsd pages and filters the devices (GET /devices) and counts them (GET /fleet),
+// so a fleet of a million shows one page at a time; the running release, the
+// pending update and the charts are lfsd's answers, not computed here.
 
 import { h, mount } from '../dom.js';
-import { api, listOf } from '../api.js';
-import { modelDevice, stateTone } from '../model.js';
-import { lookupReleasesByChannel, lookupRunningRelease } from '../lookup.js';
-import { rolloutBucket, rolloutTarget } from '../rollout.js';
+import { api } from '../api.js';
+import { modelDevice, modelFleetChannel, devicePending, stateTone } from '../model.js';
 import { go } from '../router.js';
 import { toast } from '../toast.js';
 import { openDialog } from '../dialog.js';
 import { barChart, devicesPerRelease } from '../chart.js';
 import { badge, hash, when, emptyState, errorPanel, loading, pageHead } from '../widgets.js';
+
+const PAGE = 50;
+const STATES = ['booted', 'downloading', 'downloaded', 'applied', 'failed', 'rolled-back', 'none'];
 
 async function registerDevice(defaultChannel) {
   const id = h('input#dev-id', { name: 'id', required: true, pattern: '[A-Za-z0-9._:\\-]{1,64}', autocomplete: 'off', placeholder: 'dev-001' });
@@ -28,30 +30,26 @@ async function registerDevice(defaultChannel) {
     },
   });
   if (!ok || !made) return false;
-  const key = made.key || made.secret || '';
   await openDialog({
     title: `Device ${made.id} registered`,
     okLabel: 'Done',
     body: [h('p', 'Its secret key is shown only now. Give it to the device (lfs-device --key …):'),
-      h('code.key#device-key', { tabindex: '0' }, key),
-      h('button.btn', { type: 'button', onclick: () => navigator.clipboard.writeText(key).then(() => toast('key copied', 'ok'), () => toast('select the key and copy it', 'error')) }, 'Copy key')],
+      h('code.key#device-key', { tabindex: '0' }, made.key),
+      h('button.btn', { type: 'button', onclick: () => navigator.clipboard.writeText(made.key).then(() => toast('key copied', 'ok'), () => toast('select the key and copy it', 'error')) }, 'Copy key')],
   });
   return true;
 }
 
-function deviceRow(d, index, buckets) {
-  const r = lookupRunningRelease(d, index);
-  const bucket = buckets.get(d.id);
-  const target = bucket == null ? null : rolloutTarget(index.get(d.channel) || [], bucket, d.sha256);
-  const pending = target && target.sha256 !== d.sha256
-    ? h('div.small.pending', { title: `rollout bucket ${bucket}` }, `→ Release ${target.number} pending`) : null;
+function deviceRow(d) {
+  const pending = devicePending(d)
+    ? h('div.small.pending', { title: `rollout bucket ${d.bucket}` }, `→ Release ${d.offered.number} pending`) : null;
   const seen = d.lastSeen ? when(d.lastSeen) : h('span.muted', 'never');
   return h('tr', { dataset: { device: d.id, state: d.state } },
     h('td', h('a.strong', { href: `#/devices/${encodeURIComponent(d.id)}` }, d.id),
       h('div.narrow-only.small.muted', d.channel)),
     h('td.wide-only', h('a', { href: `#/releases/${encodeURIComponent(d.channel)}` }, d.channel)),
     h('td.running-cell',
-      r ? h('span.running', h('b', `Release ${r.number}`), h('span.muted', ` · build #${r.buildId}`))
+      d.running ? h('span.running', h('b', `Release ${d.running.number}`), h('span.muted', ` · build #${d.running.buildId}`))
         : d.sha256 ? hash(d.sha256) : h('span.muted', 'no image'),
       pending),
     h('td.wide-only', seen),
@@ -62,73 +60,97 @@ function pendingNote(n) {
   return n ? h('p.chart-note.pending-note', h('b', String(n)), ` device${n === 1 ? ' is' : 's are'} due for an update`) : null;
 }
 
+/** The #/devices location for these filters (and page cursor). */
+function devicesPath(f, after) {
+  const p = new URLSearchParams();
+  for (const k of ['channel', 'state', 'q']) if (f[k]) p.set(k, f[k]);
+  if (after) p.set('after', after);
+  return `/devices${p.toString() ? `?${p}` : ''}`;
+}
+
+function toolbar(f, channels) {
+  const sel = h('select#channel-filter', { 'aria-label': 'Channel' },
+    h('option', { value: '' }, 'All channels'),
+    channels.map((c) => h('option', { value: c, selected: c === f.channel }, c)));
+  const state = h('select#state-filter', { 'aria-label': 'State' },
+    h('option', { value: '' }, 'Any state'),
+    STATES.map((s) => h('option', { value: s, selected: s === f.state }, s === 'none' ? 'no report yet' : s)));
+  const search = h('input#device-search', { type: 'search', placeholder: 'Id starts with', value: f.q, 'aria-label': 'Filter devices by id prefix' });
+  const apply = () => go(devicesPath({ channel: sel.value, state: state.value, q: search.value.trim() }));
+  sel.addEventListener('change', apply);
+  state.addEventListener('change', apply);
+  let t;
+  search.addEventListener('input', () => { clearTimeout(t); t = setTimeout(apply, 300); });
+  return h('div.toolbar.devices-toolbar', sel, state, search);
+}
+
+function charts(f, fleet) {
+  const shown = fleet.filter((c) => !f.channel || c.name === f.channel);
+  const states = new Map();
+  for (const c of shown) for (const [s, n] of Object.entries(c.states)) if (n) states.set(s, (states.get(s) || 0) + n);
+  const stateItems = [...states].sort((a, b) => b[1] - a[1])
+    .map(([s, n]) => ({ label: s === 'none' ? 'registered' : s, count: n, tone: stateTone(s) }));
+  if (!shown.length) return null;
+  return h('div.grid-2.charts', shown.filter((c) => c.devices).slice(0, 3).map((c) => {
+    const items = devicesPerRelease(c).filter((it) => it.count > 0);
+    return h('section.panel', { dataset: { chart: c.name } },
+      h('div.panel-head', h('h2', `Devices by release — ${c.name}`), h('a.small', { href: `#/releases/${encodeURIComponent(c.name)}` }, 'Channel →')),
+      items.length ? barChart(items, `Devices of ${c.name} by running release`) : h('p.muted', 'No devices.'),
+      pendingNote(c.pending));
+  }), h('section.panel', { dataset: { chart: 'states' } },
+    h('div.panel-head', h('h2', 'Device states'), h('span.muted.small', f.channel || 'all channels')),
+    barChart(stateItems, 'Devices by state')));
+}
+
+function table(f, page, total) {
+  const pager = h('nav.pager', { 'aria-label': 'Device pages' },
+    f.after ? h('a.btn#first-page', { href: `#${devicesPath(f)}` }, '« First') : null,
+    page.next ? h('a.btn#next-page', { href: `#${devicesPath(f, page.next)}` }, 'Next »') : null);
+  return h('section.panel',
+    page.devices.length
+      ? h('table.table.keep.devices-table', { dataset: { after: f.after || '' } },
+        h('thead', h('tr', ['Device', 'Channel', 'Running', 'Last seen', 'State']
+          .map((x) => h(`th${x === 'Channel' || x === 'Last seen' ? '.wide-only' : ''}`, { scope: 'col' }, x)))),
+        h('tbody', page.devices.map(deviceRow)))
+      : emptyState(total ? 'No device matches' : 'No devices yet',
+        total ? 'Change the filter.' : 'Register a device, then start it with its key.'),
+    pager.childNodes.length ? pager : null);
+}
+
+/** One page of GET /devices for the filters, and the cursor of the next. */
+async function fetchPage(f) {
+  const p = new URLSearchParams({ limit: String(PAGE) });
+  if (f.channel) p.set('channel', f.channel);
+  if (f.state) p.set('state', f.state);
+  if (f.q) p.set('prefix', f.q);
+  if (f.after) p.set('after', f.after);
+  const body = await api(`/devices?${p}`);
+  const next = body.next ? new URLSearchParams(body.next.split('?')[1]).get('after') : null;
+  return { devices: body.devices.map(modelDevice), next };
+}
+
 export async function devicesView(root, query) {
-  const channel = query.channel || '';
-  const filter = (query.q || '').toLowerCase();
+  const f = { channel: query.channel || '', state: query.state || '', q: query.q || '', after: query.after || '' };
   if (!root.querySelector('.devices-toolbar')) mount(root, pageHead('Devices'), loading());
-  let devices;
+  let fleet, page, total;
   try {
-    devices = listOf(await api('/devices'), 'devices').map(modelDevice);
+    const [summary, p] = await Promise.all([api('/fleet'), fetchPage(f)]);
+    fleet = summary.channels.map(modelFleetChannel);
+    total = summary.devices;
+    page = p;
   } catch (e) {
     mount(root, pageHead('Devices'), errorPanel(e, () => devicesView(root, query)));
     return;
   }
-  const channels = [...new Set(devices.map((d) => d.channel))].sort();
-  const index = await lookupReleasesByChannel(channels);
-  const buckets = new Map(await Promise.all(devices.map(async (d) => [d.id, await rolloutBucket(d.id)])));
-  const shown = devices.filter((d) => (!channel || d.channel === channel) &&
-    (!filter || d.id.toLowerCase().includes(filter)))
-    .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
-  const isPending = (d) => {
-    const b = buckets.get(d.id);
-    const t = b == null ? null : rolloutTarget(index.get(d.channel) || [], b, d.sha256);
-    return Boolean(t && t.sha256 !== d.sha256);
-  };
-  const states = new Map();
-  for (const d of shown) states.set(d.state, (states.get(d.state) || 0) + 1);
-
-  const sel = h('select#channel-filter', { 'aria-label': 'Channel' },
-    h('option', { value: '' }, 'All channels'),
-    channels.map((c) => h('option', { value: c, selected: c === channel }, c)));
-  const search = h('input#device-search', { type: 'search', placeholder: 'Filter by id', value: query.q || '', 'aria-label': 'Filter devices by id' });
-  const apply = () => {
-    const p = new URLSearchParams();
-    if (sel.value) p.set('channel', sel.value);
-    if (search.value) p.set('q', search.value);
-    go(`/devices${p.toString() ? `?${p}` : ''}`);
-  };
-  sel.addEventListener('change', apply);
-  let t;
-  search.addEventListener('input', () => { clearTimeout(t); t = setTimeout(apply, 250); });
+  const channels = fleet.map((c) => c.name).sort();
   const reg = h('button.btn.primary#register-device', {
     type: 'button',
-    onclick: async () => { if (await registerDevice(channel)) devicesView(root, query); },
+    onclick: async () => { if (await registerDevice(f.channel)) devicesView(root, query); },
   }, 'Register device…');
-
-  const chartChannels = (channel ? [channel] : channels).slice(0, 3);
-  const stateItems = [...states].sort((a, b) => b[1] - a[1])
-    .map(([st, n]) => ({ label: st, count: n, tone: stateTone(st) }));
   const focused = document.activeElement && document.activeElement.id;
   mount(root,
-    pageHead('Devices', `${devices.length} registered · ${channels.length} channel${channels.length === 1 ? '' : 's'}`, reg),
-    h('div.toolbar.devices-toolbar', sel, search),
-    chartChannels.length ? h('div.grid-2.charts', chartChannels.map((c) => {
-      const items = devicesPerRelease(index.get(c) || [], devices.filter((d) => d.channel === c)).filter((it) => it.count > 0);
-      return h('section.panel', { dataset: { chart: c } },
-        h('div.panel-head', h('h2', `Devices by release — ${c}`), h('a.small', { href: `#/releases/${encodeURIComponent(c)}` }, 'Channel →')),
-        items.length ? barChart(items, `Devices of ${c} by running release`) : h('p.muted', 'No devices.'),
-        pendingNote(devices.filter((d) => d.channel === c && isPending(d)).length));
-    }), h('section.panel', { dataset: { chart: 'states' } },
-      h('div.panel-head', h('h2', 'Device states'), h('span.muted.small', channel || 'all channels')),
-      barChart(stateItems, 'Devices by state'))) : null,
-    h('section.panel',
-      shown.length
-        ? h('table.table.keep.devices-table',
-          h('thead', h('tr', ['Device', 'Channel', 'Running', 'Last seen', 'State']
-            .map((x) => h(`th${x === 'Channel' || x === 'Last seen' ? '.wide-only' : ''}`, { scope: 'col' }, x)))),
-          h('tbody', shown.map((d) => deviceRow(d, index, buckets))))
-        : emptyState(devices.length ? 'No device matches' : 'No devices yet',
-          devices.length ? 'Change the filter.' : 'Register a device, then start it with its key.')));
+    pageHead('Devices', `${total} registered · ${channels.length} channel${channels.length === 1 ? '' : 's'}`, reg),
+    toolbar(f, channels), charts(f, fleet), table(f, page, total));
   if (focused === 'device-search') {
     const s = root.querySelector('#device-search');
     s.focus();

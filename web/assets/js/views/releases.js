@@ -3,9 +3,9 @@
 // confirmation, the release history, and a chart of devices per release.
 
 import { h, mount } from '../dom.js';
-import { api, listOf } from '../api.js';
+import { api } from '../api.js';
 import { bytes } from '../format.js';
-import { modelRelease, modelDevice } from '../model.js';
+import { modelRelease, modelFleetChannel } from '../model.js';
 import { go } from '../router.js';
 import { toast } from '../toast.js';
 import { confirmAction } from '../dialog.js';
@@ -38,7 +38,7 @@ export async function channelsView(root) {
   mount(root, pageHead('Releases', 'What is live on each channel'), loading());
   let channels;
   try {
-    channels = listOf(await api('/channels'), 'channels');
+    channels = (await api('/channels')).channels;
   } catch (e) {
     mount(root, pageHead('Releases'), errorPanel(e, () => channelsView(root)));
     return;
@@ -146,13 +146,13 @@ function outcomeNote(r) {
     `⚠ ${parts.join(' · ')}`);
 }
 
-/** "3 of 12 devices run the live release; 1 failed" under the chart. */
-function liveNote(live, devices) {
+/** "3 of 12 devices run the live release; 1 failed" under the chart (lfsd's counts). */
+function liveNote(live, fleet) {
   if (!live) return null;
-  const on = devices.filter((d) => d.sha256 && d.sha256 === live.sha256).length;
-  const failed = devices.filter((d) => ['failed', 'rolled-back'].includes(d.state)).length;
+  const on = (fleet.releases.find((r) => r.id === live.id) || { devices: 0 }).devices;
+  const failed = (fleet.states.failed || 0) + (fleet.states['rolled-back'] || 0);
   return h('p.chart-note',
-    h('b', `${on} of ${devices.length}`), ` device${devices.length === 1 ? '' : 's'} on the live release`,
+    h('b', `${on} of ${fleet.devices}`), ` device${fleet.devices === 1 ? '' : 's'} on the live release`,
     failed ? h('span.text-bad', ` · ${failed} failed or rolled back`) : null);
 }
 
@@ -175,32 +175,33 @@ function historyTable(releases) {
 export async function channelView(root, { channel }) {
   const refresh = () => channelView(root, { channel });
   if (!root.querySelector('.live')) mount(root, loading(`Loading ${channel}…`));
-  let releases, devices = [];
+  let releases;
   try {
-    releases = listOf(await api(`/releases?channel=${encodeURIComponent(channel)}`), 'releases').map(modelRelease);
+    releases = (await api(`/releases?channel=${encodeURIComponent(channel)}`)).releases.map(modelRelease);
   } catch (e) {
     mount(root, pageHead(channel), errorPanel(e, refresh));
     return;
   }
-  let devErr = null;
+  let fleet = null, devErr = null;
   try {
-    devices = listOf(await api('/devices'), 'devices').map(modelDevice).filter((d) => d.channel === channel);
+    const c = (await api(`/fleet?channel=${encodeURIComponent(channel)}`)).channels[0];
+    fleet = c ? modelFleetChannel(c) : null;
   } catch (e) {
     devErr = e;
   }
+  const devices = fleet ? fleet.devices : 0;
   const live = releases.find((r) => r.state !== 'revoked') || null;
-  const chartItems = devicesPerRelease(releases, devices)
-    .filter((it, i) => it.count > 0 || i < 4);
+  const chartItems = fleet ? devicesPerRelease(fleet).filter((it, i) => it.count > 0 || i < 4) : [];
   const add = h('button.btn.primary#new-release', { type: 'button', onclick: () => newRelease(channel) }, 'Release a build…');
   mount(root,
     h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/releases' }, 'Releases'), ' / ', channel),
-    pageHead(channel, `${releases.length} release${releases.length === 1 ? '' : 's'} · ${devices.length} device${devices.length === 1 ? '' : 's'}`, add),
+    pageHead(channel, `${releases.length} release${releases.length === 1 ? '' : 's'} · ${devices} device${devices === 1 ? '' : 's'}`, add),
     h('div.grid-2',
       liveCard(live, channel, refresh),
       h('section.panel', { 'aria-labelledby': 'chart-title' },
         h('div.panel-head', h('h2#chart-title', 'Devices by release'), h('a.small', { href: `#/devices?channel=${encodeURIComponent(channel)}` }, 'All devices →')),
         devErr ? errorPanel(devErr)
-          : devices.length ? [barChart(chartItems, `Devices of ${channel} by running release`), liveNote(live, devices)]
+          : devices ? [barChart(chartItems, `Devices of ${channel} by running release`), liveNote(live, fleet)]
             : emptyState('No devices on this channel', 'Register devices on the Devices page.'))),
     h('section.panel', { 'aria-labelledby': 'hist-title' },
       h('h2#hist-title', 'History'),

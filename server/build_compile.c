@@ -335,18 +335,7 @@ void build_compile_run(const struct compile_job *job, struct compile_result *res
 
 void build_compile_release(struct compile_result *res)
 {
-	int i;
-
-	for (i = 0; i < res->nmodules; i++) {
-		free(res->modules[i].name);
-		free(res->modules[i].file);
-	}
-	for (i = 0; i < res->nwarnings; i++) {
-		free(res->warnings[i].file);
-		free(res->warnings[i].message);
-	}
-	free(res->modules);
-	free(res->warnings);
+	build_lists_free(res->modules, res->nmodules, res->warnings, res->nwarnings);
 	res->modules = NULL;
 	res->warnings = NULL;
 	res->nmodules = res->nwarnings = 0;

@@ -144,6 +144,36 @@ void db_unlock(struct db *d)
 	pthread_mutex_unlock(&d->mu);
 }
 
+int db_transaction(struct db *d, const char *what, int (*body)(struct db *d, void *cls),
+                   void *cls)
+{
+	int ret;
+
+	if (db_exec(d, "BEGIN IMMEDIATE", what))
+		return -1;
+	ret = body(d, cls);
+	if (ret == 0 && db_exec(d, "COMMIT", what))
+		ret = -1;
+	if (ret != 0)
+		db_exec(d, "ROLLBACK", what);
+	return ret;
+}
+
+int db_rows(struct db *d, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *cls),
+            void *cls, const char *what)
+{
+	int rc = SQLITE_DONE, stop = 0, ret = 0;
+
+	if (!st)
+		return -1;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = row(st, cls);
+	if (!stop && rc != SQLITE_DONE)
+		ret = db_fail(d, what);   /* before finalize: the message is the step's */
+	sqlite3_finalize(st);
+	return ret;
+}
+
 void db_text(sqlite3_stmt *st, int i, char *buf, size_t size)
 {
 	const char *t = (const char *)sqlite3_column_text(st, i);

@@ -36,6 +36,16 @@ sqlite3_stmt *db_prepare(struct db *d, const char *sql);
 /* Logs "what: <sqlite message>" and returns -1. */
 int db_fail(struct db *d, const char *what);
 
+/* Runs body(d, cls) in a write transaction (BEGIN IMMEDIATE) under the
+** caller's lock: committed when body returns 0, rolled back otherwise.
+** Returns body's result, or -1 when the transaction itself fails (logged). */
+int db_transaction(struct db *d, const char *what, int (*body)(struct db *d, void *cls),
+                   void *cls);
+/* Steps st (prepared and bound; NULL = prepare failed) and calls row(st,
+** cls) for each row until it returns non-zero (stop, not an error); then
+** finalizes st. Returns 0, or -1 (logged with what) if a step failed. */
+int db_rows(struct db *d, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *cls),
+            void *cls, const char *what);
 /* Copies column i's text into buf (size bytes, cut if longer); "" for NULL. */
 void db_text(sqlite3_stmt *st, int i, char *buf, size_t size);
 /* Column i's text as a new string (caller owns: free()); NULL when out of

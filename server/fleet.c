@@ -482,24 +482,26 @@ void fleet_report(struct fleet *f, const char *id, const char *state, const char
 	pthread_rwlock_unlock(&f->lock);
 }
 
-int fleet_reload_device(struct fleet *f, const char *id)
+/* load(f, name) under the write lock. */
+static int reload(struct fleet *f, int (*load)(struct fleet *f, const char *name),
+                  const char *name)
 {
 	int rc;
 
 	pthread_rwlock_wrlock(&f->lock);
-	rc = load_devices(f, id);
+	rc = load(f, name);
 	pthread_rwlock_unlock(&f->lock);
 	return rc;
 }
 
+int fleet_reload_device(struct fleet *f, const char *id)
+{
+	return reload(f, load_devices, id);
+}
+
 int fleet_reload_channel(struct fleet *f, const char *channel)
 {
-	int rc;
-
-	pthread_rwlock_wrlock(&f->lock);
-	rc = load_channel(f, channel);
-	pthread_rwlock_unlock(&f->lock);
-	return rc;
+	return reload(f, load_channel, channel);
 }
 
 const struct rel *fleet_running_release(struct fleet *f, uint32_t n, const uint8_t sha[32])

@@ -24,23 +24,28 @@ int release_state_parse(const char *name, enum release_state *s)
 	return -1;
 }
 
-void build_release(struct build *b)
+void build_lists_free(struct build_module *m, int nm, struct build_warning *w, int nw)
 {
 	int i;
 
+	for (i = 0; i < nm; i++) {
+		free(m[i].name);
+		free(m[i].file);
+	}
+	for (i = 0; i < nw; i++) {
+		free(w[i].file);
+		free(w[i].message);
+	}
+	free(m);
+	free(w);
+}
+
+void build_release(struct build *b)
+{
 	if (!b)
 		return;
-	for (i = 0; i < b->nmodules; i++) {
-		free(b->modules[i].name);
-		free(b->modules[i].file);
-	}
-	for (i = 0; i < b->nwarnings; i++) {
-		free(b->warnings[i].file);
-		free(b->warnings[i].message);
-	}
+	build_lists_free(b->modules, b->nmodules, b->warnings, b->nwarnings);
 	free(b->files);
-	free(b->modules);
-	free(b->warnings);
 	memset(b, 0, sizeof *b);
 }
 

@@ -89,6 +89,9 @@ struct build {
 
 /* Frees the record's parts (not b itself) and zeroes it. NULL: no-op. */
 void build_release(struct build *b);
+/* Frees nm modules and nw warnings with their strings, and both arrays
+** (which may be NULL). */
+void build_lists_free(struct build_module *m, int nm, struct build_warning *w, int nw);
 
 /* Filters and cursor of store_builds_list(); NULL/0 = no filter. */
 struct build_query {

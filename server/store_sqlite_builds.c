@@ -141,43 +141,38 @@ static int find(struct db *d, const char *key, long long *id)
 	return ret;
 }
 
+/* db_transaction body of store_sqlite_build_insert. */
+static int insert(struct db *d, void *cls)
+{
+	struct build *b = cls;
+	/* ids are never used twice, not even the newest's after a delete */
+	sqlite3_stmt *st = db_prepare(d, "INSERT INTO builds (" BUILD_COLS ") VALUES ((SELECT "
+		"max(coalesce((SELECT max(id) FROM builds), 0), coalesce((SELECT CAST(value AS "
+		"INTEGER) FROM settings WHERE key = 'builds_deleted_max'), 0)) + 1),"
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	int rc;
+
+	if (!st)
+		return STORE_ERROR;
+	bind_build(st, b);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)   /* an identical build was stored meanwhile */
+		return find(d, b->dedup_key, &b->id) == STORE_OK ? STORE_EXISTS : STORE_ERROR;
+	if (rc != SQLITE_DONE)
+		return db_fail(d, "insert build");
+	b->id = sqlite3_last_insert_rowid(d->h);
+	return insert_parts(d, b->id, b) ? STORE_ERROR : STORE_OK;
+}
+
 int store_sqlite_build_insert(void *impl, struct build *b)
 {
 	struct db *d = store_sqlite_writer(impl);
-	sqlite3_stmt *st = NULL;
-	int ret = STORE_ERROR, rc;
+	int ret;
 
 	b->created = (int64_t)time(NULL);
 	db_lock(d);
-	if (db_exec(d, "BEGIN IMMEDIATE", "begin build insert"))
-		goto out;
-	/* ids are never used twice, not even the newest's after a delete */
-	st = db_prepare(d, "INSERT INTO builds (" BUILD_COLS ") VALUES ((SELECT max(coalesce("
-	                "(SELECT max(id) FROM builds), 0), coalesce((SELECT CAST(value AS "
-	                "INTEGER) FROM settings WHERE key = 'builds_deleted_max'), 0)) + 1),"
-	                "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-	if (!st)
-		goto rollback;
-	bind_build(st, b);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT) {   /* an identical build was stored meanwhile */
-		db_exec(d, "ROLLBACK", "rollback build insert");
-		ret = find(d, b->dedup_key, &b->id) == STORE_OK ? STORE_EXISTS : STORE_ERROR;
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		db_fail(d, "insert build");
-		goto rollback;
-	}
-	b->id = sqlite3_last_insert_rowid(d->h);
-	if (insert_parts(d, b->id, b) || db_exec(d, "COMMIT", "commit build"))
-		goto rollback;
-	ret = STORE_OK;
-	goto out;
-rollback:
-	db_exec(d, "ROLLBACK", "rollback build insert");
-out:
-	sqlite3_finalize(st);
+	ret = db_transaction(d, "store a build", insert, b);
 	db_unlock(d);
 	return ret;
 }
@@ -193,27 +188,36 @@ int store_sqlite_build_find(void *impl, const char *dedup_key, long long *id)
 	return ret;
 }
 
-/* Runs st (build id bound as 1) and appends each row with add(); returns
-** the number of rows or -1. Finalizes st. */
-static int each_row(struct db *d, sqlite3_stmt *st, long long id,
-                    int (*add)(struct build *b, sqlite3_stmt *st, int n), struct build *b)
-{
-	int n = 0, rc;
+struct parts {
+	struct build *b;
+	int (*add)(struct build *b, sqlite3_stmt *st);
+	int failed;
+};
 
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (add(b, st, n++))
-			rc = SQLITE_NOMEM;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(d, "read build parts");
-	return n;
+/* db_rows row function of load_parts: one file, module or warning. */
+static int part_row(sqlite3_stmt *st, void *cls)
+{
+	struct parts *p = cls;
+
+	p->failed = p->add(p->b, st);
+	return p->failed;
 }
 
-static int add_file(struct build *b, sqlite3_stmt *st, int n)
+/* Appends the rows of sql (build b->id as its one parameter) with add(). */
+static int each_part(struct db *d, const char *sql, struct build *b,
+                     int (*add)(struct build *b, sqlite3_stmt *st))
 {
+	sqlite3_stmt *st = db_prepare(d, sql);
+	struct parts p = { b, add, 0 };
+
+	if (st)
+		sqlite3_bind_int64(st, 1, b->id);
+	return db_rows(d, st, part_row, &p, "read build parts") || p.failed ? -1 : 0;
+}
+
+static int add_file(struct build *b, sqlite3_stmt *st)
+{
+	int n = b->nfiles;
 	struct build_file *f = realloc(b->files, (size_t)(n + 1) * sizeof *f);
 
 	if (!f)
@@ -227,8 +231,9 @@ static int add_file(struct build *b, sqlite3_stmt *st, int n)
 	return 0;
 }
 
-static int add_module(struct build *b, sqlite3_stmt *st, int n)
+static int add_module(struct build *b, sqlite3_stmt *st)
 {
+	int n = b->nmodules;
 	struct build_module *m = realloc(b->modules, (size_t)(n + 1) * sizeof *m);
 
 	if (!m)
@@ -244,8 +249,9 @@ static int add_module(struct build *b, sqlite3_stmt *st, int n)
 	return m->name && m->file ? 0 : -1;
 }
 
-static int add_warning(struct build *b, sqlite3_stmt *st, int n)
+static int add_warning(struct build *b, sqlite3_stmt *st)
 {
+	int n = b->nwarnings;
 	struct build_warning *w = realloc(b->warnings, (size_t)(n + 1) * sizeof *w);
 
 	if (!w)
@@ -262,15 +268,12 @@ static int add_warning(struct build *b, sqlite3_stmt *st, int n)
 /* Reads b's files, modules and warnings (under the caller's lock). */
 static int load_parts(struct db *d, struct build *b)
 {
-	if (each_row(d, db_prepare(d, "SELECT name, sha256, size FROM build_files "
-	                           "WHERE build_id = ? ORDER BY pos"), b->id, add_file, b) < 0 ||
-	    each_row(d, db_prepare(d, "SELECT name, file, image_bytes, flash_bytes, functions "
-	                           "FROM build_modules WHERE build_id = ? ORDER BY pos"),
-	             b->id, add_module, b) < 0 ||
-	    each_row(d, db_prepare(d, "SELECT file, line, message FROM build_warnings "
-	                           "WHERE build_id = ? ORDER BY pos"), b->id, add_warning, b) < 0)
-		return -1;
-	return 0;
+	return each_part(d, "SELECT name, sha256, size FROM build_files WHERE build_id = ? "
+	                 "ORDER BY pos", b, add_file) ||
+	       each_part(d, "SELECT name, file, image_bytes, flash_bytes, functions FROM "
+	                 "build_modules WHERE build_id = ? ORDER BY pos", b, add_module) ||
+	       each_part(d, "SELECT file, line, message FROM build_warnings WHERE build_id = ? "
+	                 "ORDER BY pos", b, add_warning) ? -1 : 0;
 }
 
 int store_sqlite_build_get(void *impl, long long id, struct build *out)
@@ -299,14 +302,35 @@ int store_sqlite_build_get(void *impl, long long id, struct build *out)
 	return ret;
 }
 
+struct listing {
+	struct db *d;
+	store_build_cb cb;
+	void *cls;
+	int failed;
+};
+
+/* db_rows row function of store_sqlite_builds_list: one whole build to cb. */
+static int list_row(sqlite3_stmt *st, void *cls)
+{
+	struct listing *l = cls;
+	struct build b;
+	int stop;
+
+	row_build(st, &b);
+	l->failed = load_parts(l->d, &b);
+	stop = l->failed || l->cb(l->cls, &b);
+	build_release(&b);
+	return stop;
+}
+
 int store_sqlite_builds_list(void *impl, const struct build_query *q, store_build_cb cb,
                              void *cls)
 {
 	struct db *d = store_sqlite_reader(impl);
-	struct build b;
+	struct listing l = { d, cb, cls, 0 };
 	sqlite3_stmt *st;
 	char upper[HASH_HEX_LEN + 2];
-	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0, failed = 0;
+	int ret;
 
 	/* the sha256 prefix as a range: [prefix, prefix with its last digit + 1) */
 	snprintf(upper, sizeof upper, "%s", q->sha_prefix ? q->sha_prefix : "");
@@ -322,15 +346,8 @@ int store_sqlite_builds_list(void *impl, const struct build_query *q, store_buil
 		db_bind_opt_text(st, 3, q->sha_prefix);
 		sqlite3_bind_text(st, 4, upper, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 5, q->limit);
-		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			row_build(st, &b);
-			failed = load_parts(d, &b);
-			stop = failed || cb(cls, &b);
-			build_release(&b);
-		}
-		ret = failed || (!stop && rc != SQLITE_DONE) ? db_fail(d, "list builds") : STORE_OK;
-		sqlite3_finalize(st);
 	}
+	ret = db_rows(d, st, list_row, &l, "list builds") || l.failed ? STORE_ERROR : STORE_OK;
 	db_unlock(d);
 	return ret;
 }
@@ -403,7 +420,8 @@ static int exists(struct db *d, const char *sql, long long id)
 	return rc == SQLITE_ROW;
 }
 
-int store_sqlite_build_delete(void *impl, long long id)
+/* db_transaction body of store_sqlite_build_delete. */
+static int delete(struct db *d, void *cls)
 {
 	static const char *const deletes[] = {
 		"DELETE FROM build_files WHERE build_id = ?",
@@ -414,20 +432,14 @@ int store_sqlite_build_delete(void *impl, long long id)
 		"DO UPDATE SET value = max(CAST(value AS INTEGER), ?1)",
 		NULL
 	};
-	struct db *d = store_sqlite_writer(impl);
-	int ret = STORE_ERROR, i, found, released;
+	long long id = *(long long *)cls;
+	int i, found = exists(d, "SELECT 1 FROM builds WHERE id = ?", id);
+	int released = found == 1 ? exists(d, "SELECT 1 FROM releases WHERE build_id = ?", id) : 0;
 
-	db_lock(d);
-	if (db_exec(d, "BEGIN IMMEDIATE", "begin build delete"))
-		goto out;
-	found = exists(d, "SELECT 1 FROM builds WHERE id = ?", id);
-	released = found == 1 ? exists(d, "SELECT 1 FROM releases WHERE build_id = ?", id) : 0;
 	if (found < 0 || released < 0)
-		goto rollback;
-	if (!found || released) {
-		ret = !found ? STORE_NOT_FOUND : STORE_CONFLICT;
-		goto rollback;
-	}
+		return STORE_ERROR;
+	if (!found || released)
+		return !found ? STORE_NOT_FOUND : STORE_CONFLICT;
 	for (i = 0; deletes[i]; i++) {
 		sqlite3_stmt *st = db_prepare(d, deletes[i]);
 		int rc = SQLITE_ERROR;
@@ -437,36 +449,46 @@ int store_sqlite_build_delete(void *impl, long long id)
 			rc = sqlite3_step(st);
 			sqlite3_finalize(st);
 		}
-		if (rc != SQLITE_DONE) {
-			db_fail(d, "delete build");
-			goto rollback;
-		}
+		if (rc != SQLITE_DONE)
+			return db_fail(d, "delete build");
 	}
-	if (db_exec(d, "COMMIT", "commit build delete") == 0) {
-		ret = STORE_OK;
-		goto out;
-	}
-rollback:
-	db_exec(d, "ROLLBACK", "rollback build delete");
-out:
+	return STORE_OK;
+}
+
+int store_sqlite_build_delete(void *impl, long long id)
+{
+	struct db *d = store_sqlite_writer(impl);
+	int ret;
+
+	db_lock(d);
+	ret = db_transaction(d, "delete a build", delete, &id);
 	db_unlock(d);
 	return ret;
+}
+
+struct refs {
+	store_blob_cb cb;
+	void *cls;
+};
+
+/* db_rows row function of store_sqlite_blob_refs. */
+static int ref_row(sqlite3_stmt *st, void *cls)
+{
+	struct refs *r = cls;
+
+	return r->cb(r->cls, (const char *)sqlite3_column_text(st, 0));
 }
 
 int store_sqlite_blob_refs(void *impl, store_blob_cb cb, void *cls)
 {
 	struct db *d = store_sqlite_reader(impl);
-	sqlite3_stmt *st;
-	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
+	struct refs r = { cb, cls };
+	int ret;
 
 	db_lock(d);
-	st = db_prepare(d, "SELECT sha256 FROM builds UNION SELECT sha256 FROM build_files");
-	if (st) {
-		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-			stop = cb(cls, (const char *)sqlite3_column_text(st, 0));
-		ret = !stop && rc != SQLITE_DONE ? db_fail(d, "list blob references") : STORE_OK;
-		sqlite3_finalize(st);
-	}
+	ret = db_rows(d, db_prepare(d, "SELECT sha256 FROM builds UNION SELECT sha256 FROM "
+	                            "build_files"), ref_row, &r, "list blob references")
+	      ? STORE_ERROR : STORE_OK;
 	db_unlock(d);
 	return ret;
 }

@@ -49,18 +49,28 @@ int store_sqlite_device_create(void *impl, const struct device *dev)
 	return ret;
 }
 
-/* Steps st (parameters bound) and hands each row to cb; finalizes st. */
+struct each {
+	store_device_cb cb;
+	void *cls;
+};
+
+/* db_rows row function: one device to cb. */
+static int device_row(sqlite3_stmt *st, void *cls)
+{
+	struct each *e = cls;
+	struct device dev;
+
+	row_device(st, &dev);
+	return e->cb(e->cls, &dev);
+}
+
+/* Steps st (parameters bound; NULL = prepare failed) and hands each row to
+** cb; finalizes st. */
 static int each_device(struct db *d, sqlite3_stmt *st, store_device_cb cb, void *cls)
 {
-	struct device dev;
-	int rc = SQLITE_DONE, stop = 0;
+	struct each e = { cb, cls };
 
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_device(st, &dev);
-		stop = cb(cls, &dev);
-	}
-	sqlite3_finalize(st);
-	return !stop && rc != SQLITE_DONE ? db_fail(d, "read devices") : STORE_OK;
+	return db_rows(d, st, device_row, &e, "read devices") ? STORE_ERROR : STORE_OK;
 }
 
 /* store_device_cb of store_sqlite_device_get: copies the one row. */
@@ -136,13 +146,31 @@ int store_sqlite_devices_scan(void *impl, const char *id, store_device_cb cb, vo
 	return ret;
 }
 
+struct events {
+	store_event_cb cb;
+	void *cls;
+};
+
+/* db_rows row function: one event to cb. */
+static int event_row(sqlite3_stmt *st, void *cls)
+{
+	struct events *ev = cls;
+	struct device_event e;
+
+	e.time = sqlite3_column_int64(st, 0);
+	db_text(st, 1, e.state, sizeof e.state);
+	db_text(st, 2, e.sha, sizeof e.sha);
+	db_text(st, 3, e.detail, sizeof e.detail);
+	return ev->cb(ev->cls, &e);
+}
+
 int store_sqlite_device_events(void *impl, const char *id, int limit, store_event_cb cb,
                                void *cls)
 {
 	struct db *d = store_sqlite_reader(impl);
-	struct device_event e;
+	struct events ev = { cb, cls };
 	sqlite3_stmt *st;
-	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
+	int ret;
 
 	db_lock(d);
 	st = db_prepare(d, "SELECT time, state, sha256, detail FROM device_events "
@@ -150,16 +178,8 @@ int store_sqlite_device_events(void *impl, const char *id, int limit, store_even
 	if (st) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, limit);
-		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			e.time = sqlite3_column_int64(st, 0);
-			db_text(st, 1, e.state, sizeof e.state);
-			db_text(st, 2, e.sha, sizeof e.sha);
-			db_text(st, 3, e.detail, sizeof e.detail);
-			stop = cb(cls, &e);
-		}
-		ret = !stop && rc != SQLITE_DONE ? db_fail(d, "read events") : STORE_OK;
-		sqlite3_finalize(st);
 	}
+	ret = db_rows(d, st, event_row, &ev, "read events") ? STORE_ERROR : STORE_OK;
 	db_unlock(d);
 	return ret;
 }
@@ -197,51 +217,57 @@ static int report_rows(struct db *d, const struct device_report *rep)
 	return ret;
 }
 
+/* db_transaction body of store_sqlite_device_report. */
+static int report(struct db *d, void *cls)
+{
+	return report_rows(d, cls) ? STORE_ERROR : STORE_OK;
+}
+
 int store_sqlite_device_report(void *impl, const struct device_report *rep)
 {
 	struct db *d = store_sqlite_writer(impl);
-	int ret = STORE_ERROR;
+	int ret;
 
 	db_lock(d);
-	if (db_exec(d, "BEGIN IMMEDIATE", "begin report") == 0) {
-		if (report_rows(d, rep) == 0 && db_exec(d, "COMMIT", "commit report") == 0)
-			ret = STORE_OK;
-		else
-			db_exec(d, "ROLLBACK", "rollback report");
-	}
+	ret = db_transaction(d, "store a report", report, (void *)rep);
 	db_unlock(d);
+	return ret;
+}
+
+struct seen {
+	const struct device_seen *v;
+	size_t n;
+};
+
+/* db_transaction body of store_sqlite_devices_seen. */
+static int update_seen(struct db *d, void *cls)
+{
+	const struct seen *s = cls;
+	sqlite3_stmt *st = db_prepare(d, "UPDATE devices SET last_seen = ?, running_sha256 = "
+	                              "COALESCE(?, running_sha256) WHERE id = ?");
+	size_t i;
+	int ret = st ? STORE_OK : STORE_ERROR;
+
+	for (i = 0; st && i < s->n && ret == STORE_OK; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, s->v[i].last_seen);
+		db_bind_opt_text(st, 2, s->v[i].running);
+		sqlite3_bind_text(st, 3, s->v[i].id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			ret = db_fail(d, "flush device");
+	}
+	sqlite3_finalize(st);
 	return ret;
 }
 
 int store_sqlite_devices_seen(void *impl, const struct device_seen *v, size_t n)
 {
 	struct db *d = store_sqlite_writer(impl);
-	sqlite3_stmt *st;
-	size_t i;
-	int ret = STORE_ERROR;
+	struct seen s = { v, n };
+	int ret;
 
 	db_lock(d);
-	if (db_exec(d, "BEGIN IMMEDIATE", "begin flush")) {
-		db_unlock(d);
-		return STORE_ERROR;
-	}
-	st = db_prepare(d, "UPDATE devices SET last_seen = ?, running_sha256 = "
-	                "COALESCE(?, running_sha256) WHERE id = ?");
-	for (i = 0; st && i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, v[i].last_seen);
-		db_bind_opt_text(st, 2, v[i].running);
-		sqlite3_bind_text(st, 3, v[i].id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			break;
-	}
-	if (st && i < n)
-		db_fail(d, "flush device");
-	if (st && i == n && db_exec(d, "COMMIT", "commit flush") == 0)
-		ret = STORE_OK;
-	else
-		db_exec(d, "ROLLBACK", "rollback flush");
-	sqlite3_finalize(st);
+	ret = db_transaction(d, "flush devices", update_seen, &s);
 	db_unlock(d);
 	return ret;
 }

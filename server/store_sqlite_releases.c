@@ -59,22 +59,18 @@ static int get(struct db *d, long long id, struct release *out)
 	return ret;
 }
 
-int store_sqlite_release_create(void *impl, struct release *r)
+/* db_transaction body of store_sqlite_release_create. */
+static int create(struct db *d, void *cls)
 {
-	struct db *d = store_sqlite_writer(impl);
-	sqlite3_stmt *st = NULL;
-	long long now = (long long)time(NULL);
-	int ret = STORE_ERROR;
-
-	db_lock(d);
-	if (db_exec(d, "BEGIN IMMEDIATE", "begin release"))
-		goto out;
-	st = db_prepare(d, "INSERT INTO releases (channel, number, build_id, sha256, size, "
-		"rollout_percent, state, notes, signature, created, updated) VALUES (?1, "
-		"(SELECT COALESCE(MAX(number), 0) + 1 FROM releases WHERE channel = ?1), "
+	struct release *r = cls;
+	sqlite3_stmt *st = db_prepare(d, "INSERT INTO releases (channel, number, build_id, "
+		"sha256, size, rollout_percent, state, notes, signature, created, updated) VALUES "
+		"(?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM releases WHERE channel = ?1), "
 		"?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?8)");
+	int rc;
+
 	if (!st)
-		goto rollback;
+		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, r->channel, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, r->build_id);
 	sqlite3_bind_text(st, 3, r->sha, -1, SQLITE_STATIC);
@@ -82,20 +78,21 @@ int store_sqlite_release_create(void *impl, struct release *r)
 	sqlite3_bind_int(st, 5, r->percent);
 	sqlite3_bind_text(st, 6, r->notes, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, r->signature, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, now);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	sqlite3_bind_int64(st, 8, (long long)time(NULL));
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
 		db_fail(d, "insert release");
-		goto rollback;
-	}
-	if (get(d, sqlite3_last_insert_rowid(d->h), r) == STORE_OK &&
-	    db_exec(d, "COMMIT", "commit release") == 0) {
-		ret = STORE_OK;
-		goto out;
-	}
-rollback:
-	db_exec(d, "ROLLBACK", "rollback release");
-out:
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? get(d, sqlite3_last_insert_rowid(d->h), r) : STORE_ERROR;
+}
+
+int store_sqlite_release_create(void *impl, struct release *r)
+{
+	struct db *d = store_sqlite_writer(impl);
+	int ret;
+
+	db_lock(d);
+	ret = db_transaction(d, "store a release", create, r);
 	db_unlock(d);
 	return ret;
 }
@@ -111,28 +108,36 @@ int store_sqlite_release_get(void *impl, long long id, struct release *out)
 	return ret;
 }
 
+struct each {
+	store_release_cb cb;
+	void *cls;
+};
+
+/* db_rows row function: one release to cb. */
+static int release_row(sqlite3_stmt *st, void *cls)
+{
+	struct each *e = cls;
+	struct release r;
+
+	row_release(st, &r);
+	return e->cb(e->cls, &r);
+}
+
 int store_sqlite_releases_list(void *impl, const char *channel, store_release_cb cb,
                                void *cls)
 {
 	struct db *d = store_sqlite_reader(impl);
-	struct release r;
+	struct each e = { cb, cls };
 	sqlite3_stmt *st;
-	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
+	int ret;
 
 	db_lock(d);
 	st = db_prepare(d, channel
 		? "SELECT " REL_COLS " FROM releases WHERE channel = ? ORDER BY number DESC"
 		: "SELECT " REL_COLS " FROM releases ORDER BY channel, number DESC");
-	if (st) {
-		if (channel)
-			sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			row_release(st, &r);
-			stop = cb(cls, &r);
-		}
-		ret = !stop && rc != SQLITE_DONE ? db_fail(d, "list releases") : STORE_OK;
-		sqlite3_finalize(st);
-	}
+	if (st && channel)
+		sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	ret = db_rows(d, st, release_row, &e, "list releases") ? STORE_ERROR : STORE_OK;
 	db_unlock(d);
 	return ret;
 }
@@ -176,34 +181,47 @@ int store_sqlite_release_update(void *impl, long long id, int percent,
 	return ret;
 }
 
+struct channels {
+	sqlite3_stmt *latest;            /* the newest release not revoked of a channel */
+	store_channel_cb cb;
+	void *cls;
+};
+
+/* db_rows row function: one channel, with its latest release, to cb. */
+static int channel_row(sqlite3_stmt *st, void *cls)
+{
+	struct channels *cs = cls;
+	struct channel_row c;
+
+	memset(&c, 0, sizeof c);
+	db_text(st, 0, c.name, sizeof c.name);
+	c.releases = sqlite3_column_int64(st, 1);
+	sqlite3_reset(cs->latest);
+	sqlite3_bind_text(cs->latest, 1, c.name, -1, SQLITE_STATIC);
+	if (sqlite3_step(cs->latest) == SQLITE_ROW) {
+		row_release(cs->latest, &c.latest);
+		c.has_latest = 1;
+	}
+	return cs->cb(cs->cls, &c);
+}
+
 int store_sqlite_channels_list(void *impl, store_channel_cb cb, void *cls)
 {
 	struct db *d = store_sqlite_reader(impl);
-	struct channel_row c;
-	sqlite3_stmt *st, *latest;
-	int ret = STORE_ERROR, rc = SQLITE_DONE, stop = 0;
+	struct channels cs = { NULL, cb, cls };
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR;
 
 	db_lock(d);
+	cs.latest = db_prepare(d, "SELECT " REL_COLS " FROM releases WHERE channel = ? AND "
+	                       "state != 'revoked' ORDER BY number DESC LIMIT 1");
 	st = db_prepare(d, "SELECT channel, COUNT(*) FROM releases GROUP BY channel "
 	                "ORDER BY channel");
-	latest = db_prepare(d, "SELECT " REL_COLS " FROM releases WHERE channel = ? AND "
-	                    "state != 'revoked' ORDER BY number DESC LIMIT 1");
-	while (st && latest && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&c, 0, sizeof c);
-		db_text(st, 0, c.name, sizeof c.name);
-		c.releases = sqlite3_column_int64(st, 1);
-		sqlite3_reset(latest);
-		sqlite3_bind_text(latest, 1, c.name, -1, SQLITE_STATIC);
-		if (sqlite3_step(latest) == SQLITE_ROW) {
-			row_release(latest, &c.latest);
-			c.has_latest = 1;
-		}
-		stop = cb(cls, &c);
-	}
-	if (st && latest)
-		ret = !stop && rc != SQLITE_DONE ? db_fail(d, "list channels") : STORE_OK;
-	sqlite3_finalize(st);
-	sqlite3_finalize(latest);
+	if (cs.latest)
+		ret = db_rows(d, st, channel_row, &cs, "list channels") ? STORE_ERROR : STORE_OK;
+	else
+		sqlite3_finalize(st);
+	sqlite3_finalize(cs.latest);
 	db_unlock(d);
 	return ret;
 }

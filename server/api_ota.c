@@ -168,7 +168,7 @@ struct response api_ota_report(struct req *r)
 		id = qid;
 	if (qid && strcmp(qid, id))
 		res = resp_error(400, "bad_request", "device in query and body differ");
-	else if ((rc = fleet_auth(r->app->fleet, id, http_bearer(r), channel)))
+	else if (!r->device_authed && (rc = fleet_auth(r->app->fleet, id, http_bearer(r), channel)))
 		res = denied(r, rc);
 	else
 		res = report(r, id, body);

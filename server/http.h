@@ -38,6 +38,9 @@ struct req {
 	uint64_t start_us;               /* http_now_us() at the request's start */
 	void *state;                     /* handler's own state; owned via state_free */
 	void (*state_free)(void *);
+	int device_authed;               /* device routes: the query's device= and key were
+	                                    checked before the body (http.c) */
+	char device_channel[65];         /* then: that device's channel */
 	int resumed;                     /* http_resume() has given the answer */
 	struct response answer;          /* that answer, sent by http.c */
 };

@@ -85,6 +85,10 @@ is "$(rep '{"state":"exploded"}')" 400 "unknown state: 400"
 is "$(rep '{"state":"failed","sha256":"","detail":"torn flag: LFS cleared"}')" 204 "report with an empty sha256: 204"
 is "$(rep '{"state":"failed","sha256":"nothex"}')" 400 "bad sha256: 400"
 is "$(rep '{"state":"failed",')" 400 "invalid JSON: 400"
+# the key is checked on the headers, before the body is read
+is "$(curl "${S[@]}" -o "$T/body" -w '%{http_code}' -H 'Authorization: Bearer wrong' -H 'Content-Type: application/json' \
+	-d '{"state":"failed",' "$SURL/ota/report?device=dev-1")" 401 "a wrong key with a malformed body: 401, the body never parsed"
+is "$(jq -r .error.message "$T/body")" "unknown device or wrong device key" "says why"
 is "$(rep "{\"state\":\"failed\",\"sha256\":\"$B\",\"detail\":\"signature mismatch\"}")" 204 "report failed with a reason: 204"
 is "$(req "$URL/devices/dev-1")" 200 "GET /devices/{id}"
 jq -e --arg a "$A" '.running_sha256 == $a and .state == "failed" and .channel == "stable" and

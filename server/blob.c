@@ -14,6 +14,24 @@
 #include "fsutil.h"
 #include "log.h"
 
+/* Creates the 256 directories blobs go to (00 .. ff) that are missing: once,
+** at a data directory's first start, not in a build's way (a directory
+** creation can cost more than the build's whole compile on a busy disk). */
+static int make_subdirs(struct blob_store *b)
+{
+	char sub[700];
+	int i, made = 0;
+
+	for (i = 0; i < 256; i++) {
+		snprintf(sub, sizeof sub, "%s/%02x", b->dir, i);
+		if (mkdir(sub, 0700) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			return log_error("cannot create '%s': %s", sub, strerror(errno));
+	}
+	return made ? fsutil_fsync_dir(b->dir) : 0;
+}
+
 int blob_open(struct blob_store *b, const char *dir)
 {
 	char tmp[700], abs[PATH_MAX];
@@ -40,6 +58,8 @@ int blob_open(struct blob_store *b, const char *dir)
 			log_info("removed stale temp file '%s'", p);
 	}
 	closedir(dh);
+	if (make_subdirs(b))
+		return -1;
 	pthread_rwlock_init(&b->gc, NULL);
 	pthread_mutex_init(&b->known_mu, NULL);
 	memset(b->known, 0, sizeof b->known);

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "build_compile.h"
 #include "build_pipeline.h"
+#include "build_queue.h"
 #include "build_store.h"
 #include "http.h"
 #include "log.h"
@@ -60,20 +61,21 @@ static void not_compiled(struct app *app, const struct compile_result *res,
 	}
 }
 
-/* Compiles in workspace w into a new blob temp file, then stores. */
-static void compile_and_store(struct app *app, struct build_job *job, struct workspace *w,
-                              sem_t *slots, uint64_t t0)
+/* Compiles job in workspace w into image, a new file in the blob store's
+** temp directory; res says how it went. 0 when lfsc ran, else -1 with the
+** outcome set. */
+static int compile(struct app *app, struct build_job *job, struct workspace *w,
+                   char image[700], struct compile_result *res)
 {
-	struct build_outcome *o = &job->outcome;
-	struct compile_result res;
 	struct compile_job cj;
-	struct build_timing t;
-	char image[700];
-	int rc;
 
-	if (blob_temp(&app->blobs, image, sizeof image)) {
-		set(o, BUILD_INTERNAL, "%s", "cannot create the image file");
-		return;
+	if (build_workspace_fill(w, &app->workspaces, &job->up)) {
+		set(&job->outcome, BUILD_INTERNAL, "%s", "cannot create the build directory");
+		return -1;
+	}
+	if (blob_temp(&app->blobs, image, 700)) {
+		set(&job->outcome, BUILD_INTERNAL, "%s", "cannot create the image file");
+		return -1;
 	}
 	cj.lfsc = app->lfsc;
 	cj.dir = w->dir;
@@ -82,25 +84,22 @@ static void compile_and_store(struct app *app, struct build_job *job, struct wor
 	cj.timestamp = job->up.opts.has_timestamp ? job->up.opts.timestamp : (int64_t)time(NULL);
 	cj.timeout_s = app->cfg->build_timeout;
 	cj.memory_mb = app->cfg->build_memory_mb;
-	while (sem_wait(slots))
-		;   /* EINTR */
-	build_compile_run(&cj, &res);
-	sem_post(slots);
-	t.queued_us = job->queued_us;
-	t.queued_ms = (long long)(t0 - job->queued_us) / 1000;
-	t.compile_ms = (long long)(http_now_us() - t0) / 1000;
-	if (res.status != COMPILE_OK) {
-		unlink(image);
-		not_compiled(app, &res, o);
-	} else {
-		rc = build_store_save(&app->blobs, &app->store, &job->up, image, &res, &t, &o->build);
-		o->status = rc == STORE_OK ? BUILD_CREATED : BUILD_EXISTING;
-		if (rc == STORE_ERROR) {
-			build_release(&o->build);
-			set(o, BUILD_INTERNAL, "%s", "cannot store the build");
-		}
+	build_compile_run(&cj, res);
+	return 0;
+}
+
+/* Stores the compiled build (image at path image) as the outcome. */
+static void store(struct app *app, struct build_job *job, const char *image,
+                  struct compile_result *res, const struct build_timing *t)
+{
+	struct build_outcome *o = &job->outcome;
+	int rc = build_store_save(&app->blobs, &app->store, &job->up, image, res, t, &o->build);
+
+	o->status = rc == STORE_OK ? BUILD_CREATED : BUILD_EXISTING;
+	if (rc == STORE_ERROR) {
+		build_release(&o->build);
+		set(o, BUILD_INTERNAL, "%s", "cannot store the build");
 	}
-	build_compile_release(&res);
 }
 
 static void count(struct app *app, const struct build_job *job)
@@ -119,14 +118,29 @@ static void count(struct app *app, const struct build_job *job)
 }
 
 void build_pipeline_run(struct app *app, struct build_job *job, struct workspace *w,
-                        sem_t *slots)
+                        struct build_queue *q)
 {
-	uint64_t t0 = http_now_us();
+	struct compile_result res;
+	struct build_timing t;
+	char image[700];
+	uint64_t t0;
+	int ran;
 
 	memset(&job->outcome, 0, sizeof job->outcome);
-	if (build_workspace_fill(w, &app->workspaces, &job->up))
-		set(&job->outcome, BUILD_INTERNAL, "%s", "cannot create the build directory");
-	else
-		compile_and_store(app, job, w, slots, t0);
+	memset(&res, 0, sizeof res);
+	build_queue_slot_take(q);   /* workspace and compile: --build-workers at a time */
+	t0 = http_now_us();
+	ran = compile(app, job, w, image, &res) == 0;
+	build_queue_slot_give(q);
+	t.queued_us = job->queued_us;
+	t.queued_ms = (long long)(t0 - job->queued_us) / 1000;
+	t.compile_ms = (long long)(http_now_us() - t0) / 1000;
+	if (ran && res.status == COMPILE_OK) {
+		store(app, job, image, &res, &t);
+	} else if (ran) {
+		unlink(image);
+		not_compiled(app, &res, &job->outcome);
+	}
+	build_compile_release(&res);
 	count(app, job);
 }

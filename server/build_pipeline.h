@@ -8,7 +8,6 @@
 #ifndef BUILD_PIPELINE_H
 #define BUILD_PIPELINE_H
 
-#include <semaphore.h>
 #include <stdint.h>
 
 #include "build_upload.h"
@@ -52,9 +51,10 @@ struct build_job {
 
 /* Runs every stage for job in workspace w (the calling worker's, kept from
 ** build to build) and sets job->outcome; counts it in the metrics. The
-** compile stage holds one of slots (at most --build-workers lfsc processes
-** run at once; the other stages overlap with them). app, w, slots borrowed. */
+** compile stage holds a compile slot of q (build_queue.h). app, w, q
+** borrowed. */
+struct build_queue;
 void build_pipeline_run(struct app *app, struct build_job *job, struct workspace *w,
-                        sem_t *slots);
+                        struct build_queue *q);
 
 #endif

@@ -11,8 +11,8 @@ struct build_queue {
 	struct app *app;                 /* borrowed */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	struct build_job *head, *tail;   /* queued, not yet running */
-	int queued;
+	struct build_job *head, *tail;   /* queued, not yet taken by a thread */
+	int queued;                      /* submitted, not yet compiling (--queue-limit) */
 	int limit;
 	int stopping;
 	int nthreads;
@@ -41,11 +41,24 @@ static void *worker(void *arg)
 		b->head = job->next;
 		if (!b->head)
 			b->tail = NULL;
-		b->queued--;
 		pthread_mutex_unlock(&b->mu);
-		build_pipeline_run(b->app, job, &w, &b->slots);
+		build_pipeline_run(b->app, job, &w, b);
 		job->done(job);   /* last touch of the job */
 	}
+}
+
+void build_queue_slot_take(struct build_queue *b)
+{
+	while (sem_wait(&b->slots))
+		;   /* EINTR */
+	pthread_mutex_lock(&b->mu);
+	b->queued--;   /* compiling now: no longer waiting */
+	pthread_mutex_unlock(&b->mu);
+}
+
+void build_queue_slot_give(struct build_queue *b)
+{
+	sem_post(&b->slots);
 }
 
 struct build_queue *build_queue_new(struct app *app, int workers, int limit)
@@ -60,6 +73,9 @@ struct build_queue *build_queue_new(struct app *app, int workers, int limit)
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cond, NULL);
 	sem_init(&b->slots, 0, (unsigned)workers);
+	/* twice as many threads as compile slots: while one build stores (waiting on
+	** fsync), another compiles */
+	workers *= 2;
 	b->threads = calloc((size_t)workers, sizeof *b->threads);
 	if (!b->threads) {
 		free(b);

@@ -25,7 +25,7 @@ check() {
 	healthy; ok $? "$what: /healthz still 200 afterwards"
 	is "$(sqlite3 "$DATA/lfsd.db" 'select count(*) from builds')" 0 "$what: no build stored"
 	is "$(ls "$BUILDS" "$DATA/blobs/tmp" | grep -vc ':$\|^$\|^owner$\|^build-')" 0 "$what: no temp files left"
-	[ "$(ls "$BUILDS" | grep -c '^build-')" -le 2 ]; ok $? "$what: no more workspaces than build workers"
+	[ "$(ls "$BUILDS" | grep -c "^build-")" -le 4 ]; ok $? "$what: a workspace per build thread at most (2 x --build-workers)"
 }
 
 head -c 3100000 /dev/zero | tr '\0' 'x' >"$T/big.lua"

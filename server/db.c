@@ -25,7 +25,9 @@ int db_fail(struct db *d, const char *what)
 	return log_error("%s: %s", what, d->h ? sqlite3_errmsg(d->h) : "no database");
 }
 
-int db_exec(struct db *d, const char *sql, const char *what)
+/* Executes sql (no results) under the caller's lock. Returns 0 or -1 (logged
+** with what). */
+static int exec(struct db *d, const char *sql, const char *what)
 {
 	char *msg = NULL;
 
@@ -78,14 +80,14 @@ static int migrate(struct db *d)
 
 		if (m->version <= have)
 			continue;
-		if (db_exec(d, "BEGIN IMMEDIATE", "begin migration"))
+		if (exec(d, "BEGIN IMMEDIATE", "begin migration"))
 			return -1;
-		if (db_exec(d, m->sql, m->name) || user_version(d, &after) ||
+		if (exec(d, m->sql, m->name) || user_version(d, &after) ||
 		    after != m->version) {
-			db_exec(d, "ROLLBACK", "rollback migration");
+			exec(d, "ROLLBACK", "rollback migration");
 			return log_error("migration '%s' failed", m->name);
 		}
-		if (db_exec(d, "COMMIT", m->name))
+		if (exec(d, "COMMIT", m->name))
 			return -1;
 	}
 	return 0;
@@ -102,9 +104,9 @@ int db_open(struct db *d, const char *path)
 		return -1;
 	}
 	sqlite3_busy_timeout(d->h, 5000);
-	if (db_exec(d, "PRAGMA journal_mode=WAL", "set WAL mode") ||
-	    db_exec(d, "PRAGMA synchronous=FULL", "set synchronous") ||
-	    db_exec(d, "PRAGMA foreign_keys=ON", "enable foreign keys") ||
+	if (exec(d, "PRAGMA journal_mode=WAL", "set WAL mode") ||
+	    exec(d, "PRAGMA synchronous=FULL", "set synchronous") ||
+	    exec(d, "PRAGMA foreign_keys=ON", "enable foreign keys") ||
 	    migrate(d)) {
 		db_close(d);
 		return -1;
@@ -149,13 +151,13 @@ int db_transaction(struct db *d, const char *what, int (*body)(struct db *d, voi
 {
 	int ret;
 
-	if (db_exec(d, "BEGIN IMMEDIATE", what))
+	if (exec(d, "BEGIN IMMEDIATE", what))
 		return -1;
 	ret = body(d, cls);
-	if (ret == 0 && db_exec(d, "COMMIT", what))
+	if (ret == 0 && exec(d, "COMMIT", what))
 		ret = -1;
 	if (ret != 0)
-		db_exec(d, "ROLLBACK", what);
+		exec(d, "ROLLBACK", what);
 	return ret;
 }
 

@@ -27,9 +27,6 @@ void db_close(struct db *d);
 void db_lock(struct db *d);
 void db_unlock(struct db *d);
 
-/* Executes sql (no results) under the caller's lock. Returns 0 or -1 (logged
-** with what). */
-int db_exec(struct db *d, const char *sql, const char *what);
 /* Prepares sql; returns the statement (caller owns: sqlite3_finalize) or
 ** NULL (logged). */
 sqlite3_stmt *db_prepare(struct db *d, const char *sql);

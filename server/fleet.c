@@ -504,7 +504,8 @@ int fleet_reload_channel(struct fleet *f, const char *channel)
 	return reload(f, load_channel, channel);
 }
 
-const struct rel *fleet_running_release(struct fleet *f, uint32_t n, const uint8_t sha[32])
+/* The release of device n's channel whose image is sha, or NULL. */
+static const struct rel *running_release(struct fleet *f, uint32_t n, const uint8_t sha[32])
 {
 	const struct chan *c = &f->chans[fleet_dev(f, n)->chan];
 	int i;
@@ -535,7 +536,7 @@ int fleet_view(struct fleet *f, const char *id, struct fleet_view *v)
 		v->bucket = d->bucket;
 		if (memcmp(run, none, 32))
 			hex_encode(run, 32, v->running);
-		if ((r = fleet_running_release(f, (uint32_t)n, run))) {
+		if ((r = running_release(f, (uint32_t)n, run))) {
 			v->has_running_release = 1;
 			v->running_release = r->pub;
 		}

@@ -77,8 +77,6 @@ pthread_mutex_t *fleet_stripe(struct fleet *f, uint32_t n);
 /* The release device n gets (rollout.h), NULL for none; running is its
 ** image, all zero when unknown (under the read lock). */
 const struct rel *fleet_offer_of(struct fleet *f, uint32_t n, const uint8_t running[32]);
-/* The release of device n's channel whose image is sha, or NULL. */
-const struct rel *fleet_running_release(struct fleet *f, uint32_t n, const uint8_t sha[32]);
 
 /* fleet_flush.c: puts device n on the dirty list unless it is there. */
 void fleet_mark_dirty(struct fleet *f, struct dev *d, uint32_t n);

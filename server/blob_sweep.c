@@ -60,7 +60,7 @@ static void sweep_dir(struct blob_store *b, const char *sub, const struct refs *
 		return;
 	while ((e = readdir(d))) {
 		if (!hash_is_hex64(e->d_name) || strncmp(e->d_name, sub, 2) ||
-		    bsearch(e->d_name, r->v, r->n, sizeof *r->v, cmp))
+		    (r->n && bsearch(e->d_name, r->v, r->n, sizeof *r->v, cmp)))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		if (stat(path, &st) == 0 && unlink(path) == 0) {
@@ -88,7 +88,8 @@ int blob_sweep(struct blob_store *b, struct store *store, long long *removed,
 		log_error("blob sweep: cannot list the blobs rows name; nothing removed");
 		goto out;
 	}
-	qsort(r.v, r.n, sizeof *r.v, cmp);
+	if (r.n)
+		qsort(r.v, r.n, sizeof *r.v, cmp);
 	for (i = 0; i < 256; i++) {
 		snprintf(sub, sizeof sub, "%02x", i);
 		sweep_dir(b, sub, &r, &nrem, &nbytes);

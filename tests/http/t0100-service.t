@@ -56,8 +56,12 @@ tok=$(sed -n 's/^lfsd: admin token.*: //p' "$T/fresh/out1")
 [ ${#tok} -eq 64 ]; ok $? "first start prints a token"
 u=http://$(sed -n 's/^http=//p' "$T/fresh/var/ports")
 is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$u/builds")" 200 "printed token works"
-is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
-	-d '{"files":{"a.lua":"return 1"}}' "$u/build")" 201 "a build with the relative data dir ./var"
+if [ -n "$MEMFLAG" ]; then   # an AddressSanitizer lfsc cannot start under the default memory limit
+	ok 0 "# skip a build with the relative data dir: lfsc built with AddressSanitizer"
+else
+	is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+		-d '{"files":{"a.lua":"return 1"}}' "$u/build")" 201 "a build with the relative data dir ./var"
+fi
 kill -TERM $p; wait $p
 stored=$(sqlite3 "$T/fresh/var/lfsd.db" "select value from settings where key='admin_token_sha256'")
 is "$stored" "$(printf %s "$tok" | sha256sum | cut -d' ' -f1)" "only the token's sha256 is stored"

@@ -6,7 +6,7 @@
 # the 5.3 headers with NodeMCU's 32-bit numbers.
 
 DEVICE_LUA_SRCS := device/runtime.c \
-                   $(addprefix device/nodemcu_,lua.c lfs.c boot.c node.c tmr.c file.c \
+                   $(addprefix device/nodemcu_,lua.c lfs.c boot.c node.c tmr.c file.c net.c tls.c \
                      crypto.c encoder.c rtcmem.c)
 DEVICE_SRCS   := $(filter-out $(DEVICE_LUA_SRCS),$(wildcard device/*.c))
 DEVICE_OBJDIR := $(BUILD)/obj/device

@@ -160,7 +160,8 @@ static void open_lib(lua_State *L, const char *name, lua_CFunction f)
 
 static const struct { const char *name; lua_CFunction open; } modules[] = {
 	{ "node", nodemcu_node_open }, { "file", nodemcu_file_open },
-	{ "tmr", nodemcu_tmr_open }, /*NETTLS*/ { "crypto", nodemcu_crypto_open },
+	{ "tmr", nodemcu_tmr_open }, { "net", nodemcu_net_open },
+	{ "tls", nodemcu_tls_open }, { "crypto", nodemcu_crypto_open },
 	{ "encoder", nodemcu_encoder_open }, { "rtcmem", nodemcu_rtcmem_open },
 	{ NULL, NULL }
 };
@@ -231,6 +232,7 @@ static int start(struct nodemcu_vm *vm, void **state)
 		nodemcu_consolef(vm, "not enough memory to start Lua\n");
 		return -1;
 	}
+	vm->lua = L;
 	lua_pushcfunction(L, setup);
 	if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
 		nodemcu_consolef(vm, "cannot start Lua: %s\n", lua_tostring(L, -1));

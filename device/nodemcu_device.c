@@ -194,6 +194,7 @@ static void vm_init(struct device *d, struct nodemcu_vm *vm)
 	memset(vm, 0, sizeof *vm);
 	nodemcu_heap_init(&vm->heap, nc->heap > 0 ? (size_t)nc->heap : 0);
 	vm->cfg = nc;
+	vm->data = d->cfg->data;
 	vm->fs = &d->fs;
 	vm->rtc = &d->rtc;
 	vm->rcr = &d->rcr;

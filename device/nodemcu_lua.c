@@ -45,6 +45,11 @@ struct nodemcu_vm *nm_vm(lua_State *L)
 	return ud;   /* struct nodemcu_vm starts with its struct nodemcu_heap */
 }
 
+lua_State *nm_main(lua_State *L)
+{
+	return nm_vm(L)->lua;
+}
+
 int nm_ref(lua_State *L, int i)
 {
 	lua_pushvalue(L, i);
@@ -128,8 +133,13 @@ int nm_callback(lua_State *L, int nargs, enum nm_call how)
 		lua_pop(L, 1);
 		lua_pushliteral(L, "out of memory");
 	}
-	if (sched_post(vm->sched, SCHED_PRIOS - 1, report_task, L, nm_ref(L, -1)))
-		nodemcu_consolef(vm, "%s\n", lua_tostring(L, -1));
+	{
+		int ref = nm_ref(L, -1);
+		if (sched_post(vm->sched, SCHED_PRIOS - 1, report_task, nm_main(L), ref)) {
+			nodemcu_consolef(vm, "%s\n", lua_tostring(L, -1));
+			nm_unref(L, &ref);
+		}
+	}
 	lua_pop(L, 1);
 	return -1;
 }

@@ -39,6 +39,7 @@
 #define nm_newclass      NM_PORT(nm_newclass)
 #define nm_testudata     NM_PORT(nm_testudata)
 #define nm_vm            NM_PORT(nm_vm)
+#define nm_main          NM_PORT(nm_main)
 #define nm_callback      NM_PORT(nm_callback)
 #define nm_ref           NM_PORT(nm_ref)
 #define nm_unref         NM_PORT(nm_unref)
@@ -53,6 +54,8 @@ void nm_newclass(lua_State *L, const char *name, const luaL_Reg *m);
 void *nm_testudata(lua_State *L, int i, const char *name);
 /* The boot this state belongs to (the lua_Alloc ud). */
 struct nodemcu_vm *nm_vm(lua_State *L);
+/* The boot's main thread, on which the firmware runs every callback. */
+lua_State *nm_main(lua_State *L);
 
 /* Registry references (LUA_NOREF when none). */
 int nm_ref(lua_State *L, int i);                /* a reference to the value at i */

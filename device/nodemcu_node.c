@@ -208,7 +208,7 @@ static int task_post(lua_State *L)
 	}
 	luaL_checktype(L, n, LUA_TFUNCTION);
 	ref = nm_ref(L, n);
-	if (sched_post(vm->sched, prio, run_task, L, (intptr_t)ref << 2 | prio)) {
+	if (sched_post(vm->sched, prio, run_task, nm_main(L), (intptr_t)ref << 2 | prio)) {
 		nm_unref(L, &ref);
 		return luaL_error(L, "Task queue overflow. Task not posted");
 	}

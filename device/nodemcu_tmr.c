@@ -157,7 +157,7 @@ static int tmr_create(lua_State *L)
 	struct timer *tm = lua_newuserdata(L, sizeof *tm);
 
 	memset(tm, 0, sizeof *tm);
-	tm->L = L;
+	tm->L = nm_main(L);
 	tm->t.fn = fire;
 	tm->t.ctx = tm;
 	tm->cb_ref = tm->self_ref = LUA_NOREF;

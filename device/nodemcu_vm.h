@@ -54,6 +54,7 @@ enum nodemcu_end {
 struct nodemcu_vm {
 	struct nodemcu_heap heap;          /* FIRST member: the lua_Alloc ud is the vm */
 	const struct nodemcu_config *cfg;  /* borrowed */
+	const char *data;                  /* the data directory; borrowed */
 	struct sched *sched;               /* this boot's scheduler (owned by the device) */
 	struct spiffs *fs;                 /* borrowed */
 	struct nodemcu_rtc *rtc;           /* borrowed */
@@ -61,6 +62,10 @@ struct nodemcu_vm {
 	struct flash *flash;               /* the LFS partition; borrowed */
 	struct nodemcu_lfs lfs;            /* the adopted LFS (lfs.fl NULL: none) */
 	int port;                          /* 53 or 51 */
+	void *lua;                         /* the boot's main lua_State: callbacks run
+					      on it, never on the coroutine that
+					      registered them (lua_getstate()) */
+	int dns_pending;                   /* net.dns lookups under way (lwIP: 4) */
 	enum nodemcu_end end;              /* set when the boot must end */
 	enum rtc_reset reset_why;          /* with NODEMCU_RESTART */
 	int restart_pending;               /* node.restart(): after the current task */

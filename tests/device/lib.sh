@@ -11,10 +11,10 @@ LFSD=$BUILD/bin/lfsd
 CONF=${LFSD_SHARED:-$ROOT/../shared}/conformance/lua53/src   # as tests/lib.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/lfs-device-test.XXXXXX")
 PIDS=""
-cleanup() {
+cleanup() {   # KEEP_T=1 keeps the temp dir for a look after a failure
 	local p
 	for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	rm -rf "$T"
+	if [ -n "${KEEP_T:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 

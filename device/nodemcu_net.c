@@ -46,6 +46,8 @@ struct nsock {
 	int port;
 	int held;
 	size_t window;              /* bytes still let through while held */
+	size_t in_chain;            /* bytes of the chain being delivered (not yet
+				       tcp_recved: they count against the window) */
 	uint8_t snd[SOCK_SND_BUF];  /* sent by Lua, not yet written */
 	size_t snd_len;
 	uint64_t written;           /* bytes written to the host socket */
@@ -143,7 +145,7 @@ static void receive(struct nsock *s)
 	}
 	if (s->held)
 		s->window -= (size_t)r;
-	update(s);
+	s->in_chain = (size_t)r;
 	anchor = nm_push_ref(L, s->self_ref);
 	for (off = 0; off < (size_t)r && !s->vm->end; off += n) {
 		n = nodemcu_vm_chunk(s->vm);
@@ -154,6 +156,8 @@ static void receive(struct nsock *s)
 		lua_pushlstring(L, (const char *)buf + off, n);
 		nm_callback(L, 2, NM_UNPROTECTED);
 	}
+	s->in_chain = 0;
+	update(s);   /* tcp_recved(pcb, hold ? 0 : TCP_WND) after the chain */
 	lua_pop(L, anchor);
 }
 
@@ -347,8 +351,8 @@ static int s_hold(lua_State *L)
 {
 	struct nsock *s = check(L);
 
-	if (!s->held)
-		s->window = NODEMCU_TCP_WND;   /* the open window still arrives */
+	if (!s->held)   /* the open window still arrives, less what is being delivered */
+		s->window = NODEMCU_TCP_WND - s->in_chain;
 	s->held = 1;
 	update(s);
 	return 0;

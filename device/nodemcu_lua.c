@@ -5,6 +5,7 @@
 */
 #include <string.h>
 #include "nodemcu_lua.h"
+#include "nodemcu_sock.h"
 
 void nm_setfuncs(lua_State *L, const luaL_Reg *l)
 {
@@ -69,6 +70,70 @@ int nm_push_ref(lua_State *L, int ref)
 		return 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
 	return 1;
+}
+
+void nm_events_init(struct nm_events *e, lua_State *L)
+{
+	int i;
+
+	e->L = nm_main(L);
+	e->vm = nm_vm(L);
+	e->self_ref = LUA_NOREF;
+	for (i = 0; i < NM_NCB; i++)
+		e->cb[i] = LUA_NOREF;
+}
+
+void nm_events_release(struct nm_events *e)
+{
+	int i;
+
+	for (i = 0; i < NM_NCB; i++)
+		nm_unref(e->L, &e->cb[i]);
+	nm_unref(e->L, &e->self_ref);
+}
+
+int nm_events_on(struct nm_events *e, lua_State *L, const char *bad_name)
+{
+	static const char *const names[] = {
+		"connection", "reconnection", "disconnection", "receive", "sent", "dns", NULL
+	};
+	const char *name = luaL_checkstring(L, 2);
+	int i;
+
+	for (i = 0; names[i] && strcmp(names[i], name); i++)
+		;
+	if (!names[i])
+		return luaL_error(L, "%s", bad_name);
+	if (!lua_isfunction(L, 3) && !lua_isnil(L, 3))
+		return luaL_error(L, "invalid callback function");
+	nm_unref(L, &e->cb[i]);
+	if (lua_isfunction(L, 3))
+		e->cb[i] = nm_ref(L, 3);
+	return 0;
+}
+
+int nm_events_push(struct nm_events *e, int i, int with_self)
+{
+	if (!nm_push_ref(e->L, e->cb[i]))
+		return 0;
+	if (!with_self || !nm_push_ref(e->L, e->self_ref))
+		lua_pushnil(e->L);
+	return 1;
+}
+
+int nm_events_dns(struct nm_events *e, const char *host, char ip[16])
+{
+	int ok = sock_resolve(host, ip) == 0;
+
+	if (nm_events_push(e, NM_CB_DNS, 1)) {
+		if (ok)
+			lua_pushstring(e->L, ip);
+		else
+			lua_pushnil(e->L);
+		if (nm_callback(e->L, 2, NM_UNPROTECTED))
+			return -1;
+	}
+	return ok;
 }
 
 /* The posted error report: registry.onerror(msg), or print(msg) without one

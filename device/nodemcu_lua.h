@@ -44,6 +44,11 @@
 #define nm_ref           NM_PORT(nm_ref)
 #define nm_unref         NM_PORT(nm_unref)
 #define nm_push_ref      NM_PORT(nm_push_ref)
+#define nm_events_init   NM_PORT(nm_events_init)
+#define nm_events_release NM_PORT(nm_events_release)
+#define nm_events_on     NM_PORT(nm_events_on)
+#define nm_events_push   NM_PORT(nm_events_push)
+#define nm_events_dns    NM_PORT(nm_events_dns)
 
 /* luaL_setfuncs(L, l, 0) / luaL_register(L, NULL, l): into the table on top. */
 void nm_setfuncs(lua_State *L, const luaL_Reg *l);
@@ -61,6 +66,27 @@ lua_State *nm_main(lua_State *L);
 int nm_ref(lua_State *L, int i);                /* a reference to the value at i */
 void nm_unref(lua_State *L, int *ref);          /* drops *ref, sets LUA_NOREF */
 int nm_push_ref(lua_State *L, int ref);         /* pushes it; 0 if ref is LUA_NOREF */
+
+/* The callbacks of a net or tls socket object (nodemcu-api.md §1, §2). */
+enum { NM_CB_CONN, NM_CB_RECONN, NM_CB_DISCONN, NM_CB_RECV, NM_CB_SENT, NM_CB_DNS, NM_NCB };
+struct nm_events {
+	lua_State *L;                 /* the main thread: callbacks run there */
+	struct nodemcu_vm *vm;
+	int cb[NM_NCB];               /* connection, reconnection, disconnection,
+					 receive, sent, dns */
+	int self_ref;                 /* keeps the object alive while connected */
+};
+void nm_events_init(struct nm_events *e, lua_State *L);
+void nm_events_release(struct nm_events *e);   /* drops every reference (__gc) */
+/* sock:on(name, fn|nil) with the object at 1; bad_name is the module's error. */
+int nm_events_on(struct nm_events *e, lua_State *L, const char *bad_name);
+/* Pushes callback i and the object (nil when with_self is 0 or the object
+** holds no self reference); 0 and nothing pushed when i is unset. */
+int nm_events_push(struct nm_events *e, int i, int with_self);
+/* A socket's lookup of host: fires dns(sock, ip|nil) (unprotected). Returns 1
+** with ip (16 bytes, caller's) filled, 0 when the name is unknown, -1 when
+** the callback raised (the boot is ending). */
+int nm_events_dns(struct nm_events *e, const char *host, char ip[16]);
 
 /* How a module's callback is called (nodemcu-api.md §0). */
 enum nm_call {

@@ -27,19 +27,12 @@
 #include "nodemcu_modules.h"
 #include "nodemcu_sock.h"
 
-enum { CB_CONN, CB_RECONN, CB_DISCONN, CB_RECV, CB_SENT, CB_DNS, NCB };
-static const char *const cb_names[] = {
-	"connection", "reconnection", "disconnection", "receive", "sent", "dns", NULL
-};
 
 #define MAX_SEGS 64
 
 struct nsock {
 	struct sched_watch w;       /* the socket while fd >= 0 */
-	lua_State *L;               /* the main thread */
-	struct nodemcu_vm *vm;
-	int cb[NCB];
-	int self_ref;               /* while it has a pcb (lifetime, §1) */
+	struct nm_events ev;         /* callbacks, self reference, state */
 	int pcb;                    /* connect() called and not yet closed/failed */
 	int fd;                     /* -1 before the connect starts / after the end */
 	int connecting;
@@ -75,10 +68,10 @@ static void update(struct nsock *s)
 static void drop_pcb(struct nsock *s)
 {
 	if (s->fd >= 0) {
-		sched_watch_del(s->vm->sched, &s->w);
+		sched_watch_del(s->ev.vm->sched, &s->w);
 		close(s->fd);
 	}
-	sched_cancel(s->vm->sched, s);
+	sched_cancel(s->ev.vm->sched, s);
 	s->fd = -1;
 	s->pcb = s->connecting = 0;
 	s->snd_len = 0;
@@ -86,29 +79,19 @@ static void drop_pcb(struct nsock *s)
 	s->written = s->acked = 0;
 }
 
-/* Pushes callback i and its socket argument; 0 (nothing pushed) if unset. */
-static int begin(struct nsock *s, int i)
-{
-	if (!nm_push_ref(s->L, s->cb[i]))
-		return 0;
-	if (!nm_push_ref(s->L, s->self_ref))
-		lua_pushnil(s->L);
-	return 1;
-}
-
 /* net_err_cb: err 0 for a remote FIN */
 static void fail(struct nsock *s, int err)
 {
-	lua_State *L = s->L;
-	int anchor = nm_push_ref(L, s->self_ref);   /* keeps s alive meanwhile */
-	int i = err != SOCK_ERR_OK && s->cb[CB_RECONN] != LUA_NOREF ? CB_RECONN : CB_DISCONN;
+	lua_State *L = s->ev.L;
+	int anchor = nm_push_ref(L, s->ev.self_ref);   /* keeps s alive meanwhile */
+	int i = err != SOCK_ERR_OK && s->ev.cb[NM_CB_RECONN] != LUA_NOREF ? NM_CB_RECONN : NM_CB_DISCONN;
 
 	drop_pcb(s);
-	if (begin(s, i)) {
+	if (nm_events_push(&s->ev, i, 1)) {
 		lua_pushinteger(L, err);
 		nm_callback(L, 2, NM_UNPROTECTED);
 	}
-	nm_unref(L, &s->self_ref);
+	nm_unref(L, &s->ev.self_ref);
 	lua_pop(L, anchor);
 }
 
@@ -122,15 +105,15 @@ static void connected(struct nsock *s)
 	}
 	s->connecting = 0;
 	update(s);
-	if (begin(s, CB_CONN))
-		nm_callback(s->L, 1, NM_UNPROTECTED);
+	if (nm_events_push(&s->ev, NM_CB_CONN, 1))
+		nm_callback(s->ev.L, 1, NM_UNPROTECTED);
 }
 
 static void receive(struct nsock *s)
 {
-	lua_State *L = s->L;
+	lua_State *L = s->ev.L;
 	uint8_t buf[NODEMCU_TCP_WND];
-	size_t want = nodemcu_vm_burst(s->vm), off, n;
+	size_t want = nodemcu_vm_burst(s->ev.vm), off, n;
 	ssize_t r;
 	int anchor;
 
@@ -146,12 +129,12 @@ static void receive(struct nsock *s)
 	if (s->held)
 		s->window -= (size_t)r;
 	s->in_chain = (size_t)r;
-	anchor = nm_push_ref(L, s->self_ref);
-	for (off = 0; off < (size_t)r && !s->vm->end; off += n) {
-		n = nodemcu_vm_chunk(s->vm);
+	anchor = nm_push_ref(L, s->ev.self_ref);
+	for (off = 0; off < (size_t)r && !s->ev.vm->end; off += n) {
+		n = nodemcu_vm_chunk(s->ev.vm);
 		if (n > (size_t)r - off)
 			n = (size_t)r - off;
-		if (!begin(s, CB_RECV))
+		if (!nm_events_push(&s->ev, NM_CB_RECV, 1))
 			break;   /* no callback: the data is dropped */
 		lua_pushlstring(L, (const char *)buf + off, n);
 		nm_callback(L, 2, NM_UNPROTECTED);
@@ -190,14 +173,14 @@ static void write_out(struct nsock *s)
 static void acks(struct nsock *s)
 {
 	uint64_t acked = s->written - sock_unacked(s->fd);
-	lua_State *L = s->L;
-	int anchor = nm_push_ref(L, s->self_ref);
+	lua_State *L = s->ev.L;
+	int anchor = nm_push_ref(L, s->ev.self_ref);
 
-	while (s->nseg && s->seg[0] <= acked && s->pcb && !s->vm->end) {
+	while (s->nseg && s->seg[0] <= acked && s->pcb && !s->ev.vm->end) {
 		s->acked = s->seg[0];
 		memmove(s->seg, s->seg + 1, (size_t)--s->nseg * sizeof s->seg[0]);
 		update(s);
-		if (begin(s, CB_SENT))
+		if (nm_events_push(&s->ev, NM_CB_SENT, 1))
 			nm_callback(L, 1, NM_UNPROTECTED);
 	}
 	lua_pop(L, anchor);
@@ -232,31 +215,21 @@ static void start_connect(struct nsock *s, const char *ip)
 	s->w.fn = on_ready;
 	s->w.ctx = s;
 	update(s);
-	sched_watch_add(s->vm->sched, &s->w);
+	sched_watch_add(s->ev.vm->sched, &s->w);
 }
 
 /* net_dns_cb for a name: dns(sock, ip|nil), then connect */
 static void dns_done(void *ctx, intptr_t arg)
 {
 	struct nsock *s = ctx;
-	lua_State *L = s->L;
+	int anchor = nm_push_ref(s->ev.L, s->ev.self_ref), ok;
 	char ip[16];
-	int ok = sock_resolve(s->host, ip) == 0, anchor = nm_push_ref(L, s->self_ref);
 
 	(void)arg;
-	if (begin(s, CB_DNS)) {
-		if (ok)
-			lua_pushstring(L, ip);
-		else
-			lua_pushnil(L);
-		if (nm_callback(L, 2, NM_UNPROTECTED)) {
-			lua_pop(L, anchor);
-			return;
-		}
-	}
-	if (ok && s->pcb && s->fd < 0)
+	ok = nm_events_dns(&s->ev, s->host, ip);
+	if (ok > 0 && s->pcb && s->fd < 0)
 		start_connect(s, ip);
-	lua_pop(L, anchor);
+	lua_pop(s->ev.L, anchor);
 }
 
 static struct nsock *check(lua_State *L)
@@ -276,20 +249,20 @@ static int s_connect(lua_State *L)
 		return luaL_error(L, "specify port");
 	if (lua_gettop(L) > 3) {
 		luaL_argcheck(L, lua_isfunction(L, 4), 4, "not a function");
-		nm_unref(L, &s->cb[CB_CONN]);
-		s->cb[CB_CONN] = nm_ref(L, 4);
+		nm_unref(L, &s->ev.cb[NM_CB_CONN]);
+		s->ev.cb[NM_CB_CONN] = nm_ref(L, 4);
 	}
 	s->port = (int)port;
 	snprintf(s->host, sizeof s->host, "%s", host);
 	s->pcb = 1;
-	if (s->self_ref == LUA_NOREF)
-		s->self_ref = nm_ref(L, 1);
+	if (s->ev.self_ref == LUA_NOREF)
+		s->ev.self_ref = nm_ref(L, 1);
 	if (!sock_is_ip(host)) {
-		if (sched_event(s->vm->sched, dns_done, s, 0))
+		if (sched_event(s->ev.vm->sched, dns_done, s, 0))
 			return luaL_error(L, "out of memory");
 		return 0;
 	}
-	if (nm_push_ref(L, s->cb[CB_DNS])) {   /* an IP resolves inside connect */
+	if (nm_push_ref(L, s->ev.cb[NM_CB_DNS])) {   /* an IP resolves inside connect */
 		lua_pushvalue(L, 1);
 		lua_pushstring(L, host);
 		lua_call(L, 2, 0);
@@ -300,15 +273,7 @@ static int s_connect(lua_State *L)
 
 static int s_on(lua_State *L)
 {
-	struct nsock *s = check(L);
-	int i = luaL_checkoption(L, 2, NULL, cb_names);
-
-	if (!lua_isfunction(L, 3) && !lua_isnil(L, 3))
-		return luaL_error(L, "invalid callback function");
-	nm_unref(L, &s->cb[i]);
-	if (lua_isfunction(L, 3))
-		s->cb[i] = nm_ref(L, 3);
-	return 0;
+	return nm_events_on(&check(L)->ev, L, "invalid callback name");
 }
 
 static int s_send(lua_State *L)
@@ -318,10 +283,10 @@ static int s_send(lua_State *L)
 	const char *data = lua_tolstring(L, 2, &n);
 
 	if (lua_isfunction(L, 3)) {
-		nm_unref(L, &s->cb[CB_SENT]);
-		s->cb[CB_SENT] = nm_ref(L, 3);
+		nm_unref(L, &s->ev.cb[NM_CB_SENT]);
+		s->ev.cb[NM_CB_SENT] = nm_ref(L, 3);
 	}
-	if (!s->pcb || s->self_ref == LUA_NOREF)
+	if (!s->pcb || s->ev.self_ref == LUA_NOREF)
 		return luaL_error(L, "not connected");
 	if (!data || n == 0)
 		return luaL_error(L, "no data to send");
@@ -343,7 +308,7 @@ static int s_close(lua_State *L)
 	if (s->fd >= 0 && !s->connecting && s->snd_len)
 		write_out(s);   /* tcp_close sends what was written, then FIN */
 	drop_pcb(s);        /* a local close fires no event (§1) */
-	nm_unref(L, &s->self_ref);
+	nm_unref(L, &s->ev.self_ref);
 	return 0;
 }
 
@@ -396,26 +361,19 @@ static int s_getaddr(lua_State *L)
 static int s_gc(lua_State *L)
 {
 	struct nsock *s = check(L);
-	int i;
 
 	drop_pcb(s);
-	for (i = 0; i < NCB; i++)
-		nm_unref(L, &s->cb[i]);
+	nm_events_release(&s->ev);
 	return 0;
 }
 
 static int create(lua_State *L)
 {
 	struct nsock *s = lua_newuserdata(L, sizeof *s);
-	int i;
 
 	memset(s, 0, sizeof *s);
-	s->L = nm_main(L);
-	s->vm = nm_vm(L);
+	nm_events_init(&s->ev, L);
 	s->fd = -1;
-	s->self_ref = LUA_NOREF;
-	for (i = 0; i < NCB; i++)
-		s->cb[i] = LUA_NOREF;
 	luaL_getmetatable(L, "net.tcpsocket");
 	lua_setmetatable(L, -2);
 	return 1;

@@ -37,19 +37,12 @@
 #define SESSION_HEAP   12288   /* two 4 KB record buffers + the 2920-byte ring */
 #define VERIFY_KEY     "tls.verify"   /* registry: false, true or the function */
 
-enum { CB_CONN, CB_RECONN, CB_DISCONN, CB_RECV, CB_SENT, CB_DNS, NCB };
-static const char *const cb_names[] = {
-	"connection", "reconnection", "disconnection", "receive", "sent", "dns", NULL
-};
 
 enum phase { IDLE, HANGING, CONNECTING, HANDSHAKE, OPEN };
 
 struct tsock {
 	struct sched_watch w;
-	lua_State *L;
-	struct nodemcu_vm *vm;
-	int cb[NCB];
-	int self_ref;
+	struct nm_events ev;         /* callbacks, self reference, state */
 	int tcp;                 /* the firmware's esp_tcp exists: connect raises */
 	enum phase phase;
 	int fd;
@@ -73,9 +66,9 @@ static void update(struct tsock *s)
 
 static void charge(struct tsock *s, size_t n)
 {
-	nodemcu_heap_release(&s->vm->heap, s->charged);
+	nodemcu_heap_release(&s->ev.vm->heap, s->charged);
 	s->charged = 0;
-	if (n && !nodemcu_heap_charge(&s->vm->heap, n))
+	if (n && !nodemcu_heap_charge(&s->ev.vm->heap, n))
 		s->charged = n;
 }
 
@@ -83,10 +76,10 @@ static void charge(struct tsock *s, size_t n)
 static void cleanup(struct tsock *s)
 {
 	if (s->fd >= 0) {
-		sched_watch_del(s->vm->sched, &s->w);
+		sched_watch_del(s->ev.vm->sched, &s->w);
 		close(s->fd);
 	}
-	sched_cancel(s->vm->sched, s);
+	sched_cancel(s->ev.vm->sched, s);
 	tlsconn_free(s->tc);
 	s->tc = NULL;
 	free(s->out);
@@ -98,25 +91,16 @@ static void cleanup(struct tsock *s)
 	charge(s, 0);
 }
 
-static int begin(struct tsock *s, int i, int with_self)
-{
-	if (!nm_push_ref(s->L, s->cb[i]))
-		return 0;
-	if (!with_self || !nm_push_ref(s->L, s->self_ref))
-		lua_pushnil(s->L);
-	return 1;
-}
-
 /* tls_socket_ondisconnect: the self reference is dropped before the push,
 ** so the argument is nil (tls.c:88-99) */
 static void disconnected(struct tsock *s)
 {
-	lua_State *L = s->L;
-	int anchor = nm_push_ref(L, s->self_ref);
+	lua_State *L = s->ev.L;
+	int anchor = nm_push_ref(L, s->ev.self_ref);
 
 	cleanup(s);
-	nm_unref(L, &s->self_ref);
-	if (begin(s, CB_DISCONN, 0))
+	nm_unref(L, &s->ev.self_ref);
+	if (nm_events_push(&s->ev, NM_CB_DISCONN, 0))
 		nm_callback(L, 1, NM_UNPROTECTED);
 	lua_pop(L, anchor);
 }
@@ -124,13 +108,13 @@ static void disconnected(struct tsock *s)
 /* tls_socket_onreconnect: reason NULL means nil */
 static void failed(struct tsock *s, const char *reason)
 {
-	lua_State *L = s->L;
-	int anchor = nm_push_ref(L, s->self_ref), has = begin(s, CB_RECONN, 1);
+	lua_State *L = s->ev.L;
+	int anchor = nm_push_ref(L, s->ev.self_ref), has = nm_events_push(&s->ev, NM_CB_RECONN, 1);
 
 	if (s->tc && s->phase == HANDSHAKE)   /* the console's "Reason:[-0x....]" */
 		platform_log("tls: %s", tlsconn_error(s->tc));
 	cleanup(s);
-	nm_unref(L, &s->self_ref);
+	nm_unref(L, &s->ev.self_ref);
 	if (has) {
 		if (reason)
 			lua_pushstring(L, reason);
@@ -151,7 +135,7 @@ static const char *net_reason(int err)
 ** nil/false, each call protected; returns how many, or -1 on an error. */
 static int ask_certs(struct tsock *s)
 {
-	lua_State *L = s->L;
+	lua_State *L = s->ev.L;
 	int n = 0;
 
 	for (;;) {
@@ -183,7 +167,7 @@ static char *sector_path(struct nodemcu_vm *vm, char *buf, size_t size)
 /* Starts the session on the connected socket with the verification settings. */
 static int start_tls(struct tsock *s)
 {
-	lua_State *L = s->L;
+	lua_State *L = s->ev.L;
 	const uint8_t *ca[8];
 	size_t ca_len[8];
 	uint8_t *sector = NULL;
@@ -200,7 +184,7 @@ static int start_tls(struct tsock *s)
 			ca[i] = (const uint8_t *)lua_tolstring(L, -n + i, &ca_len[i]);
 	} else {
 		lua_pop(L, 1);
-		if (verify && !platform_read_file(sector_path(s->vm, path, sizeof path), &sector,
+		if (verify && !platform_read_file(sector_path(s->ev.vm, path, sizeof path), &sector,
 						  &ca_len[0], NULL)) {
 			ca[0] = sector;
 			n = 1;
@@ -228,8 +212,8 @@ static void handshake(struct tsock *s)
 	charge(s, SESSION_HEAP);
 	s->phase = OPEN;
 	update(s);
-	if (begin(s, CB_CONN, 1))
-		nm_callback(s->L, 1, NM_UNPROTECTED);
+	if (nm_events_push(&s->ev, NM_CB_CONN, 1))
+		nm_callback(s->ev.L, 1, NM_UNPROTECTED);
 }
 
 static void connected(struct tsock *s)
@@ -258,29 +242,29 @@ static void more(void *ctx, intptr_t arg);
 
 static void receive(struct tsock *s)
 {
-	lua_State *L = s->L;
+	lua_State *L = s->ev.L;
 	uint8_t buf[NODEMCU_TCP_MSS];
-	size_t left = nodemcu_vm_burst(s->vm);
-	int anchor = nm_push_ref(L, s->self_ref), r = 0;
+	size_t left = nodemcu_vm_burst(s->ev.vm);
+	int anchor = nm_push_ref(L, s->ev.self_ref), r = 0;
 
-	while (left > 0 && s->phase == OPEN && !s->vm->end) {
-		size_t n = nodemcu_vm_chunk(s->vm);
+	while (left > 0 && s->phase == OPEN && !s->ev.vm->end) {
+		size_t n = nodemcu_vm_chunk(s->ev.vm);
 		r = tlsconn_read(s->tc, buf, n < left ? n : left);
 		if (r <= 0)
 			break;
 		left -= (size_t)r;
-		if (!begin(s, CB_RECV, 1))
+		if (!nm_events_push(&s->ev, NM_CB_RECV, 1))
 			continue;
 		lua_pushlstring(L, (const char *)buf, (size_t)r);
 		nm_callback(L, 2, NM_UNPROTECTED);
 	}
-	if (s->phase == OPEN && !s->vm->end) {
+	if (s->phase == OPEN && !s->ev.vm->end) {
 		if (r == TLSCONN_CLOSED)
 			disconnected(s);
 		else if (r == TLSCONN_ERROR)
 			failed(s, "SSL application invalid");
 		else if (tlsconn_pending(s->tc))
-			sched_event(s->vm->sched, more, s, 0);
+			sched_event(s->ev.vm->sched, more, s, 0);
 	}
 	lua_pop(L, anchor);
 }
@@ -323,8 +307,8 @@ static void on_ready(void *ctx, intptr_t revents)
 	} else if (s->awaiting_ack && !sock_unacked(s->fd)) {
 		s->awaiting_ack = 0;   /* one `sent` per send (espconn_mbedtls.c:803-830) */
 		update(s);
-		if (begin(s, CB_SENT, 1))
-			nm_callback(s->L, 1, NM_UNPROTECTED);
+		if (nm_events_push(&s->ev, NM_CB_SENT, 1))
+			nm_callback(s->ev.L, 1, NM_UNPROTECTED);
 	} else if (revents & POLLOUT && s->out) {
 		write_out(s);
 	} else if (revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -337,7 +321,7 @@ static void start_connect(struct tsock *s, const char *ip)
 {
 	int rc;
 
-	if (nodemcu_heap_free(&s->vm->heap) <= SILENT_HEAP) {
+	if (nodemcu_heap_free(&s->ev.vm->heap) <= SILENT_HEAP) {
 		s->phase = HANGING;   /* the return value is ignored: nothing ever happens */
 		return;
 	}
@@ -351,33 +335,23 @@ static void start_connect(struct tsock *s, const char *ip)
 	s->w.fn = on_ready;
 	s->w.ctx = s;
 	update(s);
-	sched_watch_add(s->vm->sched, &s->w);
+	sched_watch_add(s->ev.vm->sched, &s->w);
 }
 
 /* tls_socket_dns_cb */
 static void dns_done(void *ctx, intptr_t arg)
 {
 	struct tsock *s = ctx;
-	lua_State *L = s->L;
+	int anchor = nm_push_ref(s->ev.L, s->ev.self_ref), ok;
 	char ip[16];
-	int ok = sock_resolve(s->host, ip) == 0, anchor = nm_push_ref(L, s->self_ref);
 
 	(void)arg;
-	if (begin(s, CB_DNS, 1)) {
-		if (ok)
-			lua_pushstring(L, ip);
-		else
-			lua_pushnil(L);
-		if (nm_callback(L, 2, NM_UNPROTECTED)) {
-			lua_pop(L, anchor);
-			return;
-		}
-	}
-	if (ok)
+	ok = nm_events_dns(&s->ev, s->host, ip);
+	if (ok > 0)
 		start_connect(s, ip);
-	else
-		nm_unref(L, &s->self_ref);   /* the esp_tcp stays: unusable (§2) */
-	lua_pop(L, anchor);
+	else if (ok == 0)
+		nm_unref(s->ev.L, &s->ev.self_ref);   /* the esp_tcp stays: unusable (§2) */
+	lua_pop(s->ev.L, anchor);
 }
 
 static struct tsock *check(lua_State *L)
@@ -398,14 +372,14 @@ static int s_connect(lua_State *L)
 	s->tcp = 1;
 	s->port = (int)port;
 	snprintf(s->host, sizeof s->host, "%s", host);
-	if (s->self_ref == LUA_NOREF)
-		s->self_ref = nm_ref(L, 1);
+	if (s->ev.self_ref == LUA_NOREF)
+		s->ev.self_ref = nm_ref(L, 1);
 	if (!sock_is_ip(host)) {
-		if (sched_event(s->vm->sched, dns_done, s, 0))
+		if (sched_event(s->ev.vm->sched, dns_done, s, 0))
 			return luaL_error(L, "not enough memory");
 		return 0;
 	}
-	if (nm_push_ref(L, s->cb[CB_DNS])) {   /* an IP: dns_cb inside connect */
+	if (nm_push_ref(L, s->ev.cb[NM_CB_DNS])) {   /* an IP: dns_cb inside connect */
 		lua_pushvalue(L, 1);
 		lua_pushstring(L, host);
 		lua_call(L, 2, 0);
@@ -416,20 +390,7 @@ static int s_connect(lua_State *L)
 
 static int s_on(lua_State *L)
 {
-	struct tsock *s = check(L);
-	const char *name = luaL_checkstring(L, 2);
-	int i;
-
-	for (i = 0; cb_names[i] && strcmp(cb_names[i], name); i++)
-		;
-	if (!cb_names[i])
-		return luaL_error(L, "invalid method");
-	if (!lua_isfunction(L, 3) && !lua_isnil(L, 3))
-		return luaL_error(L, "invalid callback function");
-	nm_unref(L, &s->cb[i]);
-	if (lua_isfunction(L, 3))
-		s->cb[i] = nm_ref(L, 3);
-	return 0;
+	return nm_events_on(&check(L)->ev, L, "invalid method");
 }
 
 static int s_send(lua_State *L)
@@ -466,13 +427,13 @@ static int s_close(lua_State *L)
 	if (s->tc && s->phase == OPEN)
 		tlsconn_close_notify(s->tc);
 	if (s->fd >= 0) {
-		sched_watch_del(s->vm->sched, &s->w);
+		sched_watch_del(s->ev.vm->sched, &s->w);
 		close(s->fd);
 		s->fd = -1;
 	}
-	sched_cancel(s->vm->sched, s);
+	sched_cancel(s->ev.vm->sched, s);
 	s->phase = IDLE;
-	sched_event(s->vm->sched, local_closed, s, 0);   /* disconnection(nil), later */
+	sched_event(s->ev.vm->sched, local_closed, s, 0);   /* disconnection(nil), later */
 	return 0;
 }
 
@@ -488,10 +449,10 @@ static int s_unhold(lua_State *L)
 
 	if (!s->tcp)
 		return 0;
-	nodemcu_consolef(s->vm, "Fatal exception 28(LoadProhibitedCause):\n"
+	nodemcu_consolef(s->ev.vm, "Fatal exception 28(LoadProhibitedCause):\n"
 			 "epc1=0x40100000, excvaddr=0x00000000 (tls:unhold, nodemcu-api.md "
 			 "§2, §13 Q4)\n");
-	nodemcu_vm_reset_now(s->vm, RTC_EXCEPTION);
+	nodemcu_vm_reset_now(s->ev.vm, RTC_EXCEPTION);
 	return 0;
 }
 
@@ -514,26 +475,19 @@ static int s_getpeer(lua_State *L)
 static int s_gc(lua_State *L)
 {
 	struct tsock *s = check(L);
-	int i;
 
 	cleanup(s);
-	for (i = 0; i < NCB; i++)
-		nm_unref(L, &s->cb[i]);
+	nm_events_release(&s->ev);
 	return 0;
 }
 
 static int create(lua_State *L)
 {
 	struct tsock *s = lua_newuserdata(L, sizeof *s);
-	int i;
 
 	memset(s, 0, sizeof *s);
-	s->L = nm_main(L);
-	s->vm = nm_vm(L);
+	nm_events_init(&s->ev, L);
 	s->fd = -1;
-	s->self_ref = LUA_NOREF;
-	for (i = 0; i < NCB; i++)
-		s->cb[i] = LUA_NOREF;
 	luaL_getmetatable(L, "tls.socket");
 	lua_setmetatable(L, -2);
 	return 1;

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# lfsd's Lua OTA client (device/nodemcu/lfsota.lua) on the emulated 5.3 board
+# against a real lfsd over TLS: an update A -> B (download, verify, reload,
+# restart, B's _init, booted, committed), the refusals before any reload
+# (tag, device, replay, downgrade, flipped byte, truncated), a resumed
+# download, and rollbacks. Until lfsd answers polls with the text manifest
+# (MANIFEST.md), the test hands the client the manifest it would receive,
+# authenticated with a manifest key of its own (lfsota.offer).
+. "$(dirname "$0")/lib.sh"
+need_lfsd
+start_lfsd
+KEY=$(add_device dev-1)
+MKEY=$(openssl rand -hex 32)
+C=$ROOT/device/nodemcu
+
+# app <dir> <name> [extra main.lua line]: the client, the reference _init and a main
+app() {
+	mkdir -p "$1"
+	cp "$C/lfsota.lua" "$C/_init.lua" "$1/"
+	cat > "$1/main.lua" <<LUA
+print("MAIN $2")
+${3:-}
+local ota = require("lfsota")
+local offer = file.getcontents("offer.txt")
+if offer then
+  file.remove("offer.txt")
+  ota.offer(offer, file.getcontents("offer.nonce"))
+end
+LUA
+}
+# manifest <device> <release> <sha> <size> <url> <rollback> <nonce> [hex key]
+manifest() {
+	local text
+	text=$(printf 'lfsd-manifest 1\ndevice %s\nchannel stable\nrelease %s\nversion %s\nsha256 %s\nsize %s\ntarget nodemcu-lua53\nurl %s\nrollback %s\nnonce %s\nissued 1764393600\npoll 0\nmodules _init,main,lfsota\n' \
+		"$1" "$2" "$2" "$3" "$4" "$5" "$6" "$7")
+	printf '%s\n' "$text"
+	printf '%s\n' "$text" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:${8:-$MKEY}" |
+		awk '{print "mac " $NF}'
+}
+# offer <manifest args...>: the next boot's main hands this manifest to lfsota
+offer() {
+	local nonce
+	nonce=$(openssl rand -hex 16)
+	printf '%s' "$nonce" > "$T/d/spiffs/offer.nonce"
+	manifest "$1" "$2" "$3" "$4" "$5" "$6" "${7:-$nonce}" "${8:-}" > "$T/d/spiffs/offer.txt"
+}
+img() { admin GET "/builds/$1/lfs.img" > "$2"; }
+events() { admin GET /devices/dev-1 | jq -r '[.events[] | .state + ":" + (.detail // "")] | reverse | join("\n")'; }
+
+app "$T/a" A
+app "$T/b" B
+BA=$(upload_build "$T/a" '{"timestamp":1700000000}')
+BB=$(upload_build "$T/b" '{"timestamp":1700000100}')
+RA=$(release "$BA")
+RB=$(release "$BB")
+img "$BA" "$T/A.img"
+img "$BB" "$T/B.img"
+SA=$(sha256 "$T/A.img")
+SB=$(sha256 "$T/B.img")
+ok $? "images A and B built with the client and released (releases $RA, $RB)"
+
+mkdir -p "$T/d/spiffs"
+cp "$C/init.lua" "$T/d/spiffs/"
+cat > "$T/d/spiffs/lfsd_cfg.lua" <<LUA
+return { host = "localhost", ip = "127.0.0.1", port = ${SERVER##*:}, device = "dev-1",
+  key = "$KEY", mkey = "$MKEY", channel = "stable", poll = 0, checkin = 5, image = "$SA",
+  ca = [[
+$(cat "$T/lfsd/tls/cert.pem")
+]] }
+LUA
+board "$T/d" --reload "$T/A.img" --run-for 20 > "$T/out" 2> "$T/err"
+grep -q '^MAIN A$' "$T/out"; ok $? "the board runs A: init.lua -> _init -> lfsota.start -> main"
+
+# ---- A -> B
+offer dev-1 "$RB" "$SB" "$(stat -c %s "$T/B.img")" "/ota/images/$SB?device=dev-1" 0
+board "$T/d" --until "committed" --run-for 60 > "$T/out" 2> "$T/err"
+ok $? "update run ends with the commit"
+grep -q '^MAIN B$' "$T/out"; ok $? "after the reload and restart B's main runs"
+grep -q "^lfsota:	image	$SB	committed$" "$T/out"; ok $? "B committed after its booted report was delivered"
+is "$(events | cut -d: -f1 | tr '\n' ,)" "downloading,downloaded,applied,booted," \
+	"lfsd saw downloading, downloaded, applied, booted"
+is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$SB" "lfsd shows B running"
+grep -q '^floor '"$RB"'$' "$T/d/spiffs/ota.state"; ok $? "the anti-rollback floor is B's release"
+[ -e "$T/d/spiffs/ota-${SA:0:16}.img" ] && [ -e "$T/d/spiffs/ota-${SB:0:16}.img" ] ||
+	[ -e "$T/d/spiffs/ota-${SB:0:16}.img" ]
+ok $? "B's image kept in SPIFFS"
+
+# ---- refusals: each reported failed with the reason, nothing reloaded, B runs on
+refused() {   # refused <what> <detail regexp>
+	board "$T/d" --until "delivered	failed" --run-for 30 > "$T/out" 2> "$T/err"
+	grep -q '^MAIN B$' "$T/out" && ! grep -q 'LFS load\|reset' "$T/out" "$T/err"
+	ok $? "$1: B keeps running, no reload"
+	admin GET /devices/dev-1 | jq -e --arg d "$2" '.events | map(select(.state == "failed" and
+		((.detail // "") | test($d)))) | length >= 1' > /dev/null
+	ok $? "$1: reported failed ($2)"
+}
+SIZEB=$(stat -c %s "$T/B.img")
+offer dev-1 "$RB" "$SB" "$SIZEB" "/ota/images/$SB?device=dev-1" 0 "" "$(openssl rand -hex 32)"
+refused "wrong tag" "manifest tag does not verify"
+offer dev-2 "$RB" "$SB" "$SIZEB" "/ota/images/$SB?device=dev-2" 0
+refused "another device" "manifest is for device dev-2"
+offer dev-1 "$RB" "$SB" "$SIZEB" "/ota/images/$SB?device=dev-1" 0 "$(openssl rand -hex 16)"
+refused "replayed manifest (another nonce)" "nonce is not the one sent"
+offer dev-1 "$RA" "$SA" "$(stat -c %s "$T/A.img")" "/ota/images/$SA?device=dev-1" 0
+refused "downgrade to A's release" "below the anti-rollback floor"
+FLIP=$(python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[len(d)//2]^=1; sys.stdout.buffer.write(d)' "$T/A.img" | sha256sum | cut -d' ' -f1)
+offer dev-1 "$((RB + 1))" "$FLIP" "$(stat -c %s "$T/A.img")" "/ota/images/$SA?device=dev-1" 0
+refused "a flipped byte (sha256 differs)" "sha256 mismatch"
+offer dev-1 "$((RB + 1))" "$SA" "$(( $(stat -c %s "$T/A.img") + 100 ))" "/ota/images/$SA?device=dev-1" 0
+refused "a truncated download" "rejected before flashing"
+is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$SB" "B still shown running"
+done_testing

@@ -240,6 +240,8 @@ static int start(struct nodemcu_vm *vm, void **state)
 		*state = NULL;
 		return -1;
 	}
+	lua_gc(L, LUA_GCCOLLECT, 0);
+	nodemcu_heap_rom(&vm->heap);   /* the firmware's libraries are ROTables in flash */
 	banner(vm);
 	lua_pushcfunction(L, run_init);
 	lua_pushstring(L, vm->rcr->startup[0] ? vm->rcr->startup : "@init.lua");

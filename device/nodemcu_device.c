@@ -272,6 +272,8 @@ static int boot(struct device *d, int *again, struct dev_error *err)
 		run(d, &vm);
 	spiffs_reset(&d->fs);   /* unflushed SPIFFS writes are lost at any reset */
 	d->port->stop(state);
+	platform_log("boot ended: Lua heap peak %zu bytes (TLS charges included), cap %ld",
+		     vm.heap.peak, d->cfg->nodemcu.heap);
 	if (vm.end == NODEMCU_RESTART) {
 		int raw, ext;
 		nodemcu_rtc_reason(vm.reset_why, &raw, &ext);

@@ -20,13 +20,25 @@ void nodemcu_heap_init(struct nodemcu_heap *h, size_t cap)
 	h->cap = cap;
 }
 
+/* Lua bytes that count: what the program allocated, not the ROM tables */
+static size_t lua_bytes(const struct nodemcu_heap *h)
+{
+	return h->used > h->rom ? h->used - h->rom : 0;
+}
+
 static void book(struct nodemcu_heap *h, int flash, size_t add, size_t sub)
 {
 	size_t *c = flash ? &h->flash : &h->used;
 
 	*c = *c - sub + add;
-	if (!flash && h->used + h->charged > h->peak)
-		h->peak = h->used + h->charged;
+	if (!flash && lua_bytes(h) + h->charged > h->peak)
+		h->peak = lua_bytes(h) + h->charged;
+}
+
+void nodemcu_heap_rom(struct nodemcu_heap *h)
+{
+	h->rom = h->used;
+	h->peak = h->charged;
 }
 
 void *nodemcu_heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -45,7 +57,7 @@ void *nodemcu_heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	}
 	/* Lua never fails a shrink; the cap applies to growth of RAM blocks */
 	if (!flash && h->cap && nsize > old &&
-	    h->used + h->charged + (nsize - old) > h->cap)
+	    lua_bytes(h) + h->charged + (nsize - old) > h->cap)
 		return NULL;
 	nb = realloc(b, sizeof *b + nsize);
 	if (!nb)
@@ -58,7 +70,7 @@ void *nodemcu_heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 size_t nodemcu_heap_free(const struct nodemcu_heap *h)
 {
-	size_t taken = h->used + h->charged;
+	size_t taken = lua_bytes(h) + h->charged;
 
 	if (!h->cap)
 		return NO_CAP_FREE > taken ? NO_CAP_FREE - taken : 0;
@@ -67,11 +79,11 @@ size_t nodemcu_heap_free(const struct nodemcu_heap *h)
 
 int nodemcu_heap_charge(struct nodemcu_heap *h, size_t n)
 {
-	if (h->cap && h->used + h->charged + n > h->cap)
+	if (h->cap && lua_bytes(h) + h->charged + n > h->cap)
 		return -1;
 	h->charged += n;
-	if (h->used + h->charged > h->peak)
-		h->peak = h->used + h->charged;
+	if (lua_bytes(h) + h->charged > h->peak)
+		h->peak = lua_bytes(h) + h->charged;
 	return 0;
 }
 

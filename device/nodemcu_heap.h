@@ -18,6 +18,8 @@ struct nodemcu_heap {
 	size_t charged;      /* live non-Lua charges (TLS sessions) */
 	size_t peak;         /* highest used + charged since nodemcu_heap_init() */
 	size_t flash;        /* live bytes of code loaded from the LFS (not counted) */
+	size_t rom;          /* bytes the libraries' tables took at start-up: in the
+				firmware they are ROTables in flash (not counted) */
 	int loading_flash;   /* > 0 while an LFS module is being loaded */
 };
 
@@ -28,7 +30,12 @@ void nodemcu_heap_init(struct nodemcu_heap *h, size_t cap);
 ** Returns NULL (Lua raises its memory error) when the cap would be passed. */
 void *nodemcu_heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
-/* What node.heap() reports: cap - used - charged (a large constant without a cap). */
+/* Marks what is allocated now as the firmware's read-only tables (after the
+** libraries and modules are opened): not counted from now on. */
+void nodemcu_heap_rom(struct nodemcu_heap *h);
+
+/* What node.heap() reports: cap - (used - rom) - charged (a large constant
+** without a cap). */
 size_t nodemcu_heap_free(const struct nodemcu_heap *h);
 
 /* Takes n bytes for a non-Lua user; -1 (nothing taken) if they do not fit. */

@@ -138,6 +138,11 @@ local function request(method, path, headers, body, on_head, on_data, done)
     sock = nil
     finish("connection failed: " .. tostring(reason))
   end))
+  -- the TLS handshake takes 25-30 KB outside Lua, and garbage does not give
+  -- way to a malloc (nodemcu-api.md §2, §10): collect first, twice, as the
+  -- last connection's callbacks are freed only after its __gc ran
+  collectgarbage()
+  collectgarbage()
   sock:connect(cfg.port, cfg.ip or cfg.host)
 end
 

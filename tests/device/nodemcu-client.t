@@ -11,41 +11,9 @@ need_lfsd
 start_lfsd
 KEY=$(add_device dev-1)
 MKEY=$(openssl rand -hex 32)
-C=$ROOT/device/nodemcu
 
-# app <dir> <name> [extra main.lua line]: the client, the reference _init and a main
-app() {
-	mkdir -p "$1"
-	cp "$C/lfsota.lua" "$C/_init.lua" "$1/"
-	cat > "$1/main.lua" <<LUA
-print("MAIN $2")
-${3:-}
-local ota = require("lfsota")
-local offer = file.getcontents("offer.txt")
-if offer then
-  file.remove("offer.txt")
-  ota.offer(offer, file.getcontents("offer.nonce"))
-end
-LUA
-}
-# manifest <device> <release> <sha> <size> <url> <rollback> <nonce> [hex key]
-manifest() {
-	local text
-	text=$(printf 'lfsd-manifest 1\ndevice %s\nchannel stable\nrelease %s\nversion %s\nsha256 %s\nsize %s\ntarget nodemcu-lua53\nurl %s\nrollback %s\nnonce %s\nissued 1764393600\npoll 0\nmodules _init,main,lfsota\n' \
-		"$1" "$2" "$2" "$3" "$4" "$5" "$6" "$7")
-	printf '%s\n' "$text"
-	printf '%s\n' "$text" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:${8:-$MKEY}" |
-		awk '{print "mac " $NF}'
-}
-# offer <manifest args...>: the next boot's main hands this manifest to lfsota
-offer() {
-	local nonce
-	nonce=$(openssl rand -hex 16)
-	printf '%s' "$nonce" > "$T/d/spiffs/offer.nonce"
-	manifest "$1" "$2" "$3" "$4" "$5" "$6" "${7:-$nonce}" "${8:-}" > "$T/d/spiffs/offer.txt"
-}
-img() { admin GET "/builds/$1/lfs.img" > "$2"; }
-events() { admin GET /devices/dev-1 | jq -r '[.events[] | .state + ":" + (.detail // "")] | reverse | join("\n")'; }
+
+. "$ROOT/tests/device/nodemcu/client.sh"
 
 app "$T/a" A
 app "$T/b" B
@@ -59,15 +27,7 @@ SA=$(sha256 "$T/A.img")
 SB=$(sha256 "$T/B.img")
 ok $? "images A and B built with the client and released (releases $RA, $RB)"
 
-mkdir -p "$T/d/spiffs"
-cp "$C/init.lua" "$T/d/spiffs/"
-cat > "$T/d/spiffs/lfsd_cfg.lua" <<LUA
-return { host = "localhost", ip = "127.0.0.1", port = ${SERVER##*:}, device = "dev-1",
-  key = "$KEY", mkey = "$MKEY", channel = "stable", poll = 0, checkin = 5, image = "$SA",
-  ca = [[
-$(cat "$T/lfsd/tls/cert.pem")
-]] }
-LUA
+board_setup "${SERVER##*:}" "$SA"
 board "$T/d" --reload "$T/A.img" --run-for 20 > "$T/out" 2> "$T/err"
 grep -q '^MAIN A$' "$T/out"; ok $? "the board runs A: init.lua -> _init -> lfsota.start -> main"
 
@@ -75,6 +35,7 @@ grep -q '^MAIN A$' "$T/out"; ok $? "the board runs A: init.lua -> _init -> lfsot
 offer dev-1 "$RB" "$SB" "$(stat -c %s "$T/B.img")" "/ota/images/$SB?device=dev-1" 0
 board "$T/d" --until "committed" --run-for 60 > "$T/out" 2> "$T/err"
 ok $? "update run ends with the commit"
+sed -n 's/.*boot ended: Lua heap peak \([0-9]*\) bytes.*/# Lua heap peak of a boot: \1 bytes/p' "$T/err"
 grep -q '^MAIN B$' "$T/out"; ok $? "after the reload and restart B's main runs"
 grep -q "^lfsota:	image	$SB	committed$" "$T/out"; ok $? "B committed after its booted report was delivered"
 is "$(events | cut -d: -f1 | tr '\n' ,)" "downloading,downloaded,applied,booted," \

@@ -323,6 +323,7 @@ local function rollback(why)
   local prev = st.cur ~= "" and st.cur or nil
   report("rolled-back", st.target, why .. (prev and ("; back to " .. prev) or ""))
   st.bad, st.phase = st.target, prev and "rollback" or "idle"
+  st.time = prev and image_time(imgname(prev)) or ""
   save()
   if not prev or not file.exists(imgname(prev)) then
     log("no previous image to go back to")
@@ -509,6 +510,12 @@ function M.boot(started_ok, why)
     reset_attempts()
     ph = "trial"
   elseif ph == "rollback" then
+    if not loaded(st.time) then   -- the reload did not happen yet (a reset came first)
+      file.putcontents(RELOAD, imgname(st.cur))
+      local err = reload(imgname(st.cur))
+      if err then log("rollback reload failed:", err) st.phase = "idle" save() end
+      return
+    end
     st.phase = "idle"
     save()
     report("booted", st.cur, "rolled back")

@@ -173,7 +173,7 @@ local function flush(andthen)
         finish(false)
         return
       end
-      log(code < 300 and "delivered" or "refused by lfsd", state, code)
+      log(code < 300 and "delivered" or "refused by lfsd", state, sha, code)
       s = file.getcontents(OUTBOX) or ""
       local rest = s:sub(#line + 2)
       file.remove(OUTBOX)

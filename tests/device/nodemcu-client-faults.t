@@ -48,7 +48,7 @@ is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$S_C" "lfsd shows C ru
 
 # ---- rollback: D's start-up raises
 offer dev-1 "$R_D" "$S_D" "$Z_D" "/ota/images/$S_D?device=dev-1" 0
-board "$T/d" --until "delivered	booted" --run-for 60 > "$T/out" 2> "$T/err"
+board "$T/d" --until "delivered	booted	$S_C" --run-for 60 > "$T/out" 2> "$T/err"
 grep -q '^MAIN D$' "$T/out" && [ "$(grep '^MAIN' "$T/out" | tail -n 1)" = "MAIN C" ]
 ok $? "D started, raised, and C runs again"
 admin GET /devices/dev-1 | jq -e --arg s "$S_D" '.events | map(select(.state == "rolled-back" and
@@ -73,7 +73,7 @@ PIDS="$PIDS $LFSD_PID"
 sleep 1
 # the relay gave up while lfsd was down: straight to lfsd from now on
 sed -i "s/port = [0-9]*/port = ${SERVER##*:}/" "$T/d/spiffs/lfsd_cfg.lua"
-board "$T/d" --until "delivered	booted" --run-for 30 > "$T/out" 2>&1
+board "$T/d" --until "delivered	booted	$S_C" --run-for 30 > "$T/out" 2>&1
 admin GET /devices/dev-1 | jq -e --arg s "$S_E" '.events | map(select(.state == "rolled-back" and
 	.sha256 == $s and (.detail | test("no successful check-in")))) | length == 1' > /dev/null
 ok $? "the queued rolled-back report reaches lfsd once it is back"

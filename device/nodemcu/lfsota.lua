@@ -338,7 +338,7 @@ end
 M.rollback = rollback
 
 local function apply(m, img)
-  st.phase, st.target, st.release = "applying", m.sha256, m.release
+  st.phase, st.target, st.release, st.loads = "applying", m.sha256, m.release, 0
   st.rollback, st.modules = m.rollback, m.modules
   st.time = image_time(img) or ""
   save()
@@ -498,11 +498,21 @@ function M.boot(started_ok, why)
   file.remove(RELOAD)
   if ph == "applying" then
     if not loaded(st.time) then
+      -- a reset before the reload, or a load that failed: try again, 3 times
+      st.loads = (tonumber(st.loads) or 0) + 1
+      save()
+      if st.loads <= 3 and file.exists(imgname(st.target)) then
+        log("the LFS does not hold", st.target, "yet; reloading")
+        file.putcontents(RELOAD, imgname(st.target))
+        local err = reload(imgname(st.target))
+        if not err then return end
+        log("reload failed:", err)
+      end
       report("failed", st.target, "the reload did not load the image")
-      st.phase = "idle"
       rollback("LFS load failed")
       return
     end
+    st.loads = 0
     report("applied", st.target, "LFS loaded; restarted")
     remove_stale(st.modules)
     st.phase = "trial"

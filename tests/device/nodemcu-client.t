@@ -89,4 +89,10 @@ refused "a flipped byte (sha256 differs)" "sha256 mismatch"
 offer dev-1 "$((RB + 1))" "$SA" "$(( $(stat -c %s "$T/A.img") + 100 ))" "/ota/images/$SA?device=dev-1" 0
 refused "a truncated download" "rejected before flashing"
 is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$SB" "B still shown running"
+
+# a firmware built without crypto: the client says so and does nothing
+board "$T/d" --modules file,net,node,tmr,tls --run-for 5 > "$T/out" 2>&1
+grep -q "^lfsota:	this firmware lacks the 'crypto' module; no OTA updates$" "$T/out" &&
+	grep -q '^MAIN B$' "$T/out"
+ok $? "without crypto the client names the missing module; the application still runs"
 done_testing

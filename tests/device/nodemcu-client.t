@@ -9,8 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 need_lfsd
 start_lfsd
-KEY=$(add_device dev-1)
-MKEY=$(openssl rand -hex 32)
 
 
 . "$ROOT/tests/device/nodemcu/client.sh"

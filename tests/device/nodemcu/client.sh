@@ -1,6 +1,9 @@
 # client.sh - helpers of the Lua client tests (sourced after lib.sh, with
-# lfsd started, KEY and MKEY set): apps with the client, manifests, offers.
+# lfsd started): registers dev-1 (KEY) and picks its manifest key (MKEY); apps
+# with the client, manifests, offers.
 C=$ROOT/device/nodemcu
+KEY=$(add_device dev-1)
+MKEY=$(openssl rand -hex 32)
 
 # app <dir> <name> [extra main.lua line]: the client, the reference _init and a main
 app() {

@@ -53,6 +53,7 @@ struct tsock {
 	uint8_t *out;            /* the send in progress (a copy) */
 	size_t out_len, out_off;
 	int awaiting_ack;        /* written, `sent` when acknowledged */
+	int closing;             /* close() called; disconnection(nil) is on its way */
 };
 
 static void update(struct tsock *s)
@@ -86,6 +87,7 @@ static void cleanup(struct tsock *s)
 	s->out = NULL;
 	s->fd = -1;
 	s->tcp = 0;
+	s->closing = 0;
 	s->awaiting_ack = 0;
 	s->phase = IDLE;
 	charge(s, 0);
@@ -422,8 +424,9 @@ static int s_close(lua_State *L)
 {
 	struct tsock *s = check(L);
 
-	if (!s->tcp)
+	if (!s->tcp || s->closing)
 		return 0;
+	s->closing = 1;
 	if (s->tc && s->phase == OPEN)
 		tlsconn_close_notify(s->tc);
 	if (s->fd >= 0) {

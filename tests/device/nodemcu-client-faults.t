@@ -23,6 +23,7 @@ for a in sensor_mesh oled_display opcode_tour; do cp "$CONF/$a"/*.lua "$T/C/" 2>
 build C 1700000200
 build D 1700000300 'error("D is broken")'
 build E 1700000400
+build F 1700000500
 [ "$Z_C" -gt 40000 ]; ok $? "images built and released; C has $Z_C bytes"
 
 "$BUILD/test/cutproxy" "${SERVER##*:}" 20000 "$T/proxy.port" "$T/proxy.log" &
@@ -78,7 +79,6 @@ ok $? "the queued rolled-back report reaches lfsd once it is back"
 is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$S_C" "lfsd shows C running"
 
 # ---- the heap budget: the update fits in it, and fails cleanly below it
-build F 1700000500
 offer dev-1 "$R_F" "$S_F" "$Z_F" "/ota/images/$S_F?device=dev-1" 0
 board "$T/d" --heap $((BUDGET - 10000)) --run-for 40 --until "size mismatch" > "$T/out" 2> "$T/err"
 cp "$T/out" "$T/out.low"

@@ -54,6 +54,7 @@ void agent_config_init(struct agent_config *c)
 	c->poll_interval = 60;
 	c->watchdog_ms = 5000;
 	c->download_tries = 3;
+	c->nodemcu.spiffs_size = 0x100000;
 }
 
 static const char *short_sha(const char *sha)

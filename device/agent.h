@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "error.h"
+#include "nodemcu_vm.h"
 
 struct agent_config {
 	const char *server;       /* "https://host:port", NULL = offline (no network) */
@@ -27,6 +28,8 @@ struct agent_config {
 	long poll_interval;       /* seconds between polls until the server says otherwise */
 	long watchdog_ms;         /* bound on _init's run time */
 	int download_tries;       /* attempts per download in one cycle (resuming) */
+	const char *client;       /* "c" (this agent, default) or "lua" (nodemcu_device.c) */
+	struct nodemcu_config nodemcu;   /* options of the Lua-client mode */
 };
 
 /* Fills the defaults (partition 0x40000 at 0x40296000, boot timeout 60 s,

@@ -24,7 +24,8 @@ struct lfsc_compiler {
 	int nwarnings;
 	struct lfsc_build_info info;
 	int ordered;                     /* module order fixed and strings numbered */
-	void *lua;                       /* the reference Lua state (frontend53.c) */
+	void *lua;                       /* the reference Lua state (frontend5x.c) */
+	struct history51 hist;           /* 5.1: fix-up history of the last input */
 };
 
 LFSC_API void lfsc_options_init(struct lfsc_options *o)
@@ -39,6 +40,8 @@ LFSC_API int lfsc_target_parse(const char *name, enum lfsc_target *t)
 		*t = LFSC_TARGET_LUA53;
 	else if (!strcmp(name, "nodemcu-lua53-64"))
 		*t = LFSC_TARGET_LUA53_64;
+	else if (!strcmp(name, "nodemcu-lua51"))
+		*t = LFSC_TARGET_LUA51;
 	else
 		return LFSC_ERR_USAGE;
 	return 0;
@@ -46,7 +49,8 @@ LFSC_API int lfsc_target_parse(const char *name, enum lfsc_target *t)
 
 LFSC_API const char *lfsc_target_name(enum lfsc_target t)
 {
-	return t == LFSC_TARGET_LUA53_64 ? "nodemcu-lua53-64" : "nodemcu-lua53";
+	return t == LFSC_TARGET_LUA53_64 ? "nodemcu-lua53-64"
+	       : t == LFSC_TARGET_LUA51 ? "nodemcu-lua51" : "nodemcu-lua53";
 }
 
 LFSC_API struct lfsc_compiler *lfsc_new(const struct lfsc_options *opts)
@@ -58,6 +62,7 @@ LFSC_API struct lfsc_compiler *lfsc_new(const struct lfsc_options *opts)
 	c->opt = *opts;
 	mem_init(&c->mem);
 	c->seed_hash = 2166136261u;
+	c->hist.mem = &c->mem;
 	if (image_init(&c->im, &c->mem, opts->target)) {
 		image_release(&c->im);
 		free(c);
@@ -87,8 +92,11 @@ LFSC_API void lfsc_free(struct lfsc_compiler *c)
 	free_info(c);
 	if (c->opt.target == LFSC_TARGET_LUA53_64)
 		frontend53_64_close(c->lua);
+	else if (c->opt.target == LFSC_TARGET_LUA51)
+		frontend51_close(c->lua);
 	else
 		frontend53_32_close(c->lua);
+	history51_release(&c->hist);
 	for (i = 0; i < c->im.nmodules; i++)
 		free(c->files[i]);
 	free(c->files);
@@ -128,8 +136,9 @@ static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...
 }
 
 /* §A1.3: drop the first character, keep what follows the last '/' (or, with
-** none, the last '\'), skip leading dots, stop before the next dot */
-static void module_name(const char *source, const char **start, size_t *len,
+** none, the last '\'), skip leading dots, stop before the next dot; §B1: the
+** 5.1 port falls back to the whole name when that leaves nothing */
+static void module_name(const char *source, int lua51, const char **start, size_t *len,
 			const char **base)
 {
 	const char *s = source + 1, *p = strrchr(s, '/');
@@ -143,6 +152,10 @@ static void module_name(const char *source, const char **start, size_t *len,
 	*start = s;
 	p = strchr(s, '.');
 	*len = p ? (size_t)(p - s) : strlen(s);
+	if (lua51 && *len == 0) {
+		*start = source + 1;
+		*len = strlen(source + 1);
+	}
 }
 
 /* the derived seed: a word-at-a-time multiplicative hash of every input's
@@ -163,17 +176,54 @@ static void seed_mix(struct lfsc_compiler *c, const void *data, size_t len)
 	c->seed_hash = (uint32_t)(h ^ (h >> 32));
 }
 
+/* text source -> tree, through the target's reference Lua; for 5.1 the
+** fix-up history packs the line info (lua51-frontend.md) */
+static int compile_text(struct lfsc_compiler *c, const char *name, const char *chunkname,
+			const char *src, size_t len, struct proto **main,
+			struct lfsc_error *err)
+{
+	enum lfsc_target t = c->opt.target;
+	struct lfsc_buffer chunk;
+	int ret, defects = 0;
+
+	if (!c->lua)
+		c->lua = t == LFSC_TARGET_LUA53_64 ? frontend53_64_open(&c->mem)
+			 : t == LFSC_TARGET_LUA51 ? frontend51_open(&c->mem)
+						  : frontend53_32_open(&c->mem);
+	if (!c->lua)
+		return error_set(err, LFSC_ERR_MEM, name, 0, "out of memory");
+	lfsc_buffer_init(&chunk);
+	if (t == LFSC_TARGET_LUA51) {
+		ret = frontend51_compile(c->lua, chunkname, src, len, &chunk, &c->hist, err);
+		if (!ret)
+			ret = chunk51_read(&c->im, chunk.data, chunk.len, &c->hist, main,
+					   &defects, err);
+		history51_release(&c->hist);
+		if (!ret && defects)
+			warn(c, name ? name : "stdin", "line info of %d function%s reproduces "
+			     "luac.cross's luaK_fixline defect (lfs-format.md Known defect 14): "
+			     "the firmware reports wrong line numbers in them, as it does for "
+			     "luac.cross's image", defects, defects == 1 ? "" : "s");
+	} else {
+		ret = t == LFSC_TARGET_LUA53_64
+			      ? frontend53_64_compile(c->lua, chunkname, src, len, &chunk, err)
+			      : frontend53_32_compile(c->lua, chunkname, src, len, &chunk, err);
+		if (!ret)
+			ret = chunk_read(&c->im, chunk.data, chunk.len, main, err);
+	}
+	lfsc_buffer_release(&chunk);
+	return ret;
+}
+
 LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const void *data,
 			     size_t len, struct lfsc_error *err)
 {
 	const char *src = data, *mod, *base;
 	size_t modlen, n;
 	char *chunkname = NULL, *file = NULL;
-	struct lfsc_buffer chunk;
 	struct proto *main = NULL;
 	int ret = LFSC_ERR_MEM, id;
 
-	lfsc_buffer_init(&chunk);
 	if (c->ordered)
 		return error_set(err, LFSC_ERR_USAGE, name, 0, "inputs added after a build");
 	n = name ? strlen(name) : 0;
@@ -200,7 +250,9 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 		src = nl ? nl : "\n";
 	}
 	if (len && src[0] == 0x1b) {           /* a precompiled .lc (§A1.3) */
-		ret = lc_parse(&c->im, (const uint8_t *)src, len, &main, err);
+		ret = c->opt.target == LFSC_TARGET_LUA51
+			      ? lc51_parse(&c->im, (const uint8_t *)src, len, &main, err)
+			      : lc_parse(&c->im, (const uint8_t *)src, len, &main, err);
 		if (ret) {
 			if (err)
 				snprintf(err->source, sizeof err->source, "%s", file);
@@ -216,20 +268,7 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 		}
 		goto add;
 	}
-	if (!c->lua)
-		c->lua = c->opt.target == LFSC_TARGET_LUA53_64 ? frontend53_64_open(&c->mem)
-							       : frontend53_32_open(&c->mem);
-	if (!c->lua) {
-		ret = error_set(err, LFSC_ERR_MEM, name, 0, "out of memory");
-		goto out;
-	}
-	ret = c->opt.target == LFSC_TARGET_LUA53_64
-		      ? frontend53_64_compile(c->lua, chunkname, src, len, &chunk, err)
-		      : frontend53_32_compile(c->lua, chunkname, src, len, &chunk, err);
-	if (ret)
-		goto out;
-	ret = chunk_read(&c->im, chunk.data, chunk.len, &main, err);
-	if (ret)
+	if ((ret = compile_text(c, name, chunkname, src, len, &main, err)))
 		goto out;
 add:
 	ret = LFSC_ERR_MEM;
@@ -249,7 +288,7 @@ add:
 		c->files = f;
 		c->cap = ncap;
 	}
-	module_name(chunkname, &mod, &modlen, &base);
+	module_name(chunkname, c->opt.target == LFSC_TARGET_LUA51, &mod, &modlen, &base);
 	id = strtab_intern(&c->im.strs, mod, modlen);
 	if (id < 0)
 		goto out;
@@ -264,19 +303,48 @@ out:
 	if (ret == LFSC_ERR_MEM)
 		error_set(err, ret, name, 0, "out of memory");
 	proto_free(&c->mem, main);
-	lfsc_buffer_release(&chunk);
 	free(chunkname);
 	free(file);
 	return ret;
 }
 
+/* stable partition: "__" names first (§A6.6, Known defect 3) */
+static void move_dunder(struct lfsc_compiler *c)
+{
+	struct image *im = &c->im;
+	int i, j, k;
+
+	for (i = 0, j = 0; i < im->nmodules; i++) {
+		const struct lstr *a = &im->strs.str[im->names[i]];
+		struct proto *m = im->mains[i];
+		int32_t nm = im->names[i];
+		char *f = c->files[i];
+		if (a->len < 2 || a->s[0] != '_' || a->s[1] != '_')
+			continue;
+		if (i != j)
+			warn(c, f, "module '%s' moved before the others: the firmware "
+			     "finds '__' modules only ahead of all other names", a->s);
+		for (k = i; k > j; k--) {
+			im->mains[k] = im->mains[k - 1];
+			im->names[k] = im->names[k - 1];
+			c->files[k] = c->files[k - 1];
+		}
+		im->mains[j] = m;
+		im->names[j] = nm;
+		c->files[j] = f;
+		j++;
+	}
+}
+
 /* luac.cross's checks and our fixes for an image's module index (Known
-** defects 3 and 11): duplicates are errors as in luac.cross; names the
-** firmware cannot find are errors; "__" modules move to the front. */
+** defects 3, 11 and 15): duplicates are errors (as in luac.cross 5.3; the
+** 5.1 port would index only the first); names the firmware cannot find are
+** warnings; 5.3: at most 255 modules, "__" modules move to the front; 5.1:
+** at most 50 modules (one SETLIST, §B3.4). */
 static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
 {
 	struct image *im = &c->im;
-	int i, j, n = im->nmodules, moved = 0;
+	int i, j, n = im->nmodules, lua51 = im->target == LFSC_TARGET_LUA51;
 
 	for (i = 0; i < n; i++) {
 		const struct lstr *a = &im->strs.str[im->names[i]];
@@ -288,7 +356,7 @@ static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
 				if (!src)
 					return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 				sprintf(src, "@%s", c->files[i]);
-				module_name(src, &mod, &len, &base);
+				module_name(src, 0, &mod, &len, &base);
 				error_set(err, LFSC_ERR_USAGE, NULL, 0,
 					  "Cannot have duplicate files ('%s') in LFS", base);
 				free(src);
@@ -297,7 +365,7 @@ static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
 		if (a->len == 0)
 			return error_set(err, LFSC_ERR_USAGE, c->files[i], 0,
 					 "empty module name");
-		if (a->len > LFSC_MAXSHORTLEN)
+		if (a->len > LFSC_MAXSHORTLEN && !lua51)
 			warn(c, c->files[i], "module name '%s' is longer than 40 characters: "
 			     "node.LFS.get() can never find it, and node.LFS.list() omits "
 			     "every module after it", a->s);
@@ -306,34 +374,13 @@ static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
 			warn(c, c->files[i], "module '%s' is reachable only as "
 			     "node.LFS.get('%s'), not as a field of node.LFS", a->s, a->s);
 	}
+	if (lua51 && n > 50)
+		return error_set(err, LFSC_ERR_LIMIT, NULL, 0, "'-f': Number of modules > 50");
 	if (n > 255)
 		return error_set(err, LFSC_ERR_LIMIT, NULL, 0,
 				 "too many modules (%d): the firmware indexes at most 255", n);
-	/* stable partition: "__" names first (§A6.6) */
-	for (i = 0, j = 0; i < n; i++) {
-		const struct lstr *a = &im->strs.str[im->names[i]];
-		if (a->len >= 2 && a->s[0] == '_' && a->s[1] == '_') {
-			struct proto *m = im->mains[i];
-			int32_t nm = im->names[i];
-			char *f = c->files[i];
-			int k;
-			if (i != j) {
-				moved = 1;
-				warn(c, f, "module '%s' moved before the others: the firmware "
-				     "finds '__' modules only ahead of all other names", a->s);
-			}
-			for (k = i; k > j; k--) {
-				im->mains[k] = im->mains[k - 1];
-				im->names[k] = im->names[k - 1];
-				c->files[k] = c->files[k - 1];
-			}
-			im->mains[j] = m;
-			im->names[j] = nm;
-			c->files[j] = f;
-			j++;
-		}
-	}
-	(void)moved;
+	if (!lua51)
+		move_dunder(c);
 	return 0;
 }
 
@@ -343,7 +390,8 @@ static int fill_info(struct lfsc_compiler *c, size_t image_size, size_t flash_si
 	int i;
 
 	for (i = 0; i < im->nmodules; i++) {
-		c->mods[i].name = strtab_ref(&im->strs, im->names[i])->s;
+		c->mods[i].name = im->numbered ? strtab_ref(&im->strs, im->names[i])->s
+					       : im->strs.str[im->names[i]].s;
 		c->mods[i].file = c->files[i];
 		c->mods[i].image_bytes = c->image_bytes[i];
 		c->mods[i].flash_bytes = c->flash_bytes[i];
@@ -352,7 +400,7 @@ static int fill_info(struct lfsc_compiler *c, size_t image_size, size_t flash_si
 	c->info.image_size = image_size;
 	c->info.flash_size = flash_size;
 	c->info.seed = im->seed;
-	c->info.timestamp = image_int_size(im->target) == 4 ? (int32_t)im->timestamp
+	c->info.timestamp = im->target == LFSC_TARGET_LUA53 ? (int32_t)im->timestamp
 							    : im->timestamp;
 	c->info.nmodules = im->nmodules;
 	c->info.modules = c->mods;
@@ -362,6 +410,51 @@ static int fill_info(struct lfsc_compiler *c, size_t image_size, size_t flash_si
 	c->info.nwarnings = c->nwarnings;
 	c->info.warnings = c->warnings;
 	return 0;
+}
+
+/* the 5.1 port's outputs (Part B): .lc, or the raw image (§B3) -> gzip file
+** (§B2) or absolute image (§B1) */
+static int build51(struct lfsc_compiler *c, enum lfsc_output kind, struct lfsc_buffer *out,
+		   struct lfsc_error *err)
+{
+	struct image *im = &c->im;
+	struct lfsc_buffer raw, bitmap;
+	struct buf w = { &raw, 0 };
+	size_t start = out->len;
+	int ret;
+
+	if (kind == LFSC_OUT_LC) {
+		fill_info(c, 0, 0);
+		return lc51_write(im, c->opt.strip, c->opt.module_index, out, err);
+	}
+	lfsc_buffer_init(&raw);
+	lfsc_buffer_init(&bitmap);
+	if ((ret = image51_write(im, &raw, &bitmap, c->image_bytes, err)))
+		goto out;
+	memcpy(c->flash_bytes, c->image_bytes, (size_t)im->nmodules * sizeof *c->flash_bytes);
+	fill_info(c, raw.len + bitmap.len, raw.len);
+	c->info.strings_vector = c->info.strings_short = (int)get_u32(raw.data + 16);
+	if (c->opt.max_size && raw.len > c->opt.max_size) {
+		ret = error_set(err, LFSC_ERR_LIMIT, NULL, 0,
+				"The image is too large for specfied LFS size");
+		goto out;
+	}
+	if (kind == LFSC_OUT_IMAGE) {
+		buf_put(&w, bitmap.data, bitmap.len);
+		if (w.failed || (ret = gzip_write(&c->mem, raw.data, raw.len, out)))
+			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+		c->info.image_size = out->len - start;
+	} else if (kind == LFSC_OUT_ABSOLUTE) {
+		image51_absolute(&raw, &bitmap, c->opt.base_address);
+		w.b = out;
+		buf_put(&w, raw.data, raw.len);
+		if (w.failed)
+			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	}
+out:
+	lfsc_buffer_release(&raw);
+	lfsc_buffer_release(&bitmap);
+	return ret;
 }
 
 LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
@@ -380,7 +473,7 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 	if (!c->ordered) {
 		if (indexed && (ret = check_modules(c, err)))
 			return ret;
-		if ((ret = strvec_number(im, err)))
+		if (im->target != LFSC_TARGET_LUA51 && (ret = strvec_number(im, err)))
 			return ret;
 		c->ordered = 1;
 	}
@@ -399,6 +492,10 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 	c->flash_bytes = mem_calloc(&c->mem, (size_t)n, sizeof *c->flash_bytes);
 	if (!c->mods || !c->image_bytes || !c->flash_bytes) {
 		error_set(err, ret, NULL, 0, "out of memory");
+		goto out;
+	}
+	if (im->target == LFSC_TARGET_LUA51) {
+		ret = build51(c, kind, out, err);
 		goto out;
 	}
 	if ((ret = image_write(im, c->opt.strip, &image, c->image_bytes, err)))

@@ -71,37 +71,6 @@ static int run(lua_State *L)
 	return 0;
 }
 
-/* "name:line: message" as Lua formats syntax errors -> err */
-static int syntax_error(struct lfsc_error *err, const char *msg)
-{
-	const char *p = msg;
-	char source[80];
-	size_t n;
-
-	/* the source part may itself contain ':'; take the last ":<digits>: " */
-	const char *best = NULL;
-	for (p = msg; (p = strchr(p, ':')) != NULL; p++) {
-		const char *q = p + 1;
-		if (*q < '0' || *q > '9')
-			continue;
-		while (*q >= '0' && *q <= '9')
-			q++;
-		if (q[0] == ':' && q[1] == ' ') {
-			best = p;
-			break;
-		}
-	}
-	if (!best)
-		return error_set(err, LFSC_ERR_SYNTAX, NULL, 0, "%s", msg);
-	n = (size_t)(best - msg);
-	if (n >= sizeof source)
-		n = sizeof source - 1;
-	memcpy(source, msg, n);
-	source[n] = 0;
-	return error_set(err, LFSC_ERR_SYNTAX, source, atoi(best + 1), "%s",
-			 strchr(best + 1, ':') + 2);
-}
-
 void *FRONTEND_OPEN(struct mem *m)
 {
 	return lua_newstate(mem_lua_alloc, m);
@@ -127,7 +96,7 @@ int FRONTEND_COMPILE(void *state, const char *chunkname, const char *src, size_t
 	if (status == LUA_OK && !j.write_failed)
 		ret = 0;
 	else if (j.load_status == LUA_ERRSYNTAX && lua_isstring(L, -1))
-		ret = syntax_error(err, lua_tostring(L, -1));
+		ret = error_set_lua(err, LFSC_ERR_SYNTAX, lua_tostring(L, -1));
 	else
 		ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	lua_settop(L, 0);

@@ -91,6 +91,9 @@ LFSC_INTERNAL int error_set(struct lfsc_error *e, int code, const char *source,
 			    int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 LFSC_INTERNAL void error_clear(struct lfsc_error *e);
+/* Fills e from a message as the reference Lua formats errors,
+** "source:line: text" (source and line split off); returns code. */
+LFSC_INTERNAL int error_set_lua(struct lfsc_error *e, int code, const char *msg);
 
 /* ---- strtab.c: the strings of one image --------------------------------- */
 
@@ -161,6 +164,7 @@ struct proto {
 	struct konst *k;
 	int sizeupvalues;
 	struct upval *upvalues;
+	uint8_t nups;            /* 5.1: upvalue count (5.1 keeps no upvalue records) */
 	int names_flag;          /* §A3.7 field 13 as read (1 unless stripped) */
 	int sizelineinfo;        /* LCD bytes including the terminating 0 */
 	uint8_t *lineinfo;
@@ -277,5 +281,116 @@ LFSC_INTERNAL int frontend53_32_compile(void *L, const char *chunkname, const ch
 LFSC_INTERNAL int frontend53_64_compile(void *L, const char *chunkname, const char *src,
 					size_t len, struct lfsc_buffer *chunk,
 					struct lfsc_error *err);
+
+/* ---- the Lua 5.1 port (nodemcu-lua51, lfs-format.md Part B) --------------- */
+
+/* cursor.c: bounds-checked little-endian reads with a sticky failure; after
+** the first read past the end every read gives 0 / NULL and bad is 1. */
+struct cursor {
+	const uint8_t *start, *p, *end;
+	int bad;
+};
+LFSC_INTERNAL void cursor_init(struct cursor *c, const uint8_t *data, size_t len);
+/* n bytes at the cursor (borrowed from the input), or NULL when fewer remain */
+LFSC_INTERNAL const uint8_t *cursor_take(struct cursor *c, size_t n);
+LFSC_INTERNAL int cursor_byte(struct cursor *c);
+LFSC_INTERNAL uint32_t cursor_u32(struct cursor *c);
+LFSC_INTERNAL uint64_t cursor_u64(struct cursor *c);
+LFSC_INTERNAL size_t cursor_left(const struct cursor *c);
+LFSC_INTERNAL size_t cursor_offset(const struct cursor *c);
+/* little-endian words in memory */
+LFSC_INTERNAL uint32_t get_u32(const uint8_t *p);
+LFSC_INTERNAL void put_u32(uint8_t *p, uint32_t v);
+
+/* lineinfo51.c: NodeMCU's 5.1 packed line info (§B3.3, lua51-frontend.md).
+** One re-attribution of instruction pc, recorded while the reference code
+** generator ran: luaK_fixline, or an OP_NOT dropped by a conditional jump
+** (the instruction then written at pc carries line `to`). */
+struct fix51 {
+	int32_t pc;
+	int32_t from;            /* the line pc had before */
+	int32_t to;              /* the line it was moved to */
+};
+/* The fix-up history of one compiled chunk: fix[start[f] .. start[f+1]) are
+** the fixes of function f (pre-order, the order of lua_dump), in the order
+** they happened. */
+struct history51 {
+	struct mem *mem;
+	struct fix51 *fix;       /* nfix + 1 entries */
+	int nfix;
+	int *start;              /* nfunc + 1 entries; start[nfunc] <= nfix */
+	int nfunc;
+};
+LFSC_INTERNAL void history51_release(struct history51 *h);   /* keeps mem */
+/*
+** Appends the packed line info of one function (terminating NUL included)
+** to w, as the 5.1 port's luaK_code/luaK_fixline build it: n instructions
+** with final lines lines[], replayed with the fixes fix[0..nfix) of that
+** function. The firmware's undo of a multi-byte delta (Known defect 14) is
+** reproduced; *defects is incremented for each undo it decodes wrongly.
+** Returns 0, or -1 when the fixes do not lead to lines[] (an inconsistent
+** history).
+*/
+LFSC_INTERNAL int lineinfo51_pack(struct buf *w, const int *lines, int n,
+				  const struct fix51 *fix, int nfix, int *defects);
+
+/* rostrt51.c: the 5.1 ROstrt (§B3.2) */
+LFSC_INTERNAL uint32_t rostrt51_hash(const char *s, size_t len);   /* Lua 5.1 hash */
+LFSC_INTERNAL uint32_t rostrt51_size(uint32_t nuse);   /* nROsize = 2 << floor(log2) */
+/* The distinct string ids of ids[0..n) (duplicates ignored) in the order
+** luac.cross allocates them: the traversal order of NodeMCU's Lua 5.1 table
+** after inserting them in this order. out must hold n entries; returns the
+** count, -1 when out of memory, -2 if the emulated table's chains would
+** loop (never seen; luac.cross would hang). */
+LFSC_INTERNAL int rostrt51_order(struct mem *m, const struct strtab *t, const int32_t *ids,
+				 int n, int32_t *out);
+
+/* index51.c: luac.cross's generated mains (luac.c combine()). Both borrow
+** the module mains; free with index51_free(), which leaves them alone. */
+LFSC_INTERNAL struct proto *index51_lookup(struct image *im);    /* §B3.4; NULL: OOM */
+LFSC_INTERNAL struct proto *index51_sequence(struct image *im);  /* multi-file .lc */
+LFSC_INTERNAL void index51_free(struct mem *m, struct proto *f);
+
+/* frontend51.c (the only file that sees the reference Lua 5.1) */
+LFSC_INTERNAL void *frontend51_open(struct mem *m);       /* NULL: out of memory */
+LFSC_INTERNAL void frontend51_close(void *L);             /* NULL is a no-op */
+/* Compiles text source into a standard Lua 5.1 chunk appended to chunk and
+** the fix-up history of its functions into *h (released first; caller
+** releases). Returns 0, LFSC_ERR_SYNTAX (err from Lua's message), LFSC_ERR_MEM. */
+LFSC_INTERNAL int frontend51_compile(void *L, const char *chunkname, const char *src,
+				     size_t len, struct lfsc_buffer *chunk,
+				     struct history51 *h, struct lfsc_error *err);
+
+/* chunk51_read.c: a standard Lua 5.1 chunk of this host (lua_dump of the
+** reference library) -> tree with string ids; locals and upvalue names
+** dropped (§B1 level-1 strip), line info packed with the history h.
+** *defects counts functions whose line info hits Known defect 14. */
+LFSC_INTERNAL int chunk51_read(struct image *im, const uint8_t *data, size_t len,
+			       const struct history51 *h, struct proto **out, int *defects,
+			       struct lfsc_error *err);
+/* lc51_read.c: a .lc file of the 5.1 port (§B5) given as an input -> tree */
+LFSC_INTERNAL int lc51_parse(struct image *im, const uint8_t *data, size_t len,
+			     struct proto **out, struct lfsc_error *err);
+
+/* image51_write.c: the raw image (§B3) of the 5.1 port's lookup main over
+** im's modules, pointers as word offsets, and its relocation bitmap (§B2).
+** module_bytes[i] gets the bytes of module i's Protos when not NULL.
+** Returns 0, LFSC_ERR_LIMIT ("Out of Flash memory" over 256 KB) or
+** LFSC_ERR_MEM. */
+LFSC_INTERNAL int image51_write(struct image *im, struct lfsc_buffer *raw,
+				struct lfsc_buffer *bitmap, size_t *module_bytes,
+				struct lfsc_error *err);
+/* Turns raw (with its bitmap) into the absolute image at mapped address base,
+** in place: tagged words become base + 4 * word, the absolute bit is set. */
+LFSC_INTERNAL void image51_absolute(struct lfsc_buffer *raw, const struct lfsc_buffer *bitmap,
+				    uint32_t base);
+/* gzip_write.c: the gzip file of NodeMCU's uzlib compressor (§B2) of
+** data/len, appended to out. Returns 0 or LFSC_ERR_MEM. */
+LFSC_INTERNAL int gzip_write(struct mem *m, const uint8_t *data, size_t len,
+			     struct lfsc_buffer *out);
+/* lc51_write.c: .lc of the 5.1 port (§B5): one main, the lookup main (-i) or
+** luac.cross's sequence main over several inputs. */
+LFSC_INTERNAL int lc51_write(struct image *im, int strip, int module_index,
+			     struct lfsc_buffer *out, struct lfsc_error *err);
 
 #endif

@@ -76,5 +76,5 @@ int image_int_size(enum lfsc_target t)
 
 int image_num_size(enum lfsc_target t)
 {
-	return t == LFSC_TARGET_LUA53_64 ? 8 : 4;
+	return t == LFSC_TARGET_LUA53 ? 4 : 8;
 }

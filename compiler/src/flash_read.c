@@ -349,3 +349,25 @@ LFSC_API int lfsc_flash_module_chunk(const struct lfsc_flash *fl, const char *na
 	image_release(&im);
 	return ret;
 }
+
+int flash_read_image(const struct lfsc_flash *fl, struct image *im, struct lfsc_error *err)
+{
+	struct fr r = { fl, im, err, 0 };
+	int i, n = fl->nmodules;
+
+	im->target = fl->target;
+	im->timestamp = fl->timestamp;
+	im->mains = mem_calloc(im->mem, (size_t)n + 1, sizeof *im->mains);
+	im->names = mem_calloc(im->mem, (size_t)n + 1, sizeof *im->names);
+	if (!im->mains || !im->names)
+		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	for (i = 0; i < n && !r.ret; i++) {
+		im->names[i] = strtab_intern(&im->strs, fl->names[i], strlen(fl->names[i]));
+		if (im->names[i] < 0)
+			return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+		im->mains[i] = proto(&r, fl->protos[i], -2, 0);
+		if (im->mains[i])
+			im->nmodules = i + 1;
+	}
+	return r.ret;
+}

@@ -57,27 +57,16 @@ static struct proto *combined(struct image *im, int ncode, int nk)
 
 /* §B3.4: f(name) returns the module's main closure; f() returns the
 ** timestamp and the array of names */
-struct proto *index51_lookup(struct image *im)
+void index51_code(int n, uint32_t *pc)
 {
-	int i, n = im->nmodules;
-	struct proto *f = combined(im, 5 * n + 5, n + 1);
-	uint32_t *pc;
-	double ts = (double)im->timestamp;
+	int i;
 
-	if (!f)
-		return NULL;
-	f->numparams = 1;
-	f->maxstacksize = (uint8_t)(n + 3);
-	for (i = 0, pc = f->code; i < n; i++) {
-		f->k[i].tag = K_STR;
-		f->k[i].str = im->names[i];
+	for (i = 0; i < n; i++) {
 		*pc++ = abc(OP_EQ, 0, 0, i | BITRK);
 		*pc++ = abx(OP_JMP, 0, MAXARG_sBx + 2);
 		*pc++ = abx(OP_CLOSURE, 1, (unsigned int)i);
 		*pc++ = abc(OP_RETURN, 1, 2, 0);
 	}
-	f->k[n].tag = K_FLT;
-	memcpy(&f->k[n].fbits, &ts, 8);
 	*pc++ = abx(OP_LOADK, 1, (unsigned int)n);
 	*pc++ = abc(OP_NEWTABLE, 2, int2fb((unsigned int)n), 0);
 	for (i = 0; i < n; i++)
@@ -85,6 +74,25 @@ struct proto *index51_lookup(struct image *im)
 	*pc++ = abc(OP_SETLIST, 2, n, 1);
 	*pc++ = abc(OP_RETURN, 1, 3, 0);
 	*pc++ = abc(OP_RETURN, 0, 1, 0);
+}
+
+struct proto *index51_lookup(struct image *im)
+{
+	int i, n = im->nmodules;
+	struct proto *f = combined(im, 5 * n + 5, n + 1);
+	double ts = (double)im->timestamp;
+
+	if (!f)
+		return NULL;
+	f->numparams = 1;
+	f->maxstacksize = (uint8_t)(n + 3);
+	for (i = 0; i < n; i++) {
+		f->k[i].tag = K_STR;
+		f->k[i].str = im->names[i];
+	}
+	f->k[n].tag = K_FLT;
+	memcpy(&f->k[n].fbits, &ts, 8);
+	index51_code(n, f->code);
 	return f;
 }
 

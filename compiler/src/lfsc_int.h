@@ -260,6 +260,10 @@ LFSC_INTERNAL int chunk_read(struct image *im, const uint8_t *data, size_t len,
 ** the header must match im->target. */
 LFSC_INTERNAL int lc_parse(struct image *im, const uint8_t *data, size_t len,
 			   struct proto **out, struct lfsc_error *err);
+/* An opened in-flash 5.3 partition (flash_read.c) -> image model with
+** string ids (not numbered), every module's Protos read and checked. */
+LFSC_INTERNAL int flash_read_image(const struct lfsc_flash *fl, struct image *im,
+				   struct lfsc_error *err);
 /* Format 11 -> numbered image (§A3, checks of §A6.2 and more). */
 LFSC_INTERNAL int image_parse(struct image *im, const uint8_t *data, size_t len,
 			      size_t *used, struct lfsc_error *err);
@@ -348,6 +352,8 @@ LFSC_INTERNAL int rostrt51_order(struct mem *m, const struct strtab *t, const in
 /* index51.c: luac.cross's generated mains (luac.c combine()). Both borrow
 ** the module mains; free with index51_free(), which leaves them alone. */
 LFSC_INTERNAL struct proto *index51_lookup(struct image *im);    /* §B3.4; NULL: OOM */
+/* the 5n + 5 instructions of the lookup main over n modules, into code[] */
+LFSC_INTERNAL void index51_code(int n, uint32_t *code);
 LFSC_INTERNAL struct proto *index51_sequence(struct image *im);  /* multi-file .lc */
 LFSC_INTERNAL void index51_free(struct mem *m, struct proto *f);
 
@@ -384,6 +390,21 @@ LFSC_INTERNAL int image51_write(struct image *im, struct lfsc_buffer *raw,
 ** in place: tagged words become base + 4 * word, the absolute bit is set. */
 LFSC_INTERNAL void image51_absolute(struct lfsc_buffer *raw, const struct lfsc_buffer *bitmap,
 				    uint32_t base);
+/* image51_read.c: a relocatable (gzip, §B2) or absolute (§B1) 5.1 image ->
+** the image model (string ids, not numbered): the loader's checks (§B4),
+** then every structure; one message per rejection, err->column the offset
+** in the raw image (or the file, for gzip framing). Returns 0,
+** LFSC_ERR_FORMAT or LFSC_ERR_MEM. */
+struct image51_facts {
+	uint32_t flash_size;     /* raw image bytes (§B3.1) */
+	uint32_t base;           /* absolute: mapped address of its first byte */
+	uint32_t nuse, nsize;    /* nROuse, nROsize */
+};
+LFSC_INTERNAL int image51_parse(struct image *im, const uint8_t *data, size_t len,
+				int absolute, struct image51_facts *facts,
+				struct lfsc_error *err);
+/* bytes a Proto and its subtree occupy in a 5.1 image (records and vectors) */
+LFSC_INTERNAL size_t image51_proto_bytes(const struct proto *f);
 /* gzip_write.c: the gzip file of NodeMCU's uzlib compressor (§B2) of
 ** data/len, appended to out. Returns 0 or LFSC_ERR_MEM. */
 LFSC_INTERNAL int gzip_write(struct mem *m, const uint8_t *data, size_t len,

@@ -88,6 +88,25 @@ static void copy(struct bits *b, int dist, int len)
 	}
 }
 
+/* bytes a[0..max) and b[0..max) have in common from the start; 8 at a time */
+static int common(const uint8_t *a, const uint8_t *b, int max)
+{
+	int k = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; k + 8 <= max; k += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + k, 8);
+		memcpy(&y, b + k, 8);
+		if (x != y)
+			return k + (__builtin_ctzll(x ^ y) >> 3);
+	}
+#endif
+	while (k < max && a[k] == b[k])
+		k++;
+	return k;
+}
+
 struct lz {
 	const uint8_t *src;
 	int len;
@@ -96,7 +115,9 @@ struct lz {
 };
 
 /* uzlibCompressBlock's search at i: inserts i, returns the best match
-** length (0 if under 3) and its distance */
+** length (0 if under 3) and its distance. Faster than uzlib, same result:
+** a candidate that differs at index `best` cannot be longer, and once a
+** match reaches `max` no later one can replace it (only longer ones do). */
 static int search(struct lz *z, int i, int *dist)
 {
 	const uint8_t *here = z->src + i;
@@ -114,11 +135,11 @@ static int search(struct lz *z, int i, int *dist)
 		j = base + next - (next < io ? 0 : OFFSET16_MASK + 1);
 		if (i - j > MAX_OFFSET || j < 0)
 			break;
-		for (k = 0; k < max && here[k] == z->src[j + k]; k++)
-			;
-		if (k > best) {
+		if (here[best] == z->src[j + best] && (k = common(here, z->src + j, max)) > best) {
 			*dist = i - j;
 			best = k;
+			if (best == max)
+				break;
 		}
 		next = z->chain[next & (MAX_OFFSET - 1)];
 	}

@@ -504,8 +504,8 @@ int image51_parse(struct image *im, const uint8_t *data, size_t len, int absolut
 	} else {
 		gunzip(&r, data, len, &raw);
 		r.d = raw.data;
-		r.size = raw.len >= 8 ? get_u32(raw.data + 4) : 0;
-		r.tags = raw.data + r.size;
+		r.size = r.ret ? 0 : get_u32(raw.data + 4);   /* gunzip checked it */
+		r.tags = r.ret ? NULL : raw.data + r.size;
 	}
 	words = r.size / 4;
 	if (!r.ret)

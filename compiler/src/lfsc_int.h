@@ -122,7 +122,8 @@ struct strtab {
 	int *ref_of;          /* during numbering: id -> ref (0 = not yet) */
 	int vcap;             /* entries allocated in vec and ref_of */
 };
-LFSC_INTERNAL int strtab_init(struct strtab *t, struct mem *m);
+/* fixed: intern the 72 fixed strings first (the 5.3 port, Appendix 1) */
+LFSC_INTERNAL int strtab_init(struct strtab *t, struct mem *m, int fixed);
 LFSC_INTERNAL void strtab_release(struct strtab *t);
 /* Returns the id of s/len (interned, copied), or -1 when out of memory. */
 LFSC_INTERNAL int strtab_intern(struct strtab *t, const char *s, size_t len);

@@ -183,8 +183,8 @@ int rostrt51_order(struct mem *m, const struct strtab *strs, const int32_t *ids,
 	t.hash = mem_calloc(m, (size_t)strs->n + 1, sizeof *t.hash);
 	if (!t.hash)
 		goto out;
-	for (i = 0; i < strs->n; i++)
-		t.hash[i] = rostrt51_hash(strs->str[i].s, strs->str[i].len);
+	for (i = 0; i < n; i++)
+		t.hash[ids[i]] = rostrt51_hash(strs->str[ids[i]].s, strs->str[ids[i]].len);
 	for (i = 0; i < n; i++) {
 		int r = present(&t, ids[i]) ? 0 : insert(&t, ids[i]);
 		if (r) {

@@ -25,13 +25,9 @@ struct event {                 /* one fix, before Protos are numbered */
 };
 
 struct job {
+	struct feed feed;           /* source in, chunk out */
 	struct mem *mem;
 	const char *chunkname;
-	const char *src;
-	size_t len;
-	int fed;                    /* reader has handed out src */
-	struct lfsc_buffer *chunk;
-	int write_failed;
 	int load_status;            /* lua_load's result */
 	struct event *ev;           /* the history, in the order it happened */
 	int nev, cap;
@@ -95,27 +91,14 @@ static void observe(void *ctx, enum hook51_event ev, int after, void *fsp, int a
 
 static const char *reader(lua_State *L, void *ud, size_t *size)
 {
-	struct job *j = ud;
-
 	(void)L;
-	if (j->fed) {
-		*size = 0;
-		return NULL;
-	}
-	j->fed = 1;
-	*size = j->len;
-	return j->src;
+	return feed_read(ud, size);
 }
 
 static int writer(lua_State *L, const void *p, size_t sz, void *ud)
 {
-	struct job *j = ud;
-	struct buf w = { j->chunk, 0 };
-
 	(void)L;
-	buf_put(&w, p, sz);
-	j->write_failed |= w.failed;
-	return w.failed;
+	return feed_write(ud, p, sz);
 }
 
 /* lua_dump's order: a function, then its children depth first */
@@ -138,11 +121,11 @@ static int run(lua_State *L)
 	const struct hook51 *old = hook51_set(&h);
 	const Proto *main;
 
-	j->load_status = lua_load(L, reader, j, j->chunkname);
+	j->load_status = lua_load(L, reader, &j->feed, j->chunkname);
 	hook51_set(old);
 	if (j->load_status != 0)
 		return lua_error(L);
-	lua_dump(L, writer, j);
+	lua_dump(L, writer, &j->feed);
 	main = clvalue(L->top - 1)->l.p;
 	number(j, main);
 	j->order = mem_calloc(j->mem, (size_t)j->nproto, sizeof *j->order);
@@ -232,16 +215,16 @@ int frontend51_compile(void *state, const char *chunkname, const char *src, size
 	lua_getallocf(L, &ud);
 	j.mem = ud;
 	j.chunkname = chunkname;
-	j.src = src;
-	j.len = len;
-	j.chunk = chunk;
+	j.feed.src = src;
+	j.feed.len = len;
+	j.feed.chunk = chunk;
 	j.load_status = LUA_ERRMEM;
 	j.pending = -1;
 	h->mem = j.mem;
 	history51_release(h);
 	lua_settop(L, 0);
 	status = lua_cpcall(L, run, &j);
-	if (status == 0 && !j.write_failed && !j.oom)
+	if (status == 0 && !j.feed.write_failed && !j.oom)
 		ret = group(&j, h);
 	else if (j.load_status == LUA_ERRSYNTAX && lua_isstring(L, -1))
 		ret = error_set_lua(err, LFSC_ERR_SYNTAX, lua_tostring(L, -1));

@@ -24,50 +24,33 @@
 #endif
 
 struct job {
+	struct feed feed;           /* source in, chunk out */
 	const char *chunkname;
-	const char *src;
-	size_t len;
-	int fed;                    /* reader has handed out src */
-	struct lfsc_buffer *chunk;
-	int write_failed;
 	int load_status;            /* lua_load's result */
 };
 
 static const char *reader(lua_State *L, void *ud, size_t *size)
 {
-	struct job *j = ud;
-
 	(void)L;
-	if (j->fed) {
-		*size = 0;
-		return NULL;
-	}
-	j->fed = 1;
-	*size = j->len;
-	return j->src;
+	return feed_read(ud, size);
 }
 
 static int writer(lua_State *L, const void *p, size_t sz, void *ud)
 {
-	struct job *j = ud;
-	struct buf w = { j->chunk, 0 };
-
 	(void)L;
-	buf_put(&w, p, sz);
-	j->write_failed |= w.failed;
-	return w.failed;
+	return feed_write(ud, p, sz);
 }
 
 /* runs protected: load the text (mode "t") and dump it unstripped */
 static int run(lua_State *L)
 {
 	struct job *j = lua_touserdata(L, 1);
-	int status = lua_load(L, reader, j, j->chunkname, "t");
+	int status = lua_load(L, reader, &j->feed, j->chunkname, "t");
 
 	j->load_status = status;
 	if (status != LUA_OK)
 		return lua_error(L);
-	lua_dump(L, writer, j, 0);
+	lua_dump(L, writer, &j->feed, 0);
 	return 0;
 }
 
@@ -85,7 +68,7 @@ void FRONTEND_CLOSE(void *L)
 int FRONTEND_COMPILE(void *state, const char *chunkname, const char *src, size_t len,
 		     struct lfsc_buffer *chunk, struct lfsc_error *err)
 {
-	struct job j = { chunkname, src, len, 0, chunk, 0, LUA_ERRMEM };
+	struct job j = { { src, len, 0, chunk, 0 }, chunkname, LUA_ERRMEM };
 	lua_State *L = state;
 	int ret, status;
 
@@ -93,7 +76,7 @@ int FRONTEND_COMPILE(void *state, const char *chunkname, const char *src, size_t
 	lua_pushcfunction(L, run);
 	lua_pushlightuserdata(L, &j);
 	status = lua_pcall(L, 1, 0, 0);
-	if (status == LUA_OK && !j.write_failed)
+	if (status == LUA_OK && !j.feed.write_failed)
 		ret = 0;
 	else if (j.load_status == LUA_ERRSYNTAX && lua_isstring(L, -1))
 		ret = error_set_lua(err, LFSC_ERR_SYNTAX, lua_tostring(L, -1));

@@ -84,6 +84,20 @@ static inline void buf_u32(struct buf *w, uint32_t v)     /* little-endian */
 	buf_put(w, b, 4);
 }
 
+/* One text in, one chunk out: the state of the reader a frontend gives
+** lua_load and of the writer it gives lua_dump (mem.c). */
+struct feed {
+	const char *src;            /* borrowed for the load */
+	size_t len;
+	int fed;                    /* the reader has handed out src */
+	struct lfsc_buffer *chunk;  /* lua_dump's output is appended here */
+	int write_failed;
+};
+/* lua_Reader body: src once, then the end */
+LFSC_INTERNAL const char *feed_read(struct feed *f, size_t *size);
+/* lua_Writer body: append; returns nonzero (and remembers it) on failure */
+LFSC_INTERNAL int feed_write(struct feed *f, const void *p, size_t sz);
+
 /* ---- error.c --------------------------------------------------------------- */
 
 /* Fills e (if not NULL and still empty: first error wins); returns code. */
@@ -375,7 +389,7 @@ LFSC_INTERNAL int frontend51_compile(void *L, const char *chunkname, const char 
 LFSC_INTERNAL int chunk51_read(struct image *im, const uint8_t *data, size_t len,
 			       const struct history51 *h, struct proto **out, int *defects,
 			       struct lfsc_error *err);
-/* lc51_read.c: a .lc file of the 5.1 port (§B5) given as an input -> tree */
+/* chunk51_read.c: a .lc file of the 5.1 port (§B5) given as an input -> tree */
 LFSC_INTERNAL int lc51_parse(struct image *im, const uint8_t *data, size_t len,
 			     struct proto **out, struct lfsc_error *err);
 

@@ -118,3 +118,25 @@ void buf_zero(struct buf *w, size_t n)
 	memset(w->b->data + w->b->len, 0, n);
 	w->b->len += n;
 }
+
+/* ---- struct feed: lua_load's reader and lua_dump's writer ----------------- */
+
+const char *feed_read(struct feed *f, size_t *size)
+{
+	if (f->fed) {
+		*size = 0;
+		return NULL;
+	}
+	f->fed = 1;
+	*size = f->len;
+	return f->src;
+}
+
+int feed_write(struct feed *f, const void *p, size_t sz)
+{
+	struct buf w = { f->chunk, 0 };
+
+	buf_put(&w, p, sz);
+	f->write_failed |= w.failed;
+	return w.failed;
+}

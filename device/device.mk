@@ -1,12 +1,13 @@
 # device/device.mk - lfs-device, the NodeMCU device simulator and OTA agent.
 # Portable core + POSIX port; links the compiler library (the shared image
-# reader and the in-flash reader) and the reference Lua 5.3 with 32-bit
-# numbers. Only runtime.c sees the Lua headers.
+# reader and the in-flash reader), the reference Lua 5.3 with 32-bit numbers
+# and the reference Lua 5.1 (--target nodemcu-lua51). Only runtime.c sees the
+# Lua 5.3 headers, only runtime51.c the Lua 5.1 ones.
 
-DEVICE_SRCS   := $(filter-out device/runtime.c,$(wildcard device/*.c))
+DEVICE_SRCS   := $(filter-out device/runtime.c device/runtime51.c,$(wildcard device/*.c))
 DEVICE_OBJDIR := $(BUILD)/obj/device
 DEVICE_OBJS   := $(patsubst device/%.c,$(DEVICE_OBJDIR)/%.o,$(DEVICE_SRCS)) \
-                 $(DEVICE_OBJDIR)/runtime.o
+                 $(DEVICE_OBJDIR)/runtime.o $(DEVICE_OBJDIR)/runtime51.o
 DEVICE_LIBS    = $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
 
 $(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
@@ -16,7 +17,11 @@ $(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
 $(DEVICE_OBJDIR)/runtime.o: device/runtime.c $(LUA32_LIB) | $(DEVICE_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA32_INC) -DLFSC_LUA_32 -c $< -o $@
 
-$(BIN)/lfs-device: $(DEVICE_OBJS) $(LFSC_LIB) $(LUA32_LIB)
+# the one device file that includes the reference Lua 5.1 headers (renamed l51_*)
+$(DEVICE_OBJDIR)/runtime51.o: device/runtime51.c $(LUA51_LIB) | $(DEVICE_OBJDIR)
+	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA51_INC) -include $(LUA51_RENAME) -c $< -o $@
+
+$(BIN)/lfs-device: $(DEVICE_OBJS) $(LFSC_LIB) $(LUA32_LIB) $(LUA51_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(DEVICE_OBJS) -o $@ $(DEVICE_LIBS)
 

@@ -16,9 +16,10 @@ static const char usage[] =
 "                  [--partition-size 0x40000] [--base 0x40296000] [--once]\n"
 "                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
 "                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n"
+"                  [--target nodemcu-lua53|nodemcu-lua51]\n"
 "       lfs-device --show-pin CERT.pem   (prints the value for --pin-sha256)\n";
 
-enum kind { STR, U32, LONG, INT, FLAG };
+enum kind { STR, U32, LONG, INT, FLAG, TARGET };
 
 struct opt {
 	const char *name;
@@ -36,6 +37,7 @@ static const struct opt opts[] = {
 	O("--power-cut-at", LONG, power_cut_at), O("--once", FLAG, once),
 	O("--boot-timeout", LONG, boot_timeout), O("--poll-interval", LONG, poll_interval),
 	O("--watchdog-ms", LONG, watchdog_ms), O("--download-tries", INT, download_tries),
+	O("--target", TARGET, target),
 	{ NULL, FLAG, 0 }
 };
 
@@ -93,6 +95,16 @@ int main(int argc, char **argv)
 		}
 		if (o->kind == STR) {
 			*(const char **)field = argv[i];
+			continue;
+		}
+		if (o->kind == TARGET) {
+			/* the simulator runs the 32-bit 5.3 port and the 5.1 port */
+			if (lfsc_target_parse(argv[i], (enum lfsc_target *)field) ||
+			    *(enum lfsc_target *)field == LFSC_TARGET_LUA53_64) {
+				fprintf(stderr, "lfs-device: --target: '%s' is not nodemcu-lua53 "
+					"or nodemcu-lua51\n", argv[i]);
+				return 2;
+			}
 			continue;
 		}
 		if (parse_number(o->name, argv[i], o->kind == U32 ? 0xFFFFFFFFull : 0x7FFFFFFFull,

@@ -446,7 +446,8 @@ static int inspect(const struct cli *c)
 	return 0;
 }
 
-/* -F IMG -a ADDR: convert a relocatable image to an absolute one (§A5.1) */
+/* -F IMG -a ADDR: convert a relocatable image to an absolute one (§A5.1;
+** for 5.1 the relocated image with the absolute bit, §B1) */
 static int convert(const struct cli *c)
 {
 	struct lfsc_image *img = load_image(c->image_in);
@@ -459,6 +460,8 @@ static int convert(const struct cli *c)
 	ret = lfsc_image_flash(img, c->opt.base_address, c->opt.max_size, &out, &e);
 	if (ret)
 		fatal_error(ret, &e);
+	if (lfsc_image_get_info(img)->target == LFSC_TARGET_LUA51)
+		out.data[0] |= 0x01;         /* §B1: the absolute image's signature bit */
 	if (c->list)
 		list_image(img, c->list);
 	write_output(c, &out);

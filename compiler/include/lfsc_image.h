@@ -107,11 +107,14 @@ void lfsc_image_free(struct lfsc_image *img);   /* NULL is a no-op */
 const struct lfsc_image_info *lfsc_image_get_info(const struct lfsc_image *img);
 
 /*
-** Lays the image out for mapped address base, into out (appended; caller
-** owns): 5.3, as an on-device load at base would (§A5, §A5.12), padding bytes
-** zero; 5.1, the absolute image luac.cross -a writes (§B1: relocated, the
-** absolute bit set). Returns 0, LFSC_ERR_LIMIT (layout exceeds max_size when
-** max_size > 0; the size needed is in err->text), LFSC_ERR_USAGE (an
+** Lays the image out as an on-device load at mapped address base would, into
+** out (appended; caller owns): 5.3, the in-flash layout (§A5, §A5.12),
+** padding bytes zero, which is also the absolute image; 5.1, the loader's
+** pass 2 (§B4): the image's raw bytes with every marked word relocated, the
+** signature 0xfafaa154 (luac.cross's -a image, §B1, is the same with the
+** absolute bit 0x01 set). Returns 0, LFSC_ERR_LIMIT (layout exceeds max_size
+** when max_size > 0; the size needed is in err->text; for 5.1 the loader's
+** "LFS Image too big for configured LFS region" check), LFSC_ERR_USAGE (an
 ** absolute 5.3 image: it cannot be laid out again) or LFSC_ERR_MEM.
 */
 int lfsc_image_flash(const struct lfsc_image *img, uint32_t base, uint32_t max_size,
@@ -131,6 +134,11 @@ struct lfsc_flash;
 ** Every pointer is checked to lie inside the partition. Returns 0 and *out
 ** (caller owns), LFSC_ERR_FORMAT with a message (no signature: "no LFS image";
 ** a torn or foreign header: "LFS image corrupted"), or LFSC_ERR_MEM.
+** With t = LFSC_TARGET_LUA51 the partition of the 5.1 port (§B4 step 4): the
+** boot checks in their words ("Flash sig not correct: ...", which an
+** interrupted load's in-progress bit gives; "Flash size check failed: ..."),
+** then every structure as lfsc_image_read() checks it; it must have been
+** laid out for base. data is then only read during the call.
 */
 int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum lfsc_target t,
 		    struct lfsc_flash **out, struct lfsc_error *err);
@@ -148,6 +156,8 @@ const char *lfsc_flash_module_name(const struct lfsc_flash *fl, int i);
 ** for the target's number configuration) that the reference lua_load accepts,
 ** with the constants exactly as the firmware resolves them (so luac.cross's
 ** "thread"/"proto" defect of §A5.5 shows). Line info is unpacked from LCD.
+** For a 5.1 partition: a standard Lua 5.1 chunk of this host for the first
+** module of that name (§B3.4), which the reference Lua 5.1 loads.
 ** out is appended (caller owns). Returns 0, LFSC_ERR_FORMAT (not found or
 ** malformed; message says which) or LFSC_ERR_MEM.
 */

@@ -445,7 +445,7 @@ static int build51(struct lfsc_compiler *c, enum lfsc_output kind, struct lfsc_b
 			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 		c->info.image_size = out->len - start;
 	} else if (kind == LFSC_OUT_ABSOLUTE) {
-		image51_absolute(&raw, &bitmap, c->opt.base_address);
+		image51_relocate(raw.data, raw.len, bitmap.data, bitmap.len, c->opt.base_address, 1);
 		w.b = out;
 		buf_put(&w, raw.data, raw.len);
 		if (w.failed)

@@ -5,6 +5,7 @@
 ** to lie inside the used part of the partition. Strings are read through the
 ** TString each constant points at, so constants come back exactly as the
 ** firmware resolves them (the "thread"/"proto" defect of §A5.5 shows).
+** A 5.1 partition (target nodemcu-lua51) is read by flash51_read.c.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct lfsc_flash {
 	int nmodules;
 	char **names;              /* module names, index order */
 	uint32_t *protos;          /* module main Proto addresses */
+	struct flash51 *f51;       /* nodemcu-lua51: the 5.1 partition instead */
 };
 
 struct fr {
@@ -218,6 +220,7 @@ LFSC_API void lfsc_flash_free(struct lfsc_flash *fl)
 		free(fl->names[i]);
 	free(fl->names);
 	free(fl->protos);
+	flash51_free(fl->f51);
 	free(fl);
 }
 
@@ -232,6 +235,12 @@ LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum l
 	*out = NULL;
 	if (!fl)
 		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	if (t == LFSC_TARGET_LUA51) {
+		if ((r.ret = flash51_open(data, len, base, &fl->f51, err)))
+			goto out;
+		*out = fl;
+		return 0;
+	}
 	fl->data = data;
 	fl->base = base;
 	fl->target = t;
@@ -303,21 +312,23 @@ out:
 
 LFSC_API uint32_t lfsc_flash_size(const struct lfsc_flash *fl)
 {
-	return fl->size;
+	return fl->f51 ? flash51_size(fl->f51) : fl->size;
 }
 
 LFSC_API int64_t lfsc_flash_timestamp(const struct lfsc_flash *fl)
 {
-	return fl->timestamp;
+	return fl->f51 ? flash51_timestamp(fl->f51) : fl->timestamp;
 }
 
 LFSC_API int lfsc_flash_nmodules(const struct lfsc_flash *fl)
 {
-	return fl->nmodules;
+	return fl->f51 ? flash51_nmodules(fl->f51) : fl->nmodules;
 }
 
 LFSC_API const char *lfsc_flash_module_name(const struct lfsc_flash *fl, int i)
 {
+	if (fl->f51)
+		return flash51_module_name(fl->f51, i);
 	return i >= 0 && i < fl->nmodules ? fl->names[i] : NULL;
 }
 
@@ -330,6 +341,8 @@ LFSC_API int lfsc_flash_module_chunk(const struct lfsc_flash *fl, const char *na
 	struct fr r = { fl, &im, err, 0 };
 	int i, ret;
 
+	if (fl->f51)
+		return flash51_module_chunk(fl->f51, name, out, err);
 	for (i = 0; i < fl->nmodules; i++)
 		if (!strcmp(fl->names[i], name))
 			break;

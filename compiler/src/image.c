@@ -15,6 +15,8 @@ struct lfsc_image {
 	struct image im;
 	struct lfsc_image_info info;
 	struct lfsc_image_module *mods;
+	struct lfsc_buffer raw51;     /* 5.1: the raw image, pointers as offsets */
+	struct lfsc_buffer bitmap51;  /* 5.1: its relocation bitmap */
 };
 
 static struct lfsc_image *image_new(struct lfsc_error *err)
@@ -23,6 +25,8 @@ static struct lfsc_image *image_new(struct lfsc_error *err)
 
 	if (img) {
 		mem_init(&img->mem);
+		lfsc_buffer_init(&img->raw51);
+		lfsc_buffer_init(&img->bitmap51);
 		if (!image_init(&img->im, &img->mem, LFSC_TARGET_LUA53))
 			return img;
 		image_release(&img->im);
@@ -89,7 +93,7 @@ static int describe(struct lfsc_image *img, struct lfsc_error *err)
 static int read51(struct lfsc_image *img, const uint8_t *d, size_t len, int absolute,
 		  struct lfsc_error *err)
 {
-	struct image51_facts f;
+	struct image51_facts f = { 0, 0, 0, 0, &img->raw51, &img->bitmap51 };
 	int ret = image51_parse(&img->im, d, len, absolute, &f, err);
 
 	if (ret)
@@ -212,6 +216,8 @@ LFSC_API void lfsc_image_free(struct lfsc_image *img)
 		return;
 	free(img->mods);
 	image_release(&img->im);
+	lfsc_buffer_release(&img->raw51);
+	lfsc_buffer_release(&img->bitmap51);
 	free(img);
 }
 
@@ -220,29 +226,20 @@ LFSC_API const struct lfsc_image_info *lfsc_image_get_info(const struct lfsc_ima
 	return &img->info;
 }
 
-/* §B1: the absolute 5.1 image at base */
+/* §B4 pass 2: the image's own raw bytes relocated to base, the signature
+** without the absolute bit (what the loader leaves in flash) */
 static int flash51(const struct lfsc_image *img, uint32_t base, struct lfsc_buffer *out,
 		   struct lfsc_error *err)
 {
-	struct lfsc_buffer raw, bitmap;
 	struct buf w = { out, 0 };
-	int ret;
+	size_t start = out->len;
 
-	lfsc_buffer_init(&raw);
-	lfsc_buffer_init(&bitmap);
-	/* every string the writer interns (sources, line info, "=(luac)", names)
-	** is already in the table of an image read back, so the model is not
-	** changed */
-	ret = image51_write((struct image *)&img->im, &raw, &bitmap, NULL, err);
-	if (!ret) {
-		image51_absolute(&raw, &bitmap, base);
-		buf_put(&w, raw.data, raw.len);
-		if (w.failed)
-			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
-	}
-	lfsc_buffer_release(&raw);
-	lfsc_buffer_release(&bitmap);
-	return ret;
+	buf_put(&w, img->raw51.data, img->raw51.len);
+	if (w.failed)
+		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	image51_relocate(out->data + start, img->raw51.len, img->bitmap51.data,
+			 img->bitmap51.len, base, 0);
+	return 0;
 }
 
 LFSC_API int lfsc_image_flash(const struct lfsc_image *img, uint32_t base, uint32_t max_size,

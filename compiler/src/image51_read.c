@@ -25,6 +25,7 @@
 #define SIG_PACKED      0x04u
 #define MAX_RAW         (0x10000u * 4)            /* luac.cross's LUA_MAX_FLASH_SIZE */
 #define MAX_INFLATED    (MAX_RAW + MAX_RAW / 32)  /* raw image + bitmap */
+#define FOUND_BYTES(words) (((words) + 31) / 32 * 4 + 4)
 
 struct r51 {
 	struct image *im;
@@ -316,7 +317,7 @@ static void walk(struct r51 *r)
 	if (word(r, 4) != r->size)
 		return (void)fail(r, 4, "flash_size %u is not the image's %u bytes", word(r, 4),
 				  r->size);
-	r->found = array(r, words / 8 + 1, 1);
+	r->found = array(r, FOUND_BYTES(words), 1);
 	r->str = array(r, words + 1, sizeof *r->str);
 	r->seen = array(r, words + 1, 1);
 	r->nuse = word(r, 16);
@@ -484,6 +485,26 @@ static void boot_checks(struct r51 *r, const uint8_t *d, size_t len)
 		fail(r, 4, "flash_size %u is not the file's %zu bytes", size, len);
 }
 
+/* the validated image in relocatable form: an absolute one's pointers back to
+** word offsets, its bitmap the pointers the walk found */
+static void keep(struct r51 *r, struct image51_facts *facts)
+{
+	struct buf w = { facts->raw, 0 }, t = { facts->bitmap, 0 };
+	size_t start = facts->raw->len, i, words = r->size / 4, blen = (words + 31) / 32 * 4;
+
+	buf_put(&w, r->d, r->size);
+	buf_put(&t, r->absolute ? r->found : r->tags, blen);
+	if (w.failed || t.failed) {
+		r->ret = error_set(r->err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+		return;
+	}
+	for (i = 0; r->absolute && i < words; i++)
+		if ((r->found[i / 8] >> (i % 8)) & 1) {
+			uint8_t *p = facts->raw->data + start + 4 * i;
+			put_u32(p, (get_u32(p) - r->base) / 4);
+		}
+}
+
 int image51_parse(struct image *im, const uint8_t *data, size_t len, int absolute,
 		  struct image51_facts *facts, struct lfsc_error *err)
 {
@@ -510,11 +531,13 @@ int image51_parse(struct image *im, const uint8_t *data, size_t len, int absolut
 	words = r.size / 4;
 	if (!r.ret)
 		walk(&r);
+	if (!r.ret && facts->raw)
+		keep(&r, facts);
 	facts->flash_size = r.size;
 	facts->base = r.base;
 	facts->nuse = r.nuse;
 	facts->nsize = r.nsize;
-	mem_free(im->mem, r.found, (size_t)words / 8 + 1);
+	mem_free(im->mem, r.found, FOUND_BYTES(words));
 	mem_free(im->mem, r.str, ((size_t)words + 1) * sizeof *r.str);
 	mem_free(im->mem, r.seen, (size_t)words + 1);
 	lfsc_buffer_release(&raw);

@@ -10,7 +10,7 @@
 **   4. the Protos, children first; per Proto its child vector, constants,
 **      code, then the 72-byte record (§B3.3); the index function (§B3.4) last.
 ** Every pointer is a word offset from the image start and its word is tagged
-** in the bitmap; NULL is 0 and untagged. image51_absolute() relocates.
+** in the bitmap; NULL is 0 and untagged. image51_relocate() relocates.
 */
 #include <string.h>
 #include "lfsc_int.h"
@@ -257,14 +257,14 @@ out:
 	return ret;
 }
 
-void image51_absolute(struct lfsc_buffer *raw, const struct lfsc_buffer *bitmap,
-		      uint32_t base)
+void image51_relocate(uint8_t *raw, size_t len, const uint8_t *bitmap, size_t bitmap_len,
+		      uint32_t base, int absolute)
 {
-	size_t i, words = raw->len / 4;
+	size_t i, words = len / 4;
 
 	for (i = 0; i < words; i++)
-		if (i / 8 < bitmap->len && (bitmap->data[i / 8] >> (i % 8)) & 1)
-			put_u32(raw->data + 4 * i, base + 4 * get_u32(raw->data + 4 * i));
-	if (raw->len >= 4)
-		put_u32(raw->data, get_u32(raw->data) | SIG51_ABSOLUTE);
+		if (i / 8 < bitmap_len && (bitmap[i / 8] >> (i % 8)) & 1)
+			put_u32(raw + 4 * i, base + 4 * get_u32(raw + 4 * i));
+	if (len >= 4)
+		put_u32(raw, (get_u32(raw) & ~SIG51_ABSOLUTE) | (absolute ? SIG51_ABSOLUTE : 0));
 }

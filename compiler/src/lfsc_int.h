@@ -401,10 +401,12 @@ LFSC_INTERNAL int lc51_parse(struct image *im, const uint8_t *data, size_t len,
 LFSC_INTERNAL int image51_write(struct image *im, struct lfsc_buffer *raw,
 				struct lfsc_buffer *bitmap, size_t *module_bytes,
 				struct lfsc_error *err);
-/* Turns raw (with its bitmap) into the absolute image at mapped address base,
-** in place: tagged words become base + 4 * word, the absolute bit is set. */
-LFSC_INTERNAL void image51_absolute(struct lfsc_buffer *raw, const struct lfsc_buffer *bitmap,
-				    uint32_t base);
+/* Relocates raw/len (with its bitmap) to mapped address base, in place:
+** tagged words become base + 4 * word (§B4 pass 2); the signature's absolute
+** bit is set when `absolute` (the -a image, §B1), else cleared (what the
+** on-device loader leaves in flash). */
+LFSC_INTERNAL void image51_relocate(uint8_t *raw, size_t len, const uint8_t *bitmap,
+				    size_t bitmap_len, uint32_t base, int absolute);
 /* image51_read.c: a relocatable (gzip, §B2) or absolute (§B1) 5.1 image ->
 ** the image model (string ids, not numbered): the loader's checks (§B4),
 ** then every structure; one message per rejection, err->column the offset
@@ -414,12 +416,31 @@ struct image51_facts {
 	uint32_t flash_size;     /* raw image bytes (§B3.1) */
 	uint32_t base;           /* absolute: mapped address of its first byte */
 	uint32_t nuse, nsize;    /* nROuse, nROsize */
+	struct lfsc_buffer *raw;    /* when not NULL: the raw image with pointers as
+				    ** word offsets (§B2), appended (caller owns) */
+	struct lfsc_buffer *bitmap; /* with raw: its relocation bitmap */
 };
 LFSC_INTERNAL int image51_parse(struct image *im, const uint8_t *data, size_t len,
 				int absolute, struct image51_facts *facts,
 				struct lfsc_error *err);
 /* bytes a Proto and its subtree occupy in a 5.1 image (records and vectors) */
 LFSC_INTERNAL size_t image51_proto_bytes(const struct proto *f);
+/* flash51_read.c: a 5.1 LFS partition mapped at base (§B4 step 4) for
+** lfsc_flash_*(); data is borrowed for the open only (the model copies what
+** it keeps). */
+struct flash51;
+LFSC_INTERNAL int flash51_open(const uint8_t *data, size_t len, uint32_t base,
+			       struct flash51 **out, struct lfsc_error *err);
+LFSC_INTERNAL void flash51_free(struct flash51 *f);
+LFSC_INTERNAL uint32_t flash51_size(const struct flash51 *f);
+LFSC_INTERNAL int64_t flash51_timestamp(const struct flash51 *f);
+LFSC_INTERNAL int flash51_nmodules(const struct flash51 *f);
+LFSC_INTERNAL const char *flash51_module_name(const struct flash51 *f, int i);
+LFSC_INTERNAL int flash51_module_chunk(const struct flash51 *f, const char *name,
+				       struct lfsc_buffer *out, struct lfsc_error *err);
+/* chunk51_write.c: one tree (string ids) as a standard 5.1 chunk of this host */
+LFSC_INTERNAL int chunk51_write(const struct image *im, const struct proto *main,
+				struct lfsc_buffer *out);
 /* gzip_write.c: the gzip file of NodeMCU's uzlib compressor (§B2) of
 ** data/len, appended to out. Returns 0 or LFSC_ERR_MEM. */
 LFSC_INTERNAL int gzip_write(struct mem *m, const uint8_t *data, size_t len,

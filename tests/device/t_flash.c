@@ -105,16 +105,16 @@ static void test_load(void)
 
 	make_layout(a, LEN, 1);
 	make_layout(b, sizeof b, 2);
-	install_flag(fl, &word, &kind, NULL);
+	install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 	ok(kind == INSTALL_EMPTY, "a new partition is empty");
-	ok(install_load(fl, a, LEN, NULL) == 0, "load image A");
-	install_flag(fl, &word, &kind, NULL);
+	ok(install_load(fl, LFSC_TARGET_LUA53, a, LEN, NULL) == 0, "load image A");
+	install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 	ok(kind == INSTALL_VALID && word == 0xFAFAA250u, "flag valid after a load (0x%08x)", word);
 	ok(content_is(fl, a, LEN), "partition holds exactly image A");
 	ops_a = flash_ops(fl);
 	ok(ops_a == 1 + 4 + 1 + 1, "fresh chip: no erase; flag, 4 record programs, header, "
 	   "flag = %ld ops", ops_a);
-	ok(install_load(fl, b, sizeof b, NULL) == 0, "load image B over A");
+	ok(install_load(fl, LFSC_TARGET_LUA53, b, sizeof b, NULL) == 0, "load image B over A");
 	ops_b = flash_ops(fl) - ops_a;
 	ok(content_is(fl, b, sizeof b), "partition holds exactly image B");
 	ok(ops_b == 4 + 1 + 3 + 1 + 1, "reload: 4 erases (used sectors only), flag, 3 programs, "
@@ -129,7 +129,7 @@ static void test_load(void)
 			struct flash *c = open_flash("load.bin", PART, n);
 			if (!freopen("/dev/null", "w", stderr))   /* the cut's own message */
 				_exit(1);
-			install_load(c, a, LEN, NULL);
+			install_load(c, LFSC_TARGET_LUA53, a, LEN, NULL);
 			flash_free(c);
 			_exit(0);
 		}
@@ -137,19 +137,19 @@ static void test_load(void)
 		if (!(WIFEXITED(status) && WEXITSTATUS(status) == FLASH_POWER_CUT_EXIT))
 			all_exit = 0;
 		fl = open_flash("load.bin", PART, 0);
-		install_flag(fl, &word, &kind, NULL);
+		install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 		if (kind == INSTALL_TORN || kind == INSTALL_CORRUPT)
 			saw_torn = 1;
 		/* the invariant: a VALID flag only over a complete image */
 		if (kind == INSTALL_VALID && !content_is(fl, a, LEN))
 			all_safe = 0;
 		dev_error_clear(&e);
-		if (install_load(fl, a, LEN, &e) || !content_is(fl, a, LEN))
+		if (install_load(fl, LFSC_TARGET_LUA53, a, LEN, &e) || !content_is(fl, a, LEN))
 			all_recover = 0;
-		install_flag(fl, &word, &kind, NULL);
+		install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 		all_recover &= kind == INSTALL_VALID;
 		/* back to B for the next step */
-		install_load(fl, b, sizeof b, NULL);
+		install_load(fl, LFSC_TARGET_LUA53, b, sizeof b, NULL);
 		flash_free(fl);
 	}
 	ok(all_exit, "every cut ends the process with the power-cut status");
@@ -159,13 +159,13 @@ static void test_load(void)
 
 	fl = open_flash("load.bin", PART, 0);
 	ok(install_clear(fl, NULL) == 0, "clear the partition");
-	install_flag(fl, &word, &kind, NULL);
+	install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 	ok(kind == INSTALL_EMPTY, "cleared partition is empty");
 	make_layout(a, LEN, 3);
 	a[0] = 0;
 	dev_error_clear(&e);
-	ok(install_load(fl, a, LEN, &e) == DEV_ERR_VERIFY, "a layout without the signature is refused");
-	ok(install_load(fl, a, 17 * FLASH_SECTOR, NULL) == DEV_ERR_VERIFY,
+	ok(install_load(fl, LFSC_TARGET_LUA53, a, LEN, &e) == DEV_ERR_VERIFY, "a layout without the signature is refused");
+	ok(install_load(fl, LFSC_TARGET_LUA53, a, 17 * FLASH_SECTOR, NULL) == DEV_ERR_VERIFY,
 	   "a layout larger than the partition is refused");
 	flash_free(fl);
 }

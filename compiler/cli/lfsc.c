@@ -478,6 +478,28 @@ static int convert(const struct cli *c)
 	return 0;
 }
 
+/* §B1: the 5.1 port prints the image size of -f and -a builds, before the -m
+** check; not into an image written to stdout */
+static void image_size(const struct cli *c, struct lfsc_compiler *lc, enum lfsc_output kind,
+		       int ret)
+{
+	if (c->opt.target == LFSC_TARGET_LUA51 && kind != LFSC_OUT_LC && !c->parse_only &&
+	    lfsc_info(lc)->flash_size && (!ret || ret == LFSC_ERR_LIMIT))
+		fprintf(c->json || !strcmp(c->output, "-") ? stderr : stdout, "Image size: %zu\n",
+			lfsc_info(lc)->flash_size);
+}
+
+static void warnings(const struct cli *c, struct lfsc_compiler *lc)
+{
+	int i;
+
+	for (i = 0; i < lfsc_info(lc)->nwarnings; i++) {
+		char msg[300];
+		lfsc_error_format(&lfsc_info(lc)->warnings[i], msg, sizeof msg);
+		fprintf(stderr, "%s: warning: %s\n", c->progname, msg);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -550,11 +572,7 @@ int main(int argc, char **argv)
 	lfsc_buffer_init(&out);
 	memset(&e, 0, sizeof e);
 	ret = lfsc_build(lc, kind, &out, &e);
-	if (c.opt.target == LFSC_TARGET_LUA51 && kind != LFSC_OUT_LC && !c.parse_only &&
-	    lfsc_info(lc)->flash_size && (!ret || ret == LFSC_ERR_LIMIT))
-		/* §B1: always, before the -m check; not into an image on stdout */
-		fprintf(c.json || !strcmp(c.output, "-") ? stderr : stdout, "Image size: %zu\n",
-			lfsc_info(lc)->flash_size);
+	image_size(&c, lc, kind, ret);
 	if (ret)
 		fatal_error(ret, &e);
 	if (c.list) {
@@ -569,11 +587,7 @@ int main(int argc, char **argv)
 	if (c.json)
 		report(&c, lc, c.parse_only ? LFSC_OUT_NONE : kind);
 	else
-		for (i = 0; i < lfsc_info(lc)->nwarnings; i++) {
-			char msg[300];
-			lfsc_error_format(&lfsc_info(lc)->warnings[i], msg, sizeof msg);
-			fprintf(stderr, "%s: warning: %s\n", c.progname, msg);
-		}
+		warnings(&c, lc);
 	lfsc_buffer_release(&out);
 	lfsc_free(lc);
 	return 0;

@@ -374,6 +374,42 @@ static void lineinfo_defect(void **state)
 	assert_int_equal(lineinfo51_pack(&w, l, 3, fx, 1, &defects), -1);
 }
 
+/* every allocation of a 5.1 compile, image and .lc can fail: the error is
+** LFSC_ERR_MEM and nothing leaks (make check runs this under ASan) */
+static void alloc_failures(void **state)
+{
+	struct src s = { "f.lua", "local t = {1, 2.5, 'x', y = {}}\n"
+				  "function t.f(a, ...) if not a then return f(\n) end\n"
+				  "return a .. 'x' end\nreturn t\n" };
+	enum lfsc_output kinds[3] = { LFSC_OUT_IMAGE, LFSC_OUT_LC, LFSC_OUT_ABSOLUTE };
+	struct lfsc_options o = opts51();
+	long n;
+	int k, ret;
+
+	o.base_address = 0x40210000;
+	for (k = 0; k < 3; k++) {
+		ret = -1;
+		for (n = 1; n < 100000 && ret != 0; n++) {
+			struct lfsc_compiler *c = lfsc_new(&o);
+			struct lfsc_buffer b;
+			struct lfsc_error e;
+			assert_non_null(c);
+			lfsc_test_fail_alloc(c, n);
+			lfsc_buffer_init(&b);
+			memset(&e, 0, sizeof e);
+			ret = lfsc_add_source(c, s.name, s.text, strlen(s.text), &e);
+			if (!ret)
+				ret = lfsc_build(c, kinds[k], &b, &e);
+			if (ret)
+				assert_int_equal(ret, LFSC_ERR_MEM);
+			lfsc_buffer_release(&b);
+			lfsc_free(c);
+		}
+		assert_int_equal(ret, 0);
+		assert_true(n > 50);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +424,7 @@ int main(void)
 		cmocka_unit_test(lineinfo_runs),
 		cmocka_unit_test(lineinfo_multibyte),
 		cmocka_unit_test(lineinfo_defect),
+		cmocka_unit_test(alloc_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

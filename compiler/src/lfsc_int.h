@@ -52,12 +52,13 @@ LFSC_INTERNAL void buf_put_slow(struct buf *w, const void *p, size_t n);
 LFSC_INTERNAL void buf_zero(struct buf *w, size_t n);
 LFSC_INTERNAL int buf_reserve(struct lfsc_buffer *b, size_t extra);
 
-/* the writers' hot path: append when there is room, else grow */
+/* the writers' hot path: append when there is room, else grow (p may be
+** NULL when n is 0: lua_dump writes empty vectors so) */
 static inline void buf_put(struct buf *w, const void *p, size_t n)
 {
 	struct lfsc_buffer *b = w->b;
 
-	if (n <= b->cap - b->len && !w->failed) {
+	if (n && n <= b->cap - b->len && !w->failed) {
 		__builtin_memcpy(b->data + b->len, p, n);
 		b->len += n;
 	} else {

@@ -360,6 +360,7 @@ static void lineinfo_defect(void **state)
 	struct lfsc_buffer b;
 	struct buf w = { &b, 0 };
 	int defects = 0, back[3];
+	size_t n;
 
 	lfsc_buffer_init(&b);
 	assert_int_equal(lineinfo51_pack(&w, l, 3, fx, 1, &defects), 0);
@@ -368,10 +369,13 @@ static void lineinfo_defect(void **state)
 	assert_int_equal(back[0], 1);
 	assert_int_equal(back[1], 65);               /* luac.cross's, not 1 */
 	assert_int_equal(back[2], 137);              /* not 73 */
-	lfsc_buffer_release(&b);
-	/* a history that does not lead to the final lines is refused */
+	/* a history that does not lead to the final lines is refused, and
+	** leaves the buffer as it was */
 	fx[0].to = 2;
+	n = b.len;
 	assert_int_equal(lineinfo51_pack(&w, l, 3, fx, 1, &defects), -1);
+	assert_int_equal(b.len, n);
+	lfsc_buffer_release(&b);
 }
 
 /* every allocation of a 5.1 compile, image and .lc can fail: the error is

@@ -34,9 +34,9 @@ $(LFSC_LIB): $(LFSC_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN)/lfsc: compiler/cli/lfsc.c $(LFSC_LIB) $(LUA32_LIB) $(LUA64_LIB) $(LUA51_LIB)
+$(BIN)/lfsc: compiler/cli/lfsc.c $(LFSC_LIB) $(LUA32_LIB) $(LUA64_LIB) $(LUA51_LIB) $(VERSION_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LFSC_INC) $< -o $@ $(LDFLAGS) $(LFSC_LIBS) -ljansson
+	$(CC) $(CFLAGS) $(LFSC_INC) -I$(VERSION_INC) $< -o $@ $(LDFLAGS) $(LFSC_LIBS) -ljansson
 
 $(LFSC_OBJDIR):
 	mkdir -p $@

@@ -66,10 +66,18 @@ static int save(struct agent *a, struct dev_error *err)
 	return state_save(a->state_path, &a->st, err);
 }
 
-static void report(struct agent *a, const char *state, const char *sha, const char *detail)
+/* Queues a report; running (may be NULL) is the image the device runs after
+** it, when that is not sha itself (a rollback names the image it went back to). */
+static void report_running(struct agent *a, const char *state, const char *sha,
+			   const char *detail, const char *running)
 {
 	platform_log("report %s %s: %s", state, short_sha(sha), detail ? detail : "");
-	state_report(&a->st, state, sha, detail);
+	state_report(&a->st, state, sha, detail, running);
+}
+
+static void report(struct agent *a, const char *state, const char *sha, const char *detail)
+{
+	report_running(a, state, sha, detail, NULL);
 }
 
 static void set_sha(char *dst, const char *src)
@@ -107,7 +115,7 @@ static int flush(struct agent *a, struct dev_error *err)
 	while (a->tls && a->st.noutbox > 0) {
 		struct state_report *r = &a->st.outbox[0];
 		dev_error_clear(&e);
-		rc = ota_report(&a->http, a->cfg->device, r->state, r->sha, r->detail,
+		rc = ota_report(&a->http, a->cfg->device, r->state, r->sha, r->detail, r->running,
 				&status, &e);
 		if (rc && (!status || status >= 500)) {   /* try again later */
 			platform_log("report %s not delivered: %s", r->state, e.text);
@@ -167,7 +175,8 @@ static int rollback(struct agent *a, const char *reason, struct dev_error *err)
 	dev_error_clear(&e);
 	set_sha(a->st.bad, a->st.target);
 	snprintf(detail, sizeof detail, "%s; back to %s", reason, short_sha(a->st.current));
-	report(a, "rolled-back", a->st.target, detail);
+	report_running(a, "rolled-back", a->st.target, detail,
+		       strcmp(a->st.current, a->st.target) ? a->st.current : NULL);
 	if (a->st.current[0] && !strcmp(a->st.current, a->st.target))
 		a->st.current[0] = '\0';   /* the good image itself is what failed */
 	if (a->st.current[0] && !stage_layout(&a->stage, a->st.current, &layout, &e))
@@ -263,7 +272,6 @@ static int pending_load(struct agent *a, uint32_t word, enum install_flag kind,
 		a->st.phase = STATE_IDLE;
 		set_sha(a->st.current, a->st.target);
 		a->st.target[0] = '\0';
-		a->st.report_boot = 1;
 	}
 	return save(a, err);
 }
@@ -382,9 +390,6 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 		}
 		if (!a->tls)
 			commit(a);   /* offline: no server to check in with */
-	} else if (a->st.report_boot) {
-		a->st.report_boot = 0;
-		report(a, "booted", a->st.current, res.failed ? res.message : "rolled back");
 	}
 	if ((ret = save(a, err)))
 		goto out;

@@ -11,7 +11,8 @@ DEVICE_OBJS   := $(patsubst device/%.c,$(DEVICE_OBJDIR)/%.o,$(DEVICE_SRCS)) \
 DEVICE_LIBS    = $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
 
 $(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
-	$(CC) $(CFLAGS) $(LFSC_INC) -c $< -o $@
+	$(CC) $(CFLAGS) $(LFSC_INC) -I$(VERSION_INC) -c $< -o $@
+$(DEVICE_OBJDIR)/main.o: $(VERSION_H)
 
 # the one device file that includes the reference Lua headers (32-bit numbers)
 $(DEVICE_OBJDIR)/runtime.o: device/runtime.c $(LUA32_LIB) | $(DEVICE_OBJDIR)
@@ -35,10 +36,10 @@ lfs-device: deps $(BIN)/lfs-device
 
 # unit tests (tests/device/*.t run them)
 DEVICE_TEST := $(BUILD)/test
-$(DEVICE_TEST)/t_flash: tests/device/t_flash.c tests/device/tap.h $(DEVICE_OBJDIR)/flash.o \
+$(DEVICE_TEST)/t_flash: tests/device/t_flash.c $(DEVICE_OBJDIR)/flash.o \
 		$(DEVICE_OBJDIR)/install.o $(DEVICE_OBJDIR)/error.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LFSC_INC) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(MBEDTLS_LIBS)
+	$(CC) $(CFLAGS) $(LFSC_INC) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(MBEDTLS_LIBS) -lcmocka
 
 test-build: $(DEVICE_TEST)/t_flash
 $(DEVICE_TEST)/cutproxy: tests/device/cutproxy.c
@@ -46,13 +47,15 @@ $(DEVICE_TEST)/cutproxy: tests/device/cutproxy.c
 	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS)
 
 test-build: $(DEVICE_TEST)/cutproxy
-$(DEVICE_TEST)/t_verify: tests/device/t_verify.c tests/device/tap.h $(DEVICE_OBJDIR)/verify.o \
+$(DEVICE_TEST)/t_verify: tests/device/t_verify.c $(DEVICE_OBJDIR)/verify.o \
 		$(DEVICE_OBJDIR)/error.o $(LFSC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LFSC_INC) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(LFSC_LIBS) $(MBEDTLS_LIBS)
-$(DEVICE_TEST)/t_state: tests/device/t_state.c tests/device/tap.h $(DEVICE_OBJDIR)/state.o \
+	$(CC) $(CFLAGS) $(LFSC_INC) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(LFSC_LIBS) \
+	  $(MBEDTLS_LIBS) -lcmocka
+$(DEVICE_TEST)/t_state: tests/device/t_state.c $(DEVICE_OBJDIR)/state.o \
 		$(DEVICE_OBJDIR)/error.o $(DEVICE_OBJDIR)/platform_posix.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(shell pkg-config --libs jansson)
+	$(CC) $(CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(shell pkg-config --libs jansson) \
+	  -lcmocka
 
 test-build: $(DEVICE_TEST)/t_verify $(DEVICE_TEST)/t_state

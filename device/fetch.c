@@ -79,7 +79,6 @@ void fetch_response_release(struct fetch_response *r)
 {
 	free(r->body);
 	r->body = NULL;
-	r->body_len = 0;
 }
 
 static int fill(struct conn *c, struct dev_error *err)
@@ -297,7 +296,6 @@ static int exchange(struct fetch *f, const char *host, const char *port,
 		ret = copy_chunked(c, s, err);
 	else
 		ret = copy_body(c, s, length, err);
-	resp->bytes = s->written;
 out:
 	free(req);
 	if (c) {
@@ -321,7 +319,6 @@ int fetch_request(struct fetch *f, const char *method, const char *path,
 		return ret;
 	}
 	resp->body = s.mem;
-	resp->body_len = s.len;
 	return DEV_OK;
 }
 

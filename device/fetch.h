@@ -26,8 +26,6 @@ struct fetch_response {
 	char content_type[64];
 	int64_t range_start;      /* from Content-Range of a 206, else -1 */
 	char *body;               /* memory requests: NUL-terminated; caller owns (free()) */
-	size_t body_len;
-	int64_t bytes;            /* body bytes received on this connection */
 };
 
 /* Parses server_url ("https://host:port", path ignored) into f; key borrowed

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "agent.h"
+#include "lfsd_version.h"
 #include "tls.h"
 
 static const char usage[] =
@@ -17,7 +18,9 @@ static const char usage[] =
 "                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
 "                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n"
 "                  [--target nodemcu-lua53|nodemcu-lua51]\n"
-"       lfs-device --show-pin CERT.pem   (prints the value for --pin-sha256)\n";
+"       lfs-device --show-pin CERT.pem   (prints the value for --pin-sha256)\n"
+"       lfs-device --help | --version\n"
+"The NodeMCU device simulator and OTA agent (device/README.md).\n";
 
 enum kind { STR, U32, LONG, INT, FLAG, TARGET };
 
@@ -66,6 +69,14 @@ int main(int argc, char **argv)
 	agent_config_init(&cfg);
 	dev_error_clear(&err);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("lfs-device %s (NodeMCU device simulator; Lua 5.3.6)\n", LFSD_VERSION);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "--show-pin")) {
 		char hex[65];
 		if (tls_cert_pin(argv[2], hex, &err)) {

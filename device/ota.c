@@ -106,7 +106,7 @@ int ota_latest(struct fetch *f, const char *device, const char *current,
 }
 
 int ota_report(struct fetch *f, const char *device, const char *state, const char *sha,
-	       const char *detail, int *status, struct dev_error *err)
+	       const char *detail, const char *running, int *status, struct dev_error *err)
 {
 	struct fetch_response r;
 	json_t *body;
@@ -114,8 +114,9 @@ int ota_report(struct fetch *f, const char *device, const char *state, const cha
 	int ret;
 
 	*status = 0;
-	body = json_pack("{s:s, s:s, s:s, s:s}", "device", device, "state", state,
-			 "sha256", sha ? sha : "", "detail", detail ? detail : "");
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "device", device, "state", state,
+			 "sha256", sha ? sha : "", "detail", detail ? detail : "",
+			 "running", running ? running : "");
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (!text)

@@ -30,9 +30,10 @@ int ota_latest(struct fetch *f, const char *device, const char *current,
 	       struct ota_manifest *m, int *update, int *status, struct dev_error *err);
 
 /* Reports one state change; 2xx is success, other statuses DEV_ERR_HTTP
-** (*status says which). sha and detail may be "" or NULL. */
+** (*status says which). sha, detail and running (the image the device runs
+** now, when it is not sha) may be "" or NULL. */
 int ota_report(struct fetch *f, const char *device, const char *state, const char *sha,
-	       const char *detail, int *status, struct dev_error *err);
+	       const char *detail, const char *running, int *status, struct dev_error *err);
 
 /* Fetches the image-signing public key: *pem NUL-terminated (caller owns; free()). */
 int ota_pubkey(struct fetch *f, char **pem, struct dev_error *err);

@@ -61,7 +61,6 @@ int state_load(const char *path, struct agent_state *st, struct dev_error *err)
 	st->flash_used = (uint32_t)json_integer_value(json_object_get(root, "flash_used"));
 	st->attempts = (int)json_integer_value(json_object_get(root, "attempts"));
 	st->trial_since = json_integer_value(json_object_get(root, "trial_since"));
-	st->report_boot = json_is_true(json_object_get(root, "report_boot"));
 	box = json_object_get(root, "outbox");
 	json_array_foreach(box, i, r) {
 		if (st->noutbox >= STATE_MAX_OUTBOX)
@@ -71,6 +70,8 @@ int state_load(const char *path, struct agent_state *st, struct dev_error *err)
 		get_str(r, "sha256", st->outbox[st->noutbox].sha, sizeof st->outbox[0].sha);
 		get_str(r, "detail", st->outbox[st->noutbox].detail,
 			sizeof st->outbox[0].detail);
+		get_str(r, "running", st->outbox[st->noutbox].running,
+			sizeof st->outbox[0].running);
 		st->noutbox++;
 	}
 	ret = DEV_OK;
@@ -86,17 +87,17 @@ int state_save(const char *path, const struct agent_state *st, struct dev_error 
 	char *text = NULL;
 	int i;
 
-	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:b, s:[]}",
+	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:[]}",
 			 "phase", state_phase_name(st->phase), "current", st->current,
 			 "previous", st->previous, "target", st->target, "bad", st->bad,
 			 "flash_sha", st->flash_sha, "flash_used", (json_int_t)st->flash_used,
 			 "attempts", st->attempts, "trial_since", (json_int_t)st->trial_since,
-			 "report_boot", st->report_boot, "outbox");
+			 "outbox");
 	box = json_object_get(root, "outbox");
 	for (i = 0; box && i < st->noutbox; i++)
-		if (json_array_append_new(box, json_pack("{s:s, s:s, s:s}",
+		if (json_array_append_new(box, json_pack("{s:s, s:s, s:s, s:s}",
 				"state", st->outbox[i].state, "sha256", st->outbox[i].sha,
-				"detail", st->outbox[i].detail)))
+				"detail", st->outbox[i].detail, "running", st->outbox[i].running)))
 			box = NULL;
 	text = box ? json_dumps(root, JSON_INDENT(1)) : NULL;
 	if (!text) {
@@ -111,7 +112,7 @@ out:
 }
 
 void state_report(struct agent_state *st, const char *state, const char *sha,
-		  const char *detail)
+		  const char *detail, const char *running)
 {
 	struct state_report *r;
 
@@ -121,6 +122,7 @@ void state_report(struct agent_state *st, const char *state, const char *sha,
 	copy(r->state, sizeof r->state, state);
 	copy(r->sha, sizeof r->sha, sha);
 	copy(r->detail, sizeof r->detail, detail);
+	copy(r->running, sizeof r->running, running);
 }
 
 void state_outbox_drop(struct agent_state *st, int n)

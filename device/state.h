@@ -26,6 +26,8 @@ struct state_report {
 	char state[16];              /* downloading, downloaded, applied, booted, failed, rolled-back */
 	char sha[STATE_SHA_HEX];     /* image concerned, "" if none */
 	char detail[256];            /* reason or note */
+	char running[STATE_SHA_HEX]; /* image running when it was made, "" = not said
+					(rolled-back: the image it went back to) */
 };
 
 struct agent_state {
@@ -39,8 +41,6 @@ struct agent_state {
 	uint32_t flash_used;           /* flash_size (§A5.2) of that layout */
 	int attempts;                  /* loads of target started in this phase */
 	int64_t trial_since;           /* Unix time target first booted on trial; 0 before */
-	int report_boot;               /* report "booted" for current at the next boot
-					  (after a rollback load) */
 	int noutbox;                   /* reports waiting for delivery, oldest first */
 	struct state_report outbox[STATE_MAX_OUTBOX];
 };
@@ -51,9 +51,9 @@ int state_load(const char *path, struct agent_state *st, struct dev_error *err);
 /* Saves st atomically to path. */
 int state_save(const char *path, const struct agent_state *st, struct dev_error *err);
 /* Appends a report to the outbox (the oldest is dropped when full). Strings
-** are copied; sha and detail may be NULL. */
+** are copied; sha, detail and running may be NULL. */
 void state_report(struct agent_state *st, const char *state, const char *sha,
-		  const char *detail);
+		  const char *detail, const char *running);
 /* Removes the first n reports. */
 void state_outbox_drop(struct agent_state *st, int n);
 const char *state_phase_name(enum state_phase p);

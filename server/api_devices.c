@@ -6,6 +6,7 @@
 #include "app.h"
 #include "fleet.h"
 #include "ident.h"
+#include "log.h"
 #include "store_devices.h"
 
 /* Overlays the fleet's in-memory last_seen/running, newer than SQLite
@@ -67,6 +68,8 @@ enum MHD_Result api_devices_post(struct req *r)
 		json_decref(body);
 		return http_error(r, 500, "internal", "cannot store the device");
 	}
+	log_event("device", "{s:s,s:s,s:s}", "action", "registered", "id", id, "channel",
+	          channel);
 	v = json_pack("{s:s,s:s,s:s}", "id", id, "channel", channel, "key", hex);
 	json_decref(body);
 	return http_json(r, 201, v);

@@ -32,6 +32,7 @@ enum MHD_Result api_health_metrics(struct req *r)
 		free(text);
 		return MHD_NO;
 	}
+	r->bytes = strlen(text);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        "text/plain; version=0.0.4; charset=utf-8");
 	return http_reply(r, 200, resp);

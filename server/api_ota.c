@@ -9,6 +9,7 @@
 #include "app.h"
 #include "fleet.h"
 #include "ident.h"
+#include "log.h"
 #include "serve.h"
 #include "store_devices.h"
 
@@ -80,7 +81,8 @@ enum MHD_Result api_ota_latest(struct req *r)
 		if (!text)
 			return MHD_NO;
 		/* MUST_FREE: text from jansson's malloc */
-		resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		r->bytes = strlen(text);
+		resp = MHD_create_response_from_buffer(r->bytes, text, MHD_RESPMEM_MUST_FREE);
 		if (!resp)
 			return MHD_NO;
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
@@ -172,6 +174,9 @@ enum MHD_Result api_ota_report(struct req *r)
 	}
 	if (running)
 		fleet_set_running(r->app->fleet, id, running);
+	log_event("device", "{s:s,s:s,s:s,s:s,s:s,s:s}", "action", "report", "id", id,
+	          "state", state, "sha256", sha ? sha : "", "running", running ? running : "",
+	          "detail", detail ? detail : "");
 	json_decref(body);
 	return http_empty(r, 204, NULL);
 }

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "fleet.h"
 #include "ident.h"
+#include "log.h"
 #include "store_builds.h"
 #include "store_releases.h"
 
@@ -75,6 +76,9 @@ enum MHD_Result api_releases_post(struct req *r)
 		json_decref(body);
 		return http_error(r, 500, "internal", "cannot store the release");
 	}
+	log_event("release", "{s:s,s:I,s:s,s:I,s:s,s:i}", "action", "created", "id", id,
+	          "channel", channel, "build_id", build_id, "sha256", sha, "rollout_percent",
+	          percent);
 	json_decref(body);
 	rel = store_releases_get(&r->app->db, id);
 	return rel ? http_json(r, 201, rel) : http_error(r, 500, "internal", "cannot read release");
@@ -142,6 +146,10 @@ enum MHD_Result api_releases_patch(struct req *r)
 		return http_error(r, 400, "bad_request", "nothing to change");
 	}
 	rc = store_releases_update(&r->app->db, id, percent, state, channel);
+	if (rc == 0)
+		log_event("release", "{s:s,s:I,s:s,s:i,s:s}", "action", "changed", "id", id,
+		          "channel", channel, "rollout_percent", percent, "state",
+		          state ? state : "unchanged");
 	json_decref(body);
 	if (rc == 1)
 		return http_error(r, 404, "not_found", "no release %lld", id);

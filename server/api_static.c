@@ -88,6 +88,7 @@ enum MHD_Result api_static_get(struct req *r)
 		close(fd);
 		return MHD_NO;
 	}
+	r->bytes = (uint64_t)st.st_size;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	                        is_index ? "no-cache" : "public, max-age=300");

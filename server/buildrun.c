@@ -255,10 +255,28 @@ static int make_argv(struct app *app, const struct upload *u, int64_t ts, int li
 	return n;
 }
 
+/* The build's event line: its outcome and, for a build, id and image. */
+static void log_outcome(unsigned status, json_t *body)
+{
+	json_t *e = json_object_get(body, "error");
+
+	if (e)
+		log_event("build", "{s:i,s:s,s:s}", "status", (int)status, "outcome",
+		          json_string_value(json_object_get(e, "code")) ?: "?", "message",
+		          json_string_value(json_object_get(e, "message")) ?: "");
+	else
+		log_event("build", "{s:i,s:s,s:I,s:s,s:I}", "status", (int)status, "outcome",
+		          status == 201 ? "created" : "existing", "id",
+		          json_integer_value(json_object_get(body, "id")), "sha256",
+		          json_string_value(json_object_get(body, "sha256")) ?: "", "size",
+		          json_integer_value(json_object_get(body, "size")));
+}
+
 static void answer(struct build_job *job, unsigned status, json_t *body)
 {
 	job->status = status;
 	job->body = body;
+	log_outcome(status, body);
 }
 
 static void answer_error(struct build_job *job, unsigned status, const char *code,

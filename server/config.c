@@ -1,15 +1,22 @@
-/* config.c - lfsd's command line: flags, defaults and validation. */
+/* config.c - lfsd's settings: defaults, the config file (--config FILE, INI
+** read with libinih) and the command line, with one table of keys for both. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <ini.h>
+
 #include "config.h"
+#include "lfsd_version.h"
 
 static const char usage[] =
 "usage: lfsd [options]\n"
 "Build service and OTA delivery for NodeMCU LFS images.\n"
 "\n"
+"  --config FILE         read settings from FILE first (INI: key = value, the keys\n"
+"                        are these option names without '--'); flags override it\n"
 "  --data-dir DIR        data directory (default ./var): lfsd.db, blobs/, tls/, keys/\n"
 "  --listen ADDR:PORT    plain HTTP listener (default 127.0.0.1:8080; port 0 = any)\n"
 "  --tls-listen ADDR:PORT  HTTPS listener (default 127.0.0.1:8443; port 0 = any)\n"
@@ -23,13 +30,52 @@ static const char usage[] =
 "                        /dev/shm named after the data dir, else DIR/tmp)\n"
 "  --queue-limit N       builds allowed to wait (default 64)\n"
 "  --lfsc PATH           compiler executable (default: lfsc beside lfsd)\n"
-"  --web-dir DIR         dashboard files (default <lfsd dir>/../../web or ./web)\n"
+"  --web-dir DIR         dashboard files (default: <prefix>/share/lfsd/web for an\n"
+"                        installed lfsd, the checkout's web/ for a built one)\n"
 "  --poll-interval SEC   poll interval told to devices (default 60)\n"
 "  --threads N           HTTP worker threads per listener (default 2)\n"
+"  --log-format FORMAT   text (default) or json: one object per line on stderr\n"
+"  --access-log on|off   one log line per request (default on)\n"
+"  --admin-token-file FILE  write a generated admin token to FILE (mode 0600)\n"
+"                        instead of printing it on stdout\n"
 "  --help                this text\n"
+"  --version             lfsd's version\n"
 "\n"
-"Environment: LFSD_ADMIN_TOKEN sets the admin token (otherwise one is made and\n"
-"printed on first start). Writes the listening addresses to DIR/ports.\n";
+"Environment: LFSD_ADMIN_TOKEN sets the admin token (otherwise one is made on\n"
+"first start and shown once). Writes the listening addresses to DIR/ports.\n";
+
+enum kind { PATH, HOSTPORT, NUMBER, SIZE, LOGFMT, ONOFF };
+
+struct key {
+	const char *name;     /* option name without "--", also the config-file key */
+	enum kind kind;
+	size_t offset;        /* of the field in struct config */
+	size_t size;          /* PATH: buffer size; HOSTPORT: host buffer size */
+	long long min, max;   /* NUMBER and SIZE */
+};
+
+#define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+static const struct key keys[] = {
+	{ "data-dir", PATH, F(data_dir), 0, 0 },
+	{ "listen", HOSTPORT, F(listen_host), 0, 0 },
+	{ "tls-listen", HOSTPORT, F(tls_host), 0, 0 },
+	{ "tls-cert", PATH, F(tls_cert), 0, 0 },
+	{ "tls-key", PATH, F(tls_key), 0, 0 },
+	{ "max-upload", SIZE, F(max_upload), 1024, 1LL << 30 },
+	{ "build-workers", NUMBER, F(build_workers), 1, 64 },
+	{ "build-timeout", NUMBER, F(build_timeout), 1, 3600 },
+	{ "build-memory", NUMBER, F(build_memory_mb), 0, 1 << 20 },
+	{ "build-dir", PATH, F(build_dir), 0, 0 },
+	{ "queue-limit", NUMBER, F(queue_limit), 1, 100000 },
+	{ "lfsc", PATH, F(lfsc), 0, 0 },
+	{ "web-dir", PATH, F(web_dir), 0, 0 },
+	{ "poll-interval", NUMBER, F(poll_interval), 1, 86400 },
+	{ "threads", NUMBER, F(http_threads), 1, 64 },
+	{ "log-format", LOGFMT, F(log_format), 0, 0 },
+	{ "access-log", ONOFF, F(access_log), 0, 0 },
+	{ "admin-token-file", PATH, F(admin_token_file), 0, 0 },
+	{ NULL, PATH, 0, 0, 0, 0 }
+};
 
 void config_init(struct config *c)
 {
@@ -46,17 +92,8 @@ void config_init(struct config *c)
 	c->queue_limit = 64;
 	c->poll_interval = 60;
 	c->http_threads = 2;
-}
-
-static int copy(char *dst, size_t size, const char *src, const char *flag,
-                char *err, size_t errsize)
-{
-	if (strlen(src) >= size) {
-		snprintf(err, errsize, "%s: value too long", flag);
-		return -1;
-	}
-	strcpy(dst, src);
-	return 0;
+	c->log_format = LOG_TEXT;
+	c->access_log = 1;
 }
 
 static int number(const char *s, long long min, long long max, long long *out)
@@ -72,12 +109,14 @@ static int number(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
-static int hostport(const char *s, char *host, size_t hsize, int *port)
+/* "host:port" into host (size bytes) and the int that follows it in struct
+** config (listen_port after listen_host, tls_port after tls_host). */
+static int hostport(const char *s, char *host, size_t size, int *port)
 {
 	const char *colon = strrchr(s, ':');
 	long long p;
 
-	if (!colon || colon == s || (size_t)(colon - s) >= hsize)
+	if (!colon || colon == s || (size_t)(colon - s) >= size)
 		return -1;
 	if (number(colon + 1, 0, 65535, &p))
 		return -1;
@@ -87,94 +126,171 @@ static int hostport(const char *s, char *host, size_t hsize, int *port)
 	return 0;
 }
 
+static const struct key *find(const char *name)
+{
+	const struct key *k;
+
+	for (k = keys; k->name && strcmp(k->name, name); k++)
+		;
+	return k->name ? k : NULL;
+}
+
+int config_set(struct config *c, const char *name, const char *value,
+               char *err, size_t errsize)
+{
+	const struct key *k = find(name);
+	char *field;
+	long long v;
+
+	if (!k) {
+		snprintf(err, errsize, "unknown key '%s'", name);
+		return -2;
+	}
+	field = (char *)c + k->offset;
+	switch (k->kind) {
+	case PATH:
+		if (strlen(value) >= k->size) {
+			snprintf(err, errsize, "%s: value too long", name);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	case HOSTPORT:
+		if (hostport(value, field, k->size,
+		             k->offset == offsetof(struct config, listen_host) ?
+		             &c->listen_port : &c->tls_port))
+			break;
+		return 0;
+	case NUMBER:
+	case SIZE:
+		if (number(value, k->min, k->max, &v))
+			break;
+		if (k->kind == SIZE)
+			*(size_t *)field = (size_t)v;
+		else
+			*(int *)field = (int)v;
+		return 0;
+	case LOGFMT:
+		if (strcmp(value, "text") && strcmp(value, "json"))
+			break;
+		c->log_format = strcmp(value, "json") ? LOG_TEXT : LOG_JSON;
+		return 0;
+	case ONOFF:
+		if (strcmp(value, "on") && strcmp(value, "off"))
+			break;
+		*(int *)field = !strcmp(value, "on");
+		return 0;
+	}
+	snprintf(err, errsize, "%s: invalid value '%s'", name, value);
+	return -1;
+}
+
+struct file_state {
+	struct config *c;
+	char *err;
+	size_t errsize;
+};
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct file_state *fs = user;
+	char msg[300];
+
+	if (fs->err[0])   /* the first error wins; libinih reports its line */
+		return 0;
+	if (section[0] && strcmp(section, "lfsd"))
+		snprintf(msg, sizeof msg, "unknown section [%s] (only [lfsd] or none)", section);
+	else if (!strcmp(name, "config"))
+		snprintf(msg, sizeof msg, "'config' cannot be set in a config file");
+	else if (config_set(fs->c, name, value, msg, sizeof msg) == 0)
+		return 1;
+	snprintf(fs->err, fs->errsize, "%s", msg);
+	return 0;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errsize)
+{
+	struct file_state fs = { c, err, errsize };
+	char msg[400] = "";
+	int line;
+
+	fs.err = msg;
+	fs.errsize = sizeof msg;
+	line = ini_parse(path, on_key, &fs);
+	if (line == 0)
+		return 0;
+	if (line == -1)
+		snprintf(err, errsize, "cannot open config file '%s': %s", path, strerror(errno));
+	else if (line < 0)
+		snprintf(err, errsize, "config file '%s': out of memory", path);
+	else
+		snprintf(err, errsize, "%s:%d: %s", path, line,
+		         msg[0] ? msg : "malformed line (expected key = value)");
+	return -1;
+}
+
+/* Reads --config FILE (wherever it is in argv) before the other flags, so
+** that flags override the file. */
+static int load_config_flag(struct config *c, int argc, char **argv,
+                            char *err, size_t errsize)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config"))
+			continue;
+		if (i + 1 >= argc) {
+			snprintf(err, errsize, "--config: missing value");
+			return -1;
+		}
+		return config_load_file(c, argv[i + 1], err, errsize);
+	}
+	return 0;
+}
+
 int config_parse(struct config *c, int argc, char **argv, FILE *out,
                  char *err, size_t errsize)
 {
 	int i;
-	long long v;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage, out);
 			return 1;
 		}
-		if (!strstr(usage, a) || strncmp(a, "--", 2) || strlen(a) < 3) {
-			snprintf(err, errsize, "unknown option '%s' (see --help)", a);
-			return -1;
+		if (!strcmp(argv[i], "--version")) {
+			fprintf(out, "lfsd %s\n", LFSD_VERSION);
+			return 1;
 		}
-		if (!val) {
-			snprintf(err, errsize, "%s: %s", a,
-			         strncmp(a, "--", 2) ? "unexpected argument" : "missing value");
-			return -1;
-		}
-		i++;
-		if (!strcmp(a, "--data-dir")) {
-			if (copy(c->data_dir, sizeof c->data_dir, val, a, err, errsize))
-				return -1;
-		} else if (!strcmp(a, "--listen")) {
-			if (hostport(val, c->listen_host, sizeof c->listen_host, &c->listen_port))
-				goto bad;
-		} else if (!strcmp(a, "--tls-listen")) {
-			if (hostport(val, c->tls_host, sizeof c->tls_host, &c->tls_port))
-				goto bad;
-		} else if (!strcmp(a, "--tls-cert")) {
-			if (copy(c->tls_cert, sizeof c->tls_cert, val, a, err, errsize))
-				return -1;
-		} else if (!strcmp(a, "--tls-key")) {
-			if (copy(c->tls_key, sizeof c->tls_key, val, a, err, errsize))
-				return -1;
-		} else if (!strcmp(a, "--max-upload")) {
-			if (number(val, 1024, 1LL << 30, &v))
-				goto bad;
-			c->max_upload = (size_t)v;
-		} else if (!strcmp(a, "--build-workers")) {
-			if (number(val, 1, 64, &v))
-				goto bad;
-			c->build_workers = (int)v;
-		} else if (!strcmp(a, "--build-timeout")) {
-			if (number(val, 1, 3600, &v))
-				goto bad;
-			c->build_timeout = (int)v;
-		} else if (!strcmp(a, "--build-memory")) {
-			if (number(val, 0, 1 << 20, &v))
-				goto bad;
-			c->build_memory_mb = (int)v;
-		} else if (!strcmp(a, "--queue-limit")) {
-			if (number(val, 1, 100000, &v))
-				goto bad;
-			c->queue_limit = (int)v;
-		} else if (!strcmp(a, "--lfsc")) {
-			if (copy(c->lfsc, sizeof c->lfsc, val, a, err, errsize))
-				return -1;
-		} else if (!strcmp(a, "--build-dir")) {
-			if (copy(c->build_dir, sizeof c->build_dir, val, a, err, errsize))
-				return -1;
-		} else if (!strcmp(a, "--web-dir")) {
-			if (copy(c->web_dir, sizeof c->web_dir, val, a, err, errsize))
-				return -1;
-		} else if (!strcmp(a, "--poll-interval")) {
-			if (number(val, 1, 86400, &v))
-				goto bad;
-			c->poll_interval = (int)v;
-		} else if (!strcmp(a, "--threads")) {
-			if (number(val, 1, 64, &v))
-				goto bad;
-			c->http_threads = (int)v;
-		} else {
-			snprintf(err, errsize, "unknown option '%s' (see --help)", a);
-			return -1;
-		}
-		continue;
-bad:
-		snprintf(err, errsize, "%s: invalid value '%s'", a, val);
+	}
+	if (load_config_flag(c, argc, argv, err, errsize))
 		return -1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strncmp(a, "--", 2) || (strcmp(a, "--config") && !find(a + 2))) {
+			snprintf(err, errsize, "unknown option '%s'", a);
+			return -2;
+		}
+		if (i + 1 >= argc) {
+			snprintf(err, errsize, "%s: missing value", a);
+			return -1;
+		}
+		if (!strcmp(a, "--config")) {
+			i++;
+			continue;
+		}
+		if (config_set(c, a + 2, argv[++i], err, errsize))
+			return -1;
 	}
 	if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
 		snprintf(err, errsize, "--tls-cert and --tls-key go together");
 		return -1;
 	}
 	return 0;
+}
+
+const char *config_usage(void)
+{
+	return usage;
 }

@@ -1,9 +1,12 @@
-/* config.h - lfsd's settings, parsed once from argv in main.c. */
+/* config.h - lfsd's settings: defaults, then the config file named by
+** --config, then the command line (main.c, once at start). */
 #ifndef CONFIG_H
 #define CONFIG_H
 
 #include <stddef.h>
 #include <stdio.h>
+
+enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
 
 struct config {
 	char data_dir[512];      /* --data-dir, default "var" */
@@ -23,13 +26,30 @@ struct config {
 	char build_dir[512];     /* --build-dir, "" = /dev/shm/lfsd-<id>, else data_dir/tmp */
 	int poll_interval;       /* --poll-interval seconds given to devices */
 	int http_threads;        /* --threads, libmicrohttpd pool size per listener */
+	enum log_format log_format;  /* --log-format text|json */
+	int access_log;              /* --access-log on|off: a line per request */
+	char admin_token_file[512];  /* --admin-token-file: where a generated admin
+	                                token goes, "" = printed once on stdout */
 };
 
 /* Sets the defaults. */
 void config_init(struct config *c);
-/* Parses argv. Returns 0, 1 when --help was given (usage printed to out), or
-** -1 with a message in err. argv borrowed. */
+/* Parses argv: --help or --version anywhere prints to out and returns 1;
+** --config FILE is read first (config_load_file), then every other flag
+** overrides it. Returns 0; -1 with a message in err for a bad value or file;
+** -2 for an unknown option or a stray argument. argv borrowed. */
 int config_parse(struct config *c, int argc, char **argv, FILE *out,
                  char *err, size_t errsize);
+/* Reads an INI file (libinih): "key = value" lines, keys as the long options
+** without "--" (data-dir, listen, ...), an optional [lfsd] section, ';' or '#'
+** comments. Returns 0, or -1 with "FILE:LINE: reason" (or why it cannot be
+** opened) in err; the first error wins. path borrowed. */
+int config_load_file(struct config *c, const char *path, char *err, size_t errsize);
+/* Sets one key (option name without "--") from its text value. Returns 0;
+** -1 with the reason in err for a bad value; -2 for an unknown key. */
+int config_set(struct config *c, const char *name, const char *value,
+               char *err, size_t errsize);
+/* The --help text (static). */
+const char *config_usage(void);
 
 #endif

@@ -86,7 +86,7 @@ enum MHD_Result http_json(struct req *r, unsigned status, json_t *json)
 	if (!text)
 		return MHD_NO;
 	len = strlen(text);
-	text[len] = '\0';
+	r->bytes = len;
 	/* MUST_FREE: libmicrohttpd frees text (malloc'ed by jansson) */
 	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
@@ -120,6 +120,7 @@ enum MHD_Result http_text(struct req *r, unsigned status, const char *type,
 
 	if (!resp)
 		return MHD_NO;
+	r->bytes = len;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	return http_reply(r, status, resp);
 }
@@ -230,6 +231,7 @@ static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
 	memset((char *)r + offsetof(struct req, method), 0,
 	       sizeof *r - offsetof(struct req, method));
 	atomic_fetch_add(&l->app->inflight, 1);
+	r->start_us = http_now_us();
 	r->app = l->app;
 	r->conn = conn;
 	r->tls = l->tls;
@@ -303,6 +305,49 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 	return r->route->handler(r);
 }
 
+struct query {
+	char *buf;
+	size_t len, size;
+};
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+	struct query *q = cls;
+	int n = snprintf(q->buf + q->len, q->size - q->len, "%s%s%s%s", q->len ? "&" : "",
+	                 key, value ? "=" : "", value ? value : "");
+
+	if (n > 0 && (size_t)n < q->size - q->len)
+		q->len += (size_t)n;
+	return MHD_YES;
+}
+
+/* The access-log line of a finished request (log.h redacts secrets). */
+static void log_request(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char client[INET6_ADDRSTRLEN] = "-", args[1024] = "";
+	struct query q = { args, 0, sizeof args };
+	struct log_request lr;
+
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
+		          client, sizeof client);
+	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+		          client, sizeof client);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &q);
+	lr.client = client;
+	lr.method = r->method;
+	lr.path = r->url;
+	lr.query = args;
+	lr.status = r->status;
+	lr.bytes = r->status ? r->bytes : 0;
+	lr.ms = (double)(http_now_us() - r->start_us) / 1000.0;
+	log_access(&lr);
+}
+
 static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode why)
 {
@@ -312,6 +357,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (r->status)
 		metrics_request(&r->app->metrics, r->route_slot, r->status);
+	log_request(r);
 	if (r->state_free)
 		r->state_free(r->state);
 	free(r->body);

@@ -30,7 +30,9 @@ struct req {
 	size_t body_cap;
 	int too_large;                   /* body exceeded --max-upload */
 	int early_status;                /* error decided before the body (401...) */
-	int status;                      /* status answered, for metrics */
+	int status;                      /* status answered, for metrics and the log */
+	uint64_t bytes;                  /* response body bytes, for the access log */
+	uint64_t start_us;               /* http_now_us() at the request's start */
 	void *state;                     /* handler's own state; owned via state_free */
 	void (*state_free)(void *);
 };
@@ -47,7 +49,8 @@ void http_quiesce(struct http_listener *l);
 /* Stops the listener (closing idle connections) and frees it. NULL: no-op. */
 void http_stop(struct http_listener *l);
 
-/* Queues resp with status and destroys our reference. Returns MHD's result. */
+/* Queues resp with status and destroys our reference. Returns MHD's result.
+** Set r->bytes to the body's length first (the access log reports it). */
 enum MHD_Result http_reply(struct req *r, unsigned status, struct MHD_Response *resp);
 /* Replies with json (stolen) serialised compactly, application/json. */
 enum MHD_Result http_json(struct req *r, unsigned status, json_t *json);

@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "builder.h"
+#include "dirlock.h"
 #include "fleet.h"
 #include "hash.h"
 #include "http.h"
@@ -156,10 +157,39 @@ static void exe_dir(char *buf, size_t size)
 	snprintf(buf, size, "%s", dirname(exe));
 }
 
+/* The dashboard's directory: --web-dir, else the first that exists of
+** <prefix>/share/lfsd/web (an installed lfsd in <prefix>/bin), the checkout's
+** web/ (a built lfsd in build/bin) and ./web. Sets app->web_dir, or "" with a
+** warning that names where it looked. */
+static void locate_web(struct app *app, const char *dir)
+{
+	char cand[3][PATH_MAX + 32];
+	struct stat st;
+	int i, n = 0;
+
+	if (config.web_dir[0]) {
+		snprintf(cand[n++], sizeof cand[0], "%s", config.web_dir);
+	} else {
+		snprintf(cand[n++], sizeof cand[0], "%s/../share/lfsd/web", dir);
+		snprintf(cand[n++], sizeof cand[0], "%s/../../web", dir);
+		snprintf(cand[n++], sizeof cand[0], "web");
+	}
+	for (i = 0; i < n; i++)
+		if (realpath(cand[i], app->web_dir) && !stat(app->web_dir, &st) &&
+		    S_ISDIR(st.st_mode))
+			return;
+	app->web_dir[0] = '\0';
+	if (config.web_dir[0])
+		log_error("warning: --web-dir '%s' is not a directory; the dashboard (GET /) "
+		          "answers 404", config.web_dir);
+	else
+		log_error("warning: no dashboard files found (looked in '%s', '%s' and './web'); "
+		          "GET / answers 404 until --web-dir names them", cand[0], cand[1]);
+}
+
 static void locate(struct app *app)
 {
-	char dir[PATH_MAX], cand[PATH_MAX + 32];
-	struct stat st;
+	char dir[PATH_MAX];
 
 	exe_dir(dir, sizeof dir);
 	if (config.lfsc[0])
@@ -174,16 +204,28 @@ static void locate(struct app *app)
 			snprintf(app->lfsc, sizeof app->lfsc, "%s", abs);
 	}
 	if (access(app->lfsc, X_OK))
-		log_info("warning: compiler '%s' not found; builds will fail", app->lfsc);
-	if (config.web_dir[0])
-		snprintf(cand, sizeof cand, "%s", config.web_dir);
-	else {
-		snprintf(cand, sizeof cand, "%s/../../web", dir);
-		if (stat(cand, &st) || !S_ISDIR(st.st_mode))
-			snprintf(cand, sizeof cand, "web");
+		log_error("warning: compiler '%s' not found; builds will fail (see --lfsc)",
+		          app->lfsc);
+	locate_web(app, dir);
+}
+
+/* Hands a new admin token to the operator once: on stdout, or in
+** --admin-token-file (0600) when stdout may be a log (a service). */
+static int show_token(const char *tok)
+{
+	char line[100];
+
+	if (!config.admin_token_file[0]) {
+		printf("lfsd: admin token (shown once; only its hash is stored): %s\n", tok);
+		fflush(stdout);
+		return 0;
 	}
-	if (!realpath(cand, app->web_dir) || stat(app->web_dir, &st) || !S_ISDIR(st.st_mode))
-		app->web_dir[0] = '\0';
+	snprintf(line, sizeof line, "%s\n", tok);
+	if (tls_write_file(config.admin_token_file, line, strlen(line), 0600))
+		return log_error("cannot write the admin token to '%s'", config.admin_token_file);
+	log_info("admin token written to '%s' (only its hash is stored; delete the file "
+	         "once you have it)", config.admin_token_file);
+	return 0;
 }
 
 static int admin_token(struct app *app)
@@ -206,11 +248,11 @@ static int admin_token(struct app *app)
 		}
 		hash_hex(raw, sizeof raw, tok);
 		hash_sha256_hex(tok, strlen(tok), hex);
-		rc = db_setting_set(&app->db, "admin_token_sha256", hex);
-		if (rc == 0) {
-			printf("lfsd: admin token (shown once; only its hash is stored): %s\n", tok);
-			fflush(stdout);
-		}
+		/* shown before it is stored: a failure in between costs a token
+		** nobody can use, never an admin locked out */
+		rc = show_token(tok);
+		if (rc == 0)
+			rc = db_setting_set(&app->db, "admin_token_sha256", hex);
 	}
 	db_unlock(&app->db);
 	if (rc)
@@ -259,7 +301,11 @@ int main(int argc, char **argv)
 	case -1:
 		fprintf(stderr, "lfsd: %s\n", err);
 		return 2;
+	case -2:
+		fprintf(stderr, "lfsd: %s\n%s", err, config_usage());
+		return 2;
 	}
+	log_setup(config.log_format, config.access_log);
 	/* signals are taken by sigwait() below; every thread inherits the mask */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -273,6 +319,10 @@ int main(int argc, char **argv)
 	locate(&app);
 	if (mkdir_p(config.data_dir))
 		return 1;
+	if (dirlock_take(config.data_dir, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
 	snprintf(path, sizeof path, "%s/lfsd.db", config.data_dir);
 	if (db_open(&app.db, path))
 		return 1;

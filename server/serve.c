@@ -145,6 +145,7 @@ enum MHD_Result serve_blob(struct req *r, const char *sha, unsigned flags)
 		close(fd);
 		return MHD_NO;
 	}
+	r->bytes = (uint64_t)(last - first + 1);
 	headers(resp, etag, flags);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
 	if (range) {

@@ -6,13 +6,15 @@ LFSD_SRCS   := $(wildcard server/*.c)
 LFSD_OBJDIR := $(BUILD)/obj/server
 LFSD_OBJS   := $(patsubst server/%.c,$(LFSD_OBJDIR)/%.o,$(LFSD_SRCS)) \
                $(LFSD_OBJDIR)/schema_sql.o
-LFSD_PKGS   := libmicrohttpd sqlite3 jansson
-LFSD_CFLAGS  = $(shell pkg-config --cflags $(LFSD_PKGS)) $(LFSC_INC) -Iserver -D_GNU_SOURCE
+LFSD_PKGS   := libmicrohttpd sqlite3 jansson inih
+LFSD_CFLAGS  = $(shell pkg-config --cflags $(LFSD_PKGS)) $(LFSC_INC) -I$(VERSION_INC) -Iserver -D_GNU_SOURCE
 # liblfsc: the shared image reader (listings of built images, in-process)
 LFSD_LIBS    = $(LFSC_LIB) $(shell pkg-config --libs $(LFSD_PKGS)) $(MBEDTLS_LIBS) -lz -lpthread -lm
 
 $(LFSD_OBJDIR)/%.o: server/%.c | $(LFSD_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSD_CFLAGS) -c $< -o $@
+
+$(LFSD_OBJDIR)/config.o: $(VERSION_H)
 
 $(LFSD_OBJDIR)/schema_sql.c: server/embed_schema.sh $(sort $(wildcard schema/*.sql)) | $(LFSD_OBJDIR)
 	server/embed_schema.sh $@ $(sort $(wildcard schema/*.sql))

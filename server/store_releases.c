@@ -6,12 +6,19 @@
 #include "log.h"
 #include "store_releases.h"
 
+/* distinct devices of the release's channel that reported this outcome for its
+** image since the release was made (index device_events_by_image) */
+#define REL_OUTCOME(state) "(SELECT COUNT(DISTINCT e.device_id) FROM device_events e " \
+	"JOIN devices d ON d.id = e.device_id WHERE e.sha256 = releases.sha256 AND " \
+	"e.state = '" state "' AND e.time >= releases.created AND d.channel = releases.channel)"
 #define REL_COLS "id, channel, number, build_id, sha256, size, rollout_percent, state, " \
-	"notes, signature, created, updated"
+	"notes, signature, created, updated, " REL_OUTCOME("booted") ", " \
+	REL_OUTCOME("failed") ", " REL_OUTCOME("rolled-back")
 
 static json_t *row(sqlite3_stmt *st)
 {
-	return json_pack("{s:I,s:s,s:I,s:I,s:s,s:I,s:i,s:s,s:s,s:s,s:s,s:I,s:I}",
+	return json_pack("{s:I,s:s,s:I,s:I,s:s,s:I,s:i,s:s,s:s,s:s,s:s,s:I,s:I,"
+	                 "s:{s:i,s:i,s:i}}",
 		"id", (json_int_t)sqlite3_column_int64(st, 0),
 		"channel", (const char *)sqlite3_column_text(st, 1),
 		"number", (json_int_t)sqlite3_column_int64(st, 2),
@@ -24,7 +31,10 @@ static json_t *row(sqlite3_stmt *st)
 		"signature", (const char *)sqlite3_column_text(st, 9),
 		"signature_alg", "ecdsa-p256-sha256",
 		"created", (json_int_t)sqlite3_column_int64(st, 10),
-		"updated", (json_int_t)sqlite3_column_int64(st, 11));
+		"updated", (json_int_t)sqlite3_column_int64(st, 11),
+		"outcomes", "booted", sqlite3_column_int(st, 12),
+		"failed", sqlite3_column_int(st, 13),
+		"rolled_back", sqlite3_column_int(st, 14));
 }
 
 long long store_releases_create(struct db *d, const char *channel, long long build_id,

@@ -1,12 +1,28 @@
-# tests/lib.sh - shared helpers for the shell tests: TAP output, paths.
-# Source it from a test: . "$(dirname "$0")/../lib.sh"
+# tests/lib.sh - the one shell helper of the tests: paths, a temporary
+# directory, clean-up on exit, and TAP output. Source it from a test:
+#   . "$(dirname "$0")/../lib.sh"
+# Gives $ROOT $BUILD $SHARED $CONF (conformance) $APPS (its Lua 5.3 apps)
+# $LFSC, $T (removed on exit; KEEP=1 keeps it), $PIDS (background processes,
+# killed on exit: append what you start), ok/is/done_testing (TAP).
+# tests/lfsd.sh adds start_lfsd; tests/README.md describes both.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${LFSD_BUILD:-$ROOT/build}
 SHARED=${LFSD_SHARED:-$ROOT/../shared}
 CONF=$SHARED/conformance
+APPS=$CONF/lua53/src
 LFSC=$BUILD/bin/lfsc
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+T=$(mktemp -d "${TMPDIR:-/tmp}/lfsd-test.XXXXXX")
+PIDS=""
+CLEAN_DIRS="$T"     # removed on exit (tests/lfsd.sh adds lfsd's build directories)
+cleanup() {
+	local p
+	for p in $PIDS; do
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf $CLEAN_DIRS; fi
+}
+trap cleanup EXIT
 _n=0
 _failed=0
 ok() {      # ok CONDITION-EXIT-STATUS DESCRIPTION

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include "lfsc.h"
 #include "lfsc_image.h"
+#include "lfsd_version.h"
 
 #define DEFAULT_OUTPUT "luac.cross.out"
 #define DEFAULT_OUTPUT51 "luac.out"         /* §B1 */
@@ -31,19 +32,10 @@ struct cli {
 
 static const struct cli *g;      /* for fatal(): the one global of this driver */
 
-static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void usage(const char *fmt, ...)
+/* Prints the usage text to out. */
+static void print_usage(FILE *out)
 {
-	va_list ap;
-
-	if (fmt) {
-		fprintf(stderr, "%s: ", g->progname);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fprintf(stderr, "\n");
-	}
-	fprintf(stderr,
+	fprintf(out,
 		"usage: %s [options] [filenames]\n"
 		"Available options are:\n"
 		"  -f       output a flash image file (relocatable LFS image)\n"
@@ -59,14 +51,47 @@ static void usage(const char *fmt, ...)
 		"  -s       strip debug information\n"
 		"  -v       show version information\n"
 		"  --target nodemcu-lua53|nodemcu-lua53-64|nodemcu-lua51   firmware port\n"
-		"  --seed N       string-hash seed (default: derived from the inputs)\n"
+		"  --seed N       string-hash seed, 0..4294967295 (default: derived from the inputs)\n"
 		"  --timestamp N  compile time (default: $SOURCE_DATE_EPOCH, else now)\n"
 		"  --json         print one JSON object describing the result or error\n"
 		"  --inspect img  describe (and validate) an image\n"
 		"  --       stop handling options\n"
-		"  -        stop handling options and process stdin\n",
+		"  -        stop handling options and process stdin\n"
+		"  --help   this text (on stdout)\n"
+		"  --version  lfsc's version (on stdout)\n",
 		g->progname, DEFAULT_OUTPUT);
-	exit(EXIT_FAILURE);
+}
+
+/* A usage error: the message and the usage on stderr, then exit(status). */
+static void vusage(int status, const char *fmt, va_list ap) __attribute__((noreturn));
+static void vusage(int status, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", g->progname);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	print_usage(stderr);
+	exit(status);
+}
+
+/* A bad option value or combination: exit 1, as luac.cross (§A1.4). */
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vusage(EXIT_FAILURE, fmt, ap);
+}
+
+/* An option lfsc does not know: exit 2 (luac.cross exits 1), like lfsd and
+** lfs-device, so scripts can tell a misspelt option from a failed build. */
+static void unknown_option(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void unknown_option(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vusage(2, fmt, ap);
 }
 
 static const char *error_code(int code)
@@ -117,15 +142,17 @@ static void fatal(int code, const char *fmt, ...)
 	fatal_error(code, &e);
 }
 
-static uint32_t number(const char *s, const char *opt)
+/* an unsigned 32-bit option value, decimal or 0x hex; anything else
+** (a sign, trailing text, a value that does not fit) is a usage error */
+static uint32_t number32(const char *s, const char *opt)
 {
 	char *end;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || *end || end == s || v > 0xffffffffull)
-		usage("'%s' needs a number", opt);
+	if (errno || *end || end == s || strchr(s, '-') || v > 0xffffffffull)
+		usage("'%s' needs a number from 0 to 4294967295, not '%s'", opt, s);
 	return (uint32_t)v;
 }
 
@@ -197,7 +224,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		} else if (!strcmp(a, "--seed")) {
 			if (++i >= argc)
 				usage("'--seed' needs a number");
-			c->opt.seed = (uint32_t)number64(argv[i], "--seed");
+			c->opt.seed = number32(argv[i], "--seed");
 			c->opt.has_seed = 1;
 		} else if (!strcmp(a, "--timestamp")) {
 			if (++i >= argc)
@@ -210,12 +237,16 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				usage("'--inspect' needs an image file argument");
 			c->inspect = argv[i];
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(NULL);
+			print_usage(stdout);
+			exit(EXIT_SUCCESS);
+		} else if (!strcmp(a, "--version")) {
+			printf("lfsc %s (luac.cross engine for NodeMCU LFS; Lua 5.3.6, Lua 5.1.5)\n",
+			       LFSD_VERSION);
+			exit(EXIT_SUCCESS);
 		} else {
-			usage("unrecognized option '%s'", a);
+			unknown_option("unrecognized option '%s'", a);
 		}
 	}
-	(void)number;
 	return i;
 }
 

@@ -118,7 +118,7 @@ static void pack_lines(struct reader *r, struct proto *f, int index)
 {
 	int i, n = count(r, 4), *l, from = 0, to = 0;
 	struct lfsc_buffer b;
-	struct buf w = { &b, 0 };
+	struct buf w = { r->im->mem, &b, 0 };
 
 	if (!r->ret && n != f->sizecode)
 		fail(r, LFSC_ERR_FORMAT, "line info does not match the instructions");
@@ -139,7 +139,7 @@ static void pack_lines(struct reader *r, struct proto *f, int index)
 		memcpy(f->lineinfo, b.data, b.len);
 		f->sizelineinfo = (int)b.len;
 	}
-	lfsc_buffer_release(&b);
+	buf_release(r->im->mem, &b);
 	mem_free(r->im->mem, l, (size_t)n * sizeof *l);
 }
 

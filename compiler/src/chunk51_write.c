@@ -88,7 +88,7 @@ int chunk51_write(const struct image *im, const struct proto *main, struct lfsc_
 {
 	static const uint8_t header[12] = { 0x1b, 'L', 'u', 'a', 0x51, 0, 1, 4,
 					    (uint8_t)sizeof(size_t), 4, 8, 0 };
-	struct cw c = { im, { out, 0 } };
+	struct cw c = { im, { im->mem, out, 0 } };
 
 	buf_put(&c.w, header, sizeof header);
 	function(&c, main);

@@ -149,7 +149,7 @@ static void debug(struct reader *r, struct proto *f)
 {
 	int i, n, *lines = NULL;
 	struct lfsc_buffer lcd;
-	struct buf w = { &lcd, 0 };
+	struct buf w = { r->im->mem, &lcd, 0 };
 
 	lfsc_buffer_init(&lcd);
 	n = count(r);
@@ -170,7 +170,7 @@ static void debug(struct reader *r, struct proto *f)
 			f->sizelineinfo = (int)lcd.len;
 		}
 	}
-	lfsc_buffer_release(&lcd);
+	buf_release(r->im->mem, &lcd);
 	mem_free(r->im->mem, lines, (size_t)n * sizeof *lines);
 	/* §A1.5 level-1 strip: locals dropped, upvalue names absent */
 	n = count(r);

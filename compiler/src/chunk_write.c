@@ -104,7 +104,7 @@ static void function(struct cw *c, const struct proto *f)
 
 int chunk_write(const struct image *im, const struct proto *main, struct lfsc_buffer *out)
 {
-	struct cw c = { im, { out, 0 }, image_int_size(im->target),
+	struct cw c = { im, { im->mem, out, 0 }, image_int_size(im->target),
 			image_num_size(im->target) };
 	float f = 370.5f;
 	double d = 370.5;

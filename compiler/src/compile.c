@@ -6,7 +6,6 @@
 */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "lfsc_int.h"
 
@@ -14,14 +13,13 @@ struct lfsc_compiler {
 	struct lfsc_options opt;
 	struct mem mem;
 	struct image im;
-	int ok;                          /* image initialised */
-	char **files;                    /* input names as given, per module */
-	int cap;
-	uint32_t seed_hash;              /* FNV-1a over names and contents */
+	char **files;                    /* input names as given, per module (im.cap) */
+	uint32_t seed_hash;              /* seed_mix() over names and contents */
 	struct lfsc_module_info *mods;
 	size_t *image_bytes, *flash_bytes;
 	struct lfsc_error *warnings;
 	int nwarnings;
+	int input_warnings;              /* of those, the ones lfsc_add_source() gave */
 	struct lfsc_build_info info;
 	int ordered;                     /* module order fixed and strings numbered */
 	void *lua;                       /* the reference Lua state (frontend5x.c) */
@@ -53,23 +51,30 @@ LFSC_API const char *lfsc_target_name(enum lfsc_target t)
 	       : t == LFSC_TARGET_LUA51 ? "nodemcu-lua51" : "nodemcu-lua53";
 }
 
-LFSC_API struct lfsc_compiler *lfsc_new(const struct lfsc_options *opts)
+struct lfsc_compiler *compile_new(const struct lfsc_options *opts, const struct mem *seam)
 {
-	struct lfsc_compiler *c = calloc(1, sizeof *c);
+	struct mem m = *seam;
+	struct lfsc_compiler *c = mem_calloc(&m, 1, sizeof *c);
 
 	if (!c)
 		return NULL;
+	c->mem = m;          /* the compiler's own seam from here on */
 	c->opt = *opts;
-	mem_init(&c->mem);
 	c->seed_hash = 2166136261u;
 	c->hist.mem = &c->mem;
 	if (image_init(&c->im, &c->mem, opts->target)) {
-		image_release(&c->im);
-		free(c);
+		lfsc_free(c);
 		return NULL;
 	}
-	c->ok = 1;
 	return c;
+}
+
+LFSC_API struct lfsc_compiler *lfsc_new(const struct lfsc_options *opts)
+{
+	struct mem m;
+
+	mem_init(&m);
+	return compile_new(opts, &m);
 }
 
 static void free_info(struct lfsc_compiler *c)
@@ -83,8 +88,28 @@ static void free_info(struct lfsc_compiler *c)
 	c->image_bytes = c->flash_bytes = NULL;
 }
 
+static void free_warnings(struct lfsc_compiler *c)
+{
+	mem_free(&c->mem, c->warnings, (size_t)c->nwarnings * sizeof *c->warnings);
+	c->warnings = NULL;
+	c->nwarnings = 0;
+}
+
+/* drops the warnings after the first n (a shrink: it cannot fail) */
+static void trim_warnings(struct lfsc_compiler *c, int n)
+{
+	if (n == 0) {
+		free_warnings(c);
+		return;
+	}
+	c->warnings = mem_realloc(&c->mem, c->warnings, (size_t)c->nwarnings * sizeof *c->warnings,
+				  (size_t)n * sizeof *c->warnings);
+	c->nwarnings = n;
+}
+
 LFSC_API void lfsc_free(struct lfsc_compiler *c)
 {
+	struct mem m;
 	int i;
 
 	if (!c)
@@ -98,11 +123,12 @@ LFSC_API void lfsc_free(struct lfsc_compiler *c)
 		frontend53_32_close(c->lua);
 	history51_release(&c->hist);
 	for (i = 0; i < c->im.nmodules; i++)
-		free(c->files[i]);
-	free(c->files);
-	free(c->warnings);
+		mem_free(&c->mem, c->files[i], strlen(c->files[i]) + 1);
+	mem_free(&c->mem, c->files, (size_t)c->im.cap * sizeof *c->files);
+	free_warnings(c);
 	image_release(&c->im);
-	free(c);
+	m = c->mem;
+	mem_free(&m, c, sizeof *c);
 }
 
 LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n)
@@ -111,21 +137,20 @@ LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n)
 	c->mem.fail_at = n;
 }
 
-LFSC_API size_t lfsc_test_peak_bytes(const struct lfsc_compiler *c)
+/* Adds a warning; returns 0 or LFSC_ERR_MEM (err filled). */
+static int warn(struct lfsc_compiler *c, struct lfsc_error *err, const char *file,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int warn(struct lfsc_compiler *c, struct lfsc_error *err, const char *file,
+		const char *fmt, ...)
 {
-	return c->mem.peak;
-}
-
-static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...)
-{
-	struct lfsc_error *w = realloc(c->warnings, (size_t)(c->nwarnings + 1) * sizeof *w);
+	size_t n = (size_t)c->nwarnings;
+	struct lfsc_error *w = mem_realloc(&c->mem, c->warnings, n * sizeof *w,
+					   (n + 1) * sizeof *w);
 	char text[sizeof w->text];
 	va_list ap;
 
 	if (!w)
-		return;
+		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	c->warnings = w;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
@@ -133,15 +158,17 @@ static void warn(struct lfsc_compiler *c, const char *file, const char *fmt, ...
 	error_clear(&w[c->nwarnings]);
 	error_set(&w[c->nwarnings], 0, file, 0, "%s", text);
 	c->nwarnings++;
+	return 0;
 }
 
-/* §A1.3: drop the first character, keep what follows the last '/' (or, with
-** none, the last '\'), skip leading dots, stop before the next dot; §B1: the
-** 5.1 port falls back to the whole name when that leaves nothing */
-static void module_name(const char *source, int lua51, const char **start, size_t *len,
+/* §A1.3, given the source name without its first character ('@' or '='):
+** keep what follows the last '/' (or, with none, the last '\'), skip leading
+** dots, stop before the next dot; §B1: the 5.1 port takes the whole name when
+** that leaves nothing */
+static void module_name(const char *name, int lua51, const char **start, size_t *len,
 			const char **base)
 {
-	const char *s = source + 1, *p = strrchr(s, '/');
+	const char *s = name, *p = strrchr(s, '/');
 
 	if (!p)
 		p = strrchr(s, '\\');
@@ -153,8 +180,8 @@ static void module_name(const char *source, int lua51, const char **start, size_
 	p = strchr(s, '.');
 	*len = p ? (size_t)(p - s) : strlen(s);
 	if (lua51 && *len == 0) {
-		*start = source + 1;
-		*len = strlen(source + 1);
+		*start = name;
+		*len = strlen(name);
 	}
 }
 
@@ -174,6 +201,35 @@ static void seed_mix(struct lfsc_compiler *c, const void *data, size_t len)
 	for (; i < len; i++)
 		h = (h ^ p[i]) * 0x100000001b3ull;
 	c->seed_hash = (uint32_t)(h ^ (h >> 32));
+}
+
+/* doubles the per-module arrays (mains, names, files), all or none; 0 or -1 */
+static int grow_modules(struct lfsc_compiler *c)
+{
+	size_t o = (size_t)c->im.cap, n = o ? 2 * o : 16;
+	struct proto **m = mem_calloc(&c->mem, n, sizeof *m);
+	int32_t *nm = mem_calloc(&c->mem, n, sizeof *nm);
+	char **f = mem_calloc(&c->mem, n, sizeof *f);
+
+	if (!m || !nm || !f) {
+		mem_free(&c->mem, m, n * sizeof *m);
+		mem_free(&c->mem, nm, n * sizeof *nm);
+		mem_free(&c->mem, f, n * sizeof *f);
+		return -1;
+	}
+	if (o) {
+		memcpy(m, c->im.mains, o * sizeof *m);
+		memcpy(nm, c->im.names, o * sizeof *nm);
+		memcpy(f, c->files, o * sizeof *f);
+	}
+	mem_free(&c->mem, c->im.mains, o * sizeof *m);
+	mem_free(&c->mem, c->im.names, o * sizeof *nm);
+	mem_free(&c->mem, c->files, o * sizeof *f);
+	c->im.mains = m;
+	c->im.names = nm;
+	c->files = f;
+	c->im.cap = (int)n;
+	return 0;
 }
 
 /* text source -> tree, through the target's reference Lua; for 5.1 the
@@ -200,10 +256,11 @@ static int compile_text(struct lfsc_compiler *c, const char *name, const char *c
 					   &defects, err);
 		history51_release(&c->hist);
 		if (!ret && defects)
-			warn(c, name ? name : "stdin", "line info of %d function%s reproduces "
-			     "luac.cross's luaK_fixline defect (lfs-format.md Known defect 14): "
-			     "the firmware reports wrong line numbers in them, as it does for "
-			     "luac.cross's image", defects, defects == 1 ? "" : "s");
+			ret = warn(c, err, name ? name : "stdin", "line info of %d function%s "
+				   "reproduces luac.cross's luaK_fixline defect (lfs-format.md "
+				   "Known defect 14): the firmware reports wrong line numbers in "
+				   "them, as it does for luac.cross's image", defects,
+				   defects == 1 ? "" : "s");
 	} else {
 		ret = t == LFSC_TARGET_LUA53_64
 			      ? frontend53_64_compile(c->lua, chunkname, src, len, &chunk, err)
@@ -211,7 +268,7 @@ static int compile_text(struct lfsc_compiler *c, const char *name, const char *c
 		if (!ret)
 			ret = chunk_read(&c->im, chunk.data, chunk.len, main, err);
 	}
-	lfsc_buffer_release(&chunk);
+	buf_release(&c->mem, &chunk);
 	return ret;
 }
 
@@ -226,15 +283,12 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 
 	if (c->ordered)
 		return error_set(err, LFSC_ERR_USAGE, name, 0, "inputs added after a build");
-	n = name ? strlen(name) : 0;
-	chunkname = malloc(n + 8);
-	file = strdup(name ? name : "stdin");
+	n = name ? strlen(name) + 2 : sizeof "=stdin";
+	if ((chunkname = mem_alloc(&c->mem, n)))
+		snprintf(chunkname, n, name ? "@%s" : "=stdin", name);
+	file = mem_strndup(&c->mem, name ? name : "stdin", SIZE_MAX);
 	if (!chunkname || !file)
 		goto out;
-	if (name)
-		snprintf(chunkname, n + 8, "@%s", name);
-	else
-		strcpy(chunkname, "=stdin");
 	seed_mix(c, chunkname, strlen(chunkname));
 	seed_mix(c, data, len);
 
@@ -259,10 +313,14 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 			goto out;
 		}
 		/* its own source name names the module */
-		free(chunkname);
-		chunkname = strdup(c->im.strs.str[main->source].s);
-		if (!chunkname || !chunkname[0]) {
-			ret = error_set(err, chunkname ? LFSC_ERR_FORMAT : LFSC_ERR_MEM, file, 0,
+		mem_free(&c->mem, chunkname, strlen(chunkname) + 1);
+		chunkname = mem_strndup(&c->mem, c->im.strs.str[main->source].s,
+					c->im.strs.str[main->source].len);
+		ret = LFSC_ERR_MEM;
+		if (!chunkname)
+			goto out;
+		if (!chunkname[0]) {
+			ret = error_set(err, LFSC_ERR_FORMAT, file, 0,
 					"precompiled chunk without a source name");
 			goto out;
 		}
@@ -272,26 +330,13 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 		goto out;
 add:
 	ret = LFSC_ERR_MEM;
-	if (c->im.nmodules == c->cap) {
-		int ncap = c->cap ? c->cap * 2 : 16;
-		struct proto **m = realloc(c->im.mains, (size_t)ncap * sizeof *m);
-		int32_t *nm;
-		char **f;
-		if (!m)
-			goto out;
-		c->im.mains = m;
-		if (!(nm = realloc(c->im.names, (size_t)ncap * sizeof *nm)))
-			goto out;
-		c->im.names = nm;
-		if (!(f = realloc(c->files, (size_t)ncap * sizeof *f)))
-			goto out;
-		c->files = f;
-		c->cap = ncap;
-	}
-	module_name(chunkname, c->opt.target == LFSC_TARGET_LUA51, &mod, &modlen, &base);
+	if (c->im.nmodules == c->im.cap && grow_modules(c))
+		goto out;
+	module_name(chunkname + 1, c->opt.target == LFSC_TARGET_LUA51, &mod, &modlen, &base);
 	id = strtab_intern(&c->im.strs, mod, modlen);
 	if (id < 0)
 		goto out;
+	c->input_warnings = c->nwarnings;
 	c->im.mains[c->im.nmodules] = main;
 	c->im.names[c->im.nmodules] = id;
 	c->files[c->im.nmodules] = file;
@@ -303,27 +348,74 @@ out:
 	if (ret == LFSC_ERR_MEM)
 		error_set(err, ret, name, 0, "out of memory");
 	proto_free(&c->mem, main);
-	free(chunkname);
-	free(file);
+	if (chunkname)
+		mem_free(&c->mem, chunkname, strlen(chunkname) + 1);
+	if (file)
+		mem_free(&c->mem, file, strlen(file) + 1);
 	return ret;
 }
 
-/* stable partition: "__" names first (§A6.6, Known defect 3) */
-static void move_dunder(struct lfsc_compiler *c)
+/* luac.cross's checks and ours for module i of an image's index (Known
+** defects 3, 11 and 15): a duplicate is an error as in luac.cross 5.3 (the
+** 5.1 port would index only the first), so is an empty name; names the
+** firmware cannot find get a warning (over 40 characters: 5.3 only). */
+static int check_name(struct lfsc_compiler *c, int i, struct lfsc_error *err)
+{
+	const struct image *im = &c->im;
+	const struct lstr *a = &im->strs.str[im->names[i]];
+	const char *mod, *base;
+	size_t len;
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (im->names[j] == im->names[i]) {
+			module_name(c->files[i], 0, &mod, &len, &base);
+			return error_set(err, LFSC_ERR_USAGE, NULL, 0,
+					 "Cannot have duplicate files ('%s') in LFS", base);
+		}
+	if (a->len == 0)
+		return error_set(err, LFSC_ERR_USAGE, c->files[i], 0, "empty module name");
+	if (a->len > LFSC_MAXSHORTLEN && im->target != LFSC_TARGET_LUA51)
+		return warn(c, err, c->files[i], "module name '%s' is longer than 40 "
+			    "characters: node.LFS.get() can never find it, and "
+			    "node.LFS.list() omits every module after it", a->s);
+	if (!strcmp(a->s, "get") || !strcmp(a->s, "list") || !strcmp(a->s, "reload") ||
+	    !strcmp(a->s, "config") || !strcmp(a->s, "time"))
+		return warn(c, err, c->files[i], "module '%s' is reachable only as "
+			    "node.LFS.get('%s'), not as a field of node.LFS", a->s, a->s);
+	return 0;
+}
+
+/* Checks the module index and moves "__" modules to the front (§A6.6),
+** keeping the order otherwise; its warnings start afresh on every call (those
+** of the inputs stay). The 5.1 index takes at most 50 modules (one SETLIST,
+** §B3.4) and finds "__" names anywhere. */
+static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
 {
 	struct image *im = &c->im;
-	int i, j, k;
+	int i, j, k, n = im->nmodules, ret;
 
-	for (i = 0, j = 0; i < im->nmodules; i++) {
+	trim_warnings(c, c->input_warnings);
+	for (i = 0; i < n; i++)
+		if ((ret = check_name(c, i, err)))
+			return ret;
+	if (im->target == LFSC_TARGET_LUA51)
+		return n > 50 ? error_set(err, LFSC_ERR_LIMIT, NULL, 0,
+					  "'-f': Number of modules > 50") : 0;
+	if (n > 255)
+		return error_set(err, LFSC_ERR_LIMIT, NULL, 0,
+				 "too many modules (%d): the firmware indexes at most 255", n);
+	for (i = 0, j = 0; i < n; i++) {
 		const struct lstr *a = &im->strs.str[im->names[i]];
 		struct proto *m = im->mains[i];
 		int32_t nm = im->names[i];
 		char *f = c->files[i];
 		if (a->len < 2 || a->s[0] != '_' || a->s[1] != '_')
 			continue;
-		if (i != j)
-			warn(c, f, "module '%s' moved before the others: the firmware "
-			     "finds '__' modules only ahead of all other names", a->s);
+		if (i != j && (ret = warn(c, err, f, "module '%s' moved before the others: "
+					  "the firmware finds '__' modules only ahead of "
+					  "all other names", a->s)))
+			return ret;
 		for (k = i; k > j; k--) {
 			im->mains[k] = im->mains[k - 1];
 			im->names[k] = im->names[k - 1];
@@ -334,53 +426,6 @@ static void move_dunder(struct lfsc_compiler *c)
 		c->files[j] = f;
 		j++;
 	}
-}
-
-/* luac.cross's checks and our fixes for an image's module index (Known
-** defects 3, 11 and 15): duplicates are errors (as in luac.cross 5.3; the
-** 5.1 port would index only the first); names the firmware cannot find are
-** warnings; 5.3: at most 255 modules, "__" modules move to the front; 5.1:
-** at most 50 modules (one SETLIST, §B3.4). */
-static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
-{
-	struct image *im = &c->im;
-	int i, j, n = im->nmodules, lua51 = im->target == LFSC_TARGET_LUA51;
-
-	for (i = 0; i < n; i++) {
-		const struct lstr *a = &im->strs.str[im->names[i]];
-		for (j = 0; j < i; j++)
-			if (im->names[j] == im->names[i]) {
-				const char *mod, *base;
-				size_t len;
-				char *src = malloc(strlen(c->files[i]) + 2);
-				if (!src)
-					return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
-				sprintf(src, "@%s", c->files[i]);
-				module_name(src, 0, &mod, &len, &base);
-				error_set(err, LFSC_ERR_USAGE, NULL, 0,
-					  "Cannot have duplicate files ('%s') in LFS", base);
-				free(src);
-				return LFSC_ERR_USAGE;
-			}
-		if (a->len == 0)
-			return error_set(err, LFSC_ERR_USAGE, c->files[i], 0,
-					 "empty module name");
-		if (a->len > LFSC_MAXSHORTLEN && !lua51)
-			warn(c, c->files[i], "module name '%s' is longer than 40 characters: "
-			     "node.LFS.get() can never find it, and node.LFS.list() omits "
-			     "every module after it", a->s);
-		if (!strcmp(a->s, "get") || !strcmp(a->s, "list") || !strcmp(a->s, "reload") ||
-		    !strcmp(a->s, "config") || !strcmp(a->s, "time"))
-			warn(c, c->files[i], "module '%s' is reachable only as "
-			     "node.LFS.get('%s'), not as a field of node.LFS", a->s, a->s);
-	}
-	if (lua51 && n > 50)
-		return error_set(err, LFSC_ERR_LIMIT, NULL, 0, "'-f': Number of modules > 50");
-	if (n > 255)
-		return error_set(err, LFSC_ERR_LIMIT, NULL, 0,
-				 "too many modules (%d): the firmware indexes at most 255", n);
-	if (!lua51)
-		move_dunder(c);
 	return 0;
 }
 
@@ -419,7 +464,7 @@ static int build51(struct lfsc_compiler *c, enum lfsc_output kind, struct lfsc_b
 {
 	struct image *im = &c->im;
 	struct lfsc_buffer raw, bitmap;
-	struct buf w = { &raw, 0 };
+	struct buf w = { &c->mem, &raw, 0 };
 	size_t start = out->len;
 	int ret;
 
@@ -452,8 +497,8 @@ static int build51(struct lfsc_compiler *c, enum lfsc_output kind, struct lfsc_b
 			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	}
 out:
-	lfsc_buffer_release(&raw);
-	lfsc_buffer_release(&bitmap);
+	buf_release(&c->mem, &raw);
+	buf_release(&c->mem, &bitmap);
 	return ret;
 }
 
@@ -514,14 +559,14 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 	ret = 0;
 	switch (kind) {
 	case LFSC_OUT_IMAGE: {
-		struct buf w = { out, 0 };
+		struct buf w = { &c->mem, out, 0 };
 		buf_put(&w, image.data, image.len);
 		if (w.failed)
 			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 		break;
 	}
 	case LFSC_OUT_ABSOLUTE: {
-		struct buf w = { out, 0 };
+		struct buf w = { &c->mem, out, 0 };
 		buf_put(&w, flash.data, flash.len);
 		if (w.failed)
 			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
@@ -534,8 +579,8 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 		break;
 	}
 out:
-	lfsc_buffer_release(&image);
-	lfsc_buffer_release(&flash);
+	buf_release(&c->mem, &image);
+	buf_release(&c->mem, &flash);
 	return ret;
 }
 

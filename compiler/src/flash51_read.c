@@ -6,35 +6,33 @@
 ** chunk (chunk51_write.c), found as the index function finds it: the first
 ** module of that name (§B3.4). The 5.1 half of flash_read.c.
 */
-#include <stdlib.h>
 #include <string.h>
 #include "lfsc_int.h"
 
 struct flash51 {
-	struct mem mem;
 	struct image im;
 	uint32_t size;             /* flash_size */
 };
 
-void flash51_free(struct flash51 *f)
+void flash51_free(struct mem *m, struct flash51 *f)
 {
 	if (!f)
 		return;
 	image_release(&f->im);
-	free(f);
+	mem_free(m, f, sizeof *f);
 }
 
-int flash51_open(const uint8_t *data, size_t len, uint32_t base, struct flash51 **out,
-		 struct lfsc_error *err)
+int flash51_open(struct mem *m, const uint8_t *data, size_t len, uint32_t base,
+		 struct flash51 **out, struct lfsc_error *err)
 {
-	struct flash51 *f = calloc(1, sizeof *f);
+	struct flash51 *f = mem_calloc(m, 1, sizeof *f);
 	struct image51_facts facts;
 	uint32_t sig = len >= 4 ? get_u32(data) : 0, size = len >= 8 ? get_u32(data + 4) : 0;
 	int ret = LFSC_ERR_MEM;
 
 	*out = NULL;
 	memset(&facts, 0, sizeof facts);
-	if (!f || (mem_init(&f->mem), image_init(&f->im, &f->mem, LFSC_TARGET_LUA51))) {
+	if (!f || image_init(&f->im, m, LFSC_TARGET_LUA51)) {
 		error_set(err, ret, NULL, 0, "out of memory");
 		goto out;
 	}
@@ -59,7 +57,7 @@ int flash51_open(const uint8_t *data, size_t len, uint32_t base, struct flash51 
 	*out = f;
 	f = NULL;
 out:
-	flash51_free(f);
+	flash51_free(m, f);
 	return ret;
 }
 

@@ -7,11 +7,11 @@
 ** firmware resolves them (the "thread"/"proto" defect of §A5.5 shows).
 ** A 5.1 partition (target nodemcu-lua51) is read by flash51_read.c.
 */
-#include <stdlib.h>
 #include <string.h>
 #include "lfsc_int.h"
 
 struct lfsc_flash {
+	struct mem mem;            /* the seam of everything below */
 	const uint8_t *data;
 	uint32_t size;             /* flash_size */
 	uint32_t base;
@@ -19,6 +19,7 @@ struct lfsc_flash {
 	int tvsize;                /* 8, or 12 with 64-bit numbers */
 	int64_t timestamp;
 	int nmodules;
+	uint32_t cap;              /* entries allocated in names and protos, less 1 */
 	char **names;              /* module names, index order */
 	uint32_t *protos;          /* module main Proto addresses */
 	struct flash51 *f51;       /* nodemcu-lua51: the 5.1 partition instead */
@@ -212,22 +213,25 @@ static struct proto *proto(struct fr *r, uint32_t addr, int32_t parent_src, int 
 
 LFSC_API void lfsc_flash_free(struct lfsc_flash *fl)
 {
+	struct mem m;
 	int i;
 
 	if (!fl)
 		return;
 	for (i = 0; i < fl->nmodules; i++)
-		free(fl->names[i]);
-	free(fl->names);
-	free(fl->protos);
-	flash51_free(fl->f51);
-	free(fl);
+		mem_free(&fl->mem, fl->names[i], strlen(fl->names[i]) + 1);
+	mem_free(&fl->mem, fl->names, ((size_t)fl->cap + 1) * sizeof *fl->names);
+	mem_free(&fl->mem, fl->protos, ((size_t)fl->cap + 1) * sizeof *fl->protos);
+	flash51_free(&fl->mem, fl->f51);
+	m = fl->mem;
+	mem_free(&m, fl, sizeof *fl);
 }
 
-LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum lfsc_target t,
-			     struct lfsc_flash **out, struct lfsc_error *err)
+int flash_read_open(const struct mem *seam, const void *data, size_t len, uint32_t base,
+		    enum lfsc_target t, struct lfsc_flash **out, struct lfsc_error *err)
 {
-	struct lfsc_flash *fl = calloc(1, sizeof *fl);
+	struct mem m = *seam;
+	struct lfsc_flash *fl = mem_calloc(&m, 1, sizeof *fl);
 	struct fr r = { fl, NULL, err, 0 };
 	uint32_t sig, rot, entries, i, n, esize;
 	int64_t o;
@@ -235,8 +239,9 @@ LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum l
 	*out = NULL;
 	if (!fl)
 		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	fl->mem = m;         /* the flash's own seam from here on */
 	if (t == LFSC_TARGET_LUA51) {
-		if ((r.ret = flash51_open(data, len, base, &fl->f51, err)))
+		if ((r.ret = flash51_open(&fl->mem, data, len, base, &fl->f51, err)))
 			goto out;
 		*out = fl;
 		return 0;
@@ -275,8 +280,9 @@ LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum l
 		bad(&r, "LFS image corrupted: module index outside the LFS", entries);
 		goto out;
 	}
-	fl->names = calloc(n + 1, sizeof *fl->names);
-	fl->protos = calloc(n + 1, sizeof *fl->protos);
+	fl->names = mem_calloc(&fl->mem, (size_t)n + 1, sizeof *fl->names);
+	fl->protos = mem_calloc(&fl->mem, (size_t)n + 1, sizeof *fl->protos);
+	fl->cap = n;
 	if (!fl->names || !fl->protos) {
 		r.ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 		goto out;
@@ -295,7 +301,7 @@ LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum l
 			bad(&r, "LFS image corrupted: bad module name", key);
 			goto out;
 		}
-		fl->names[i] = strndup((const char *)fl->data + ko + 16, len2);
+		fl->names[i] = mem_strndup(&fl->mem, (const char *)fl->data + ko + 16, len2);
 		if (!fl->names[i]) {
 			r.ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 			goto out;
@@ -308,6 +314,15 @@ LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum l
 out:
 	lfsc_flash_free(fl);
 	return r.ret;
+}
+
+LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum lfsc_target t,
+			     struct lfsc_flash **out, struct lfsc_error *err)
+{
+	struct mem m;
+
+	mem_init(&m);
+	return flash_read_open(&m, data, len, base, t, out, err);
 }
 
 LFSC_API uint32_t lfsc_flash_size(const struct lfsc_flash *fl)
@@ -335,7 +350,7 @@ LFSC_API const char *lfsc_flash_module_name(const struct lfsc_flash *fl, int i)
 LFSC_API int lfsc_flash_module_chunk(const struct lfsc_flash *fl, const char *name,
 				     struct lfsc_buffer *out, struct lfsc_error *err)
 {
-	struct mem m;
+	struct mem m = fl->mem;     /* counts on from the flash's seam; fl unchanged */
 	struct image im;
 	struct proto *main = NULL;
 	struct fr r = { fl, &im, err, 0 };
@@ -349,7 +364,6 @@ LFSC_API int lfsc_flash_module_chunk(const struct lfsc_flash *fl, const char *na
 	if (i == fl->nmodules)
 		return error_set(err, LFSC_ERR_FORMAT, NULL, 0, "module '%s' not found in LFS",
 				 name);
-	mem_init(&m);
 	if (image_init(&im, &m, fl->target)) {
 		image_release(&im);
 		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
@@ -372,6 +386,7 @@ int flash_read_image(const struct lfsc_flash *fl, struct image *im, struct lfsc_
 	im->timestamp = fl->timestamp;
 	im->mains = mem_calloc(im->mem, (size_t)n + 1, sizeof *im->mains);
 	im->names = mem_calloc(im->mem, (size_t)n + 1, sizeof *im->names);
+	im->cap = n + 1;
 	if (!im->mains || !im->names)
 		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	for (i = 0; i < n && !r.ret; i++) {

@@ -39,8 +39,7 @@ static void align(struct flash *f)
 }
 
 /* §A5.4: Lua 5.3's string hash with the image seed */
-LFSC_INTERNAL uint32_t flash_hash(const char *s, size_t len, uint32_t seed);
-uint32_t flash_hash(const char *s, size_t len, uint32_t seed)
+static uint32_t hash(const char *s, size_t len, uint32_t seed)
 {
 	uint32_t h = seed ^ (uint32_t)len;
 	size_t step = (len >> 5) + 1, l;
@@ -54,7 +53,7 @@ uint32_t flash_hash(const char *s, size_t len, uint32_t seed)
 static uint32_t tstring(struct flash *f, const struct lstr *s, int extra,
 			uint32_t *short_head, uint32_t *long_head)
 {
-	uint32_t at = here(f), h = flash_hash(s->s, s->len, f->im->seed);
+	uint32_t at = here(f), h = hash(s->s, s->len, f->im->seed);
 	int is_short = s->len <= LFSC_MAXSHORTLEN;
 	uint32_t *head = is_short ? short_head : long_head;
 
@@ -194,7 +193,7 @@ static void put_u32_at(struct lfsc_buffer *b, size_t off, uint32_t v)
 int flash_write(const struct image *im, uint32_t base, struct lfsc_buffer *out,
 		size_t *module_bytes, struct lfsc_error *err)
 {
-	struct flash f = { im, { out, 0 }, base, NULL, NULL, 1, base, 8, out->len };
+	struct flash f = { im, { im->mem, out, 0 }, base, NULL, NULL, 1, base, 8, out->len };
 	size_t start = out->len, nts = (size_t)im->strs.nvec + LFSC_NFIXED_LOADER + 1;
 	uint32_t short_head = base, long_head = base, oROhash, rotable, entries;
 	uint32_t *mains = NULL, hdr[12];

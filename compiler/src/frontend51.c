@@ -215,6 +215,7 @@ int frontend51_compile(void *state, const char *chunkname, const char *src, size
 	lua_getallocf(L, &ud);
 	j.mem = ud;
 	j.chunkname = chunkname;
+	j.feed.mem = j.mem;
 	j.feed.src = src;
 	j.feed.len = len;
 	j.feed.chunk = chunk;

@@ -68,10 +68,11 @@ void FRONTEND_CLOSE(void *L)
 int FRONTEND_COMPILE(void *state, const char *chunkname, const char *src, size_t len,
 		     struct lfsc_buffer *chunk, struct lfsc_error *err)
 {
-	struct job j = { { src, len, 0, chunk, 0 }, chunkname, LUA_ERRMEM };
+	struct job j = { { NULL, src, len, 0, chunk, 0 }, chunkname, LUA_ERRMEM };
 	lua_State *L = state;
 	int ret, status;
 
+	lua_getallocf(L, (void **)&j.feed.mem);   /* the struct mem of FRONTEND_OPEN */
 	lua_settop(L, 0);
 	lua_pushcfunction(L, run);
 	lua_pushlightuserdata(L, &j);

@@ -180,7 +180,7 @@ static void block(struct bits *b, struct lz *z)
 int gzip_write(struct mem *m, const uint8_t *data, size_t len, struct lfsc_buffer *out)
 {
 	static const uint8_t head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3 };
-	struct buf w = { out, 0 };
+	struct buf w = { m, out, 0 };
 	struct bits b = { &w, 0, 0 };
 	struct lz z = { data, (int)len, NULL, NULL, 0, 0 };
 	uint32_t slots = 256, nbits = 6, crc;

@@ -4,7 +4,6 @@
 ** (image_read.c for format 11, image51_read.c for the 5.1 port, flash_read.c
 ** for an absolute 5.3 image), and describes, lists and lays it out again.
 */
-#include <stdlib.h>
 #include <string.h>
 #include "lfsc_int.h"
 
@@ -15,22 +14,22 @@ struct lfsc_image {
 	struct image im;
 	struct lfsc_image_info info;
 	struct lfsc_image_module *mods;
+	int nmods;                    /* mods has nmods + 1 entries */
 	struct lfsc_buffer raw51;     /* 5.1: the raw image, pointers as offsets */
 	struct lfsc_buffer bitmap51;  /* 5.1: its relocation bitmap */
 };
 
-static struct lfsc_image *image_new(struct lfsc_error *err)
+/* a new image counting on from seam (lfsc_image_free() frees it) */
+static struct lfsc_image *image_new(const struct mem *seam, struct lfsc_error *err)
 {
-	struct lfsc_image *img = calloc(1, sizeof *img);
+	struct mem m = *seam;
+	struct lfsc_image *img = mem_calloc(&m, 1, sizeof *img);
 
 	if (img) {
-		mem_init(&img->mem);
-		lfsc_buffer_init(&img->raw51);
-		lfsc_buffer_init(&img->bitmap51);
+		img->mem = m;        /* the image's own seam from here on */
 		if (!image_init(&img->im, &img->mem, LFSC_TARGET_LUA53))
 			return img;
-		image_release(&img->im);
-		free(img);
+		lfsc_image_free(img);
 	}
 	error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	return NULL;
@@ -54,10 +53,11 @@ static int describe(struct lfsc_image *img, struct lfsc_error *err)
 	size_t *flash = NULL;
 	int i;
 
-	img->mods = calloc((size_t)im->nmodules + 1, sizeof *img->mods);
-	flash = calloc((size_t)im->nmodules + 1, sizeof *flash);
+	img->nmods = im->nmodules;
+	img->mods = mem_calloc(&img->mem, (size_t)im->nmodules + 1, sizeof *img->mods);
+	flash = mem_calloc(&img->mem, (size_t)im->nmodules + 1, sizeof *flash);
 	if (!img->mods || !flash) {
-		free(flash);
+		mem_free(&img->mem, flash, ((size_t)im->nmodules + 1) * sizeof *flash);
 		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	}
 	if (img->info.absolute && im->target != LFSC_TARGET_LUA51)
@@ -74,15 +74,15 @@ static int describe(struct lfsc_image *img, struct lfsc_error *err)
 			mod->image_bytes = flash[i];
 		} else {
 			struct lfsc_buffer b;
-			struct buf w = { &b, 0 };
+			struct buf w = { &img->mem, &b, 0 };
 			lfsc_buffer_init(&b);
 			image_write_proto(&w, im, m, !m->names_flag, 0);
 			mod->image_bytes = b.len;
-			lfsc_buffer_release(&b);
+			buf_release(&img->mem, &b);
 		}
 		count(m, &img->info);
 	}
-	free(flash);
+	mem_free(&img->mem, flash, ((size_t)im->nmodules + 1) * sizeof *flash);
 	img->info.target = im->target;
 	img->info.timestamp = im->timestamp;
 	img->info.nmodules = im->nmodules;
@@ -177,18 +177,27 @@ static int finish(struct lfsc_image *img, int ret, struct lfsc_image **out)
 	return 0;
 }
 
-LFSC_API int lfsc_image_read(const void *data, size_t len, struct lfsc_image **out,
-			     struct lfsc_error *err)
+int image_read_new(const struct mem *seam, const void *data, size_t len,
+		   struct lfsc_image **out, struct lfsc_error *err)
 {
 	const uint8_t *d = data;
 	struct lfsc_image *img;
 
 	*out = NULL;
-	if (!(img = image_new(err)))
+	if (!(img = image_new(seam, err)))
 		return LFSC_ERR_MEM;
 	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b)          /* §B2: gzip */
 		return finish(img, read51(img, d, len, 0, err), out);
 	return finish(img, read53(img, d, len, err), out);
+}
+
+LFSC_API int lfsc_image_read(const void *data, size_t len, struct lfsc_image **out,
+			     struct lfsc_error *err)
+{
+	struct mem m;
+
+	mem_init(&m);
+	return image_read_new(&m, data, len, out, err);
 }
 
 LFSC_API int lfsc_image_read_absolute(const void *data, size_t len, struct lfsc_image **out,
@@ -197,13 +206,15 @@ LFSC_API int lfsc_image_read_absolute(const void *data, size_t len, struct lfsc_
 	const uint8_t *d = data;
 	uint32_t sig = len >= 4 ? get_u32(d) : 0;
 	struct lfsc_image *img;
+	struct mem m;
 
 	*out = NULL;
+	mem_init(&m);
 	if (sig != LFSC_FLASH_SIG && (sig & ~1u) != SIG51)
 		return error_set(err, LFSC_ERR_FORMAT, NULL, 0, "not an absolute LFS image: "
 				 "signature 0x%08x is neither 0x%08x (5.3) nor 0x%08x (5.1)",
 				 sig, LFSC_FLASH_SIG, SIG51 | 1);
-	if (!(img = image_new(err)))
+	if (!(img = image_new(&m, err)))
 		return LFSC_ERR_MEM;
 	if (sig == LFSC_FLASH_SIG)
 		return finish(img, read_abs53(img, d, len, err), out);
@@ -212,13 +223,16 @@ LFSC_API int lfsc_image_read_absolute(const void *data, size_t len, struct lfsc_
 
 LFSC_API void lfsc_image_free(struct lfsc_image *img)
 {
+	struct mem m;
+
 	if (!img)
 		return;
-	free(img->mods);
+	mem_free(&img->mem, img->mods, ((size_t)img->nmods + 1) * sizeof *img->mods);
 	image_release(&img->im);
-	lfsc_buffer_release(&img->raw51);
-	lfsc_buffer_release(&img->bitmap51);
-	free(img);
+	buf_release(&img->mem, &img->raw51);
+	buf_release(&img->mem, &img->bitmap51);
+	m = img->mem;
+	mem_free(&m, img, sizeof *img);
 }
 
 LFSC_API const struct lfsc_image_info *lfsc_image_get_info(const struct lfsc_image *img)
@@ -231,7 +245,7 @@ LFSC_API const struct lfsc_image_info *lfsc_image_get_info(const struct lfsc_ima
 static int flash51(const struct lfsc_image *img, uint32_t base, struct lfsc_buffer *out,
 		   struct lfsc_error *err)
 {
-	struct buf w = { out, 0 };
+	struct buf w = { (struct mem *)&img->mem, out, 0 };
 	size_t start = out->len;
 
 	buf_put(&w, img->raw51.data, img->raw51.len);

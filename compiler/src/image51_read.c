@@ -409,7 +409,7 @@ static void gunzip(struct r51 *r, const uint8_t *d, size_t len, struct lfsc_buff
 				  "maximum of %u bytes", isize, MAX_INFLATED);
 	if (!(at = gzip_header(r, d, len)))
 		return;
-	if (buf_reserve(out, (size_t)isize + 1))
+	if (buf_grow(&(struct buf){ r->im->mem, out, 0 }, (size_t)isize + 1))
 		return (void)(r->ret = error_set(r->err, LFSC_ERR_MEM, NULL, 0, "out of memory"));
 	memset(&z, 0, sizeof z);
 	z.zalloc = zalloc;
@@ -489,7 +489,7 @@ static void boot_checks(struct r51 *r, const uint8_t *d, size_t len)
 ** word offsets, its bitmap the pointers the walk found */
 static void keep(struct r51 *r, struct image51_facts *facts)
 {
-	struct buf w = { facts->raw, 0 }, t = { facts->bitmap, 0 };
+	struct buf w = { r->im->mem, facts->raw, 0 }, t = { r->im->mem, facts->bitmap, 0 };
 	size_t start = facts->raw->len, i, words = r->size / 4, blen = (words + 31) / 32 * 4;
 
 	buf_put(&w, r->d, r->size);
@@ -540,7 +540,7 @@ int image51_parse(struct image *im, const uint8_t *data, size_t len, int absolut
 	mem_free(im->mem, r.found, FOUND_BYTES(words));
 	mem_free(im->mem, r.str, ((size_t)words + 1) * sizeof *r.str);
 	mem_free(im->mem, r.seen, (size_t)words + 1);
-	lfsc_buffer_release(&raw);
+	buf_release(im->mem, &raw);
 	return r.ret;
 }
 

@@ -37,7 +37,7 @@ static void tag(struct img51 *s, size_t word)
 	size_t need = (word / 32 + 1) * 4;
 
 	if (s->tags->len < need) {
-		struct buf t = { s->tags, 0 };
+		struct buf t = { s->im->mem, s->tags, 0 };
 		buf_zero(&t, need - s->tags->len);
 		s->w.failed |= t.failed;
 	}
@@ -207,7 +207,7 @@ static size_t proto(struct img51 *s, const struct proto *f, int32_t source, size
 int image51_write(struct image *im, struct lfsc_buffer *raw, struct lfsc_buffer *bitmap,
 		  size_t *module_bytes, struct lfsc_error *err)
 {
-	struct img51 s = { im, { raw, 0 }, bitmap, NULL };
+	struct img51 s = { im, { im->mem, raw, 0 }, bitmap, NULL };
 	struct proto *main = index51_lookup(im);
 	int32_t *ids = NULL;
 	int n = 0, nslots = 0, i, ret = LFSC_ERR_MEM;
@@ -243,7 +243,7 @@ int image51_write(struct image *im, struct lfsc_buffer *raw, struct lfsc_buffer 
 	tag(&s, 2);
 	i = (int)((raw->len / 4 + 31) / 32 * 4);       /* §B2 bitmap length */
 	if (bitmap->len < (size_t)i) {
-		struct buf t = { bitmap, 0 };
+		struct buf t = { im->mem, bitmap, 0 };
 		buf_zero(&t, (size_t)i - bitmap->len);
 		s.w.failed |= t.failed;
 	}

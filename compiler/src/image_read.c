@@ -10,7 +10,6 @@
 ** 10, §A4: strings inline) given to lfsc as inputs, as luac.cross accepts them.
 */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "lfsc_int.h"
 
@@ -417,6 +416,7 @@ int image_parse(struct image *im, const uint8_t *data, size_t len, size_t *used,
 	n = mbi(&r, 1, "module count");
 	im->mains = array(&r, n, sizeof *im->mains);
 	im->names = array(&r, n, sizeof *im->names);
+	im->cap = n;
 	for (i = 0; i < n && !r.ret; i++) {
 		im->mains[i] = proto(&r, 0);
 		if (im->mains[i])

@@ -105,7 +105,7 @@ void image_write_proto(struct buf *w, const struct image *im, const struct proto
 int image_write(const struct image *im, int strip, struct lfsc_buffer *out,
 		size_t *module_bytes, struct lfsc_error *err)
 {
-	struct buf w = { out, 0 };
+	struct buf w = { im->mem, out, 0 };
 	int i;
 	int64_t ts = im->timestamp;
 

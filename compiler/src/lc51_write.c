@@ -82,7 +82,7 @@ static void function(struct lc *d, const struct proto *f, int32_t parent)
 int lc51_write(struct image *im, int strip, int module_index, struct lfsc_buffer *out,
 	       struct lfsc_error *err)
 {
-	struct lc d = { im, { out, 0 }, out->len, strip };
+	struct lc d = { im, { im->mem, out, 0 }, out->len, strip };
 	struct proto *main = NULL;
 
 	if (im->nmodules > 1 || module_index) {

@@ -14,7 +14,7 @@
 int lc_write(const struct image *im, int strip, int module_index,
 	     struct lfsc_buffer *out, struct lfsc_error *err)
 {
-	struct buf w = { out, 0 };
+	struct buf w = { im->mem, out, 0 };
 	struct proto main;
 	struct konst *k = NULL;
 	uint32_t ret_insn = OP_RETURN | (1u << 23);     /* RETURN 0 1 */

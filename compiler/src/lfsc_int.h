@@ -25,10 +25,13 @@
 
 /* Allocation accounting; also used as the lua_Alloc userdata. */
 struct mem {
-	size_t used;        /* bytes currently allocated */
-	size_t peak;        /* high-water mark of used */
-	long count;         /* allocations made so far */
-	long fail_at;       /* fail the allocation with this number (1-based); 0 = never */
+	size_t used;        /* bytes allocated and not freed through the seam (tests
+			    ** check it returns to 0; output buffers the caller frees
+			    ** stay counted) */
+	long count;         /* allocations (growing requests) made while fail_at > 0 */
+	long fail_at;       /* fail allocation number fail_at (1-based) and every one
+			    ** after it, like a memory limit, so the reference Lua's
+			    ** emergency collection cannot hide the failure; 0 = never */
 };
 LFSC_INTERNAL void mem_init(struct mem *m);
 /* malloc/realloc/free through the seam; return NULL on failure (never exit). */
@@ -36,29 +39,53 @@ LFSC_INTERNAL void *mem_alloc(struct mem *m, size_t n);
 LFSC_INTERNAL void *mem_calloc(struct mem *m, size_t n, size_t size);
 LFSC_INTERNAL void *mem_realloc(struct mem *m, void *p, size_t osize, size_t nsize);
 LFSC_INTERNAL void mem_free(struct mem *m, void *p, size_t size);
+/* A NUL-terminated copy of at most n bytes of s, as strndup (caller owns;
+** free with mem_free(m, p, strlen(p) + 1)); NULL when out of memory. */
+LFSC_INTERNAL char *mem_strndup(struct mem *m, const char *s, size_t n);
 /* lua_Alloc-compatible function; ud is a struct mem *. */
 LFSC_INTERNAL void *mem_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
-/* Test hook: fail allocation number n (1-based) of the next compile; 0 = off. */
+/*
+** The public constructors with the seam to start from: seam's counters and
+** failure setting are copied into the new object, which counts on with them
+** (lfsc_new(), lfsc_image_read() and lfsc_flash_open() pass a fresh one).
+** Results and errors as the public functions; lfsc_flash_module_chunk() and
+** the writers on an image count on from the object's seam.
+*/
+LFSC_INTERNAL struct lfsc_compiler *compile_new(const struct lfsc_options *opts,
+						const struct mem *seam);
+LFSC_INTERNAL int image_read_new(const struct mem *seam, const void *data, size_t len,
+				 struct lfsc_image **out, struct lfsc_error *err);
+LFSC_INTERNAL int flash_read_open(const struct mem *seam, const void *data, size_t len,
+				  uint32_t base, enum lfsc_target t, struct lfsc_flash **out,
+				  struct lfsc_error *err);
+/* Test hook: fail allocation number n (1-based), counted from this call, and
+** every later one (struct mem, fail_at); 0 = off. */
 LFSC_API void lfsc_test_fail_alloc(struct lfsc_compiler *c, long n);
-LFSC_API size_t lfsc_test_peak_bytes(const struct lfsc_compiler *c);
 
-/* Byte buffer helpers (struct lfsc_buffer from lfsc.h); sticky failure:
-** after the first failed append, buf_ok() is 0 and further appends do nothing. */
+/* Byte buffer helpers (struct lfsc_buffer from lfsc.h), grown through mem;
+** sticky failure: after the first failed append, failed is 1 and further
+** appends do nothing. A buffer the caller receives is released with
+** lfsc_buffer_release(); one the library keeps to itself with buf_release(). */
 struct buf {
-	struct lfsc_buffer *b;
+	struct mem *mem;             /* the seam the buffer grows through; borrowed */
+	struct lfsc_buffer *b;       /* borrowed */
 	int failed;
 };
 LFSC_INTERNAL void buf_put_slow(struct buf *w, const void *p, size_t n);
 LFSC_INTERNAL void buf_zero(struct buf *w, size_t n);
-LFSC_INTERNAL int buf_reserve(struct lfsc_buffer *b, size_t extra);
+/* Frees b's bytes through m (which grew them) and empties b. */
+LFSC_INTERNAL void buf_release(struct mem *m, struct lfsc_buffer *b);
+/* Makes room for `extra` more bytes after b->len without appending (for
+** writers that fill a region in place); sets the sticky failure and returns
+** -1 when out of memory. */
+LFSC_INTERNAL int buf_grow(struct buf *w, size_t extra);
 
-/* the writers' hot path: append when there is room, else grow (p may be
-** NULL when n is 0: lua_dump writes empty vectors so) */
+/* the writers' hot path: append when there is room, else grow */
 static inline void buf_put(struct buf *w, const void *p, size_t n)
 {
 	struct lfsc_buffer *b = w->b;
 
-	if (n && n <= b->cap - b->len && !w->failed) {
+	if (n - 1 < b->cap - b->len && !w->failed) {     /* n == 0: p may be NULL */
 		__builtin_memcpy(b->data + b->len, p, n);
 		b->len += n;
 	} else {
@@ -88,6 +115,7 @@ static inline void buf_u32(struct buf *w, uint32_t v)     /* little-endian */
 /* One text in, one chunk out: the state of the reader a frontend gives
 ** lua_load and of the writer it gives lua_dump (mem.c). */
 struct feed {
+	struct mem *mem;            /* the seam chunk grows through; borrowed */
 	const char *src;            /* borrowed for the load */
 	size_t len;
 	int fed;                    /* the reader has handed out src */
@@ -121,7 +149,7 @@ struct lstr {
 /*
 ** Interned strings by content, plus the image numbering once assigned.
 ** Ids are 0-based and stable. Before numbering, Proto fields hold ids; after
-** strtab_number() they hold references as in the image (lfs-format.md §A2.4):
+** strvec_number() they hold references as in the image (lfs-format.md §A2.4):
 ** 1..nvec = vector strings, nvec+j = fixed string j in LOADER order (§A5.5,
 ** Appendix 1), 0 = absent.
 */
@@ -144,10 +172,8 @@ LFSC_INTERNAL void strtab_release(struct strtab *t);
 LFSC_INTERNAL int strtab_intern(struct strtab *t, const char *s, size_t len);
 /* String for a reference (after numbering); NULL for 0 or out of range. */
 LFSC_INTERNAL const struct lstr *strtab_ref(const struct strtab *t, int ref);
-/* Fixed strings in loader order (Appendix 1), j = 1..72; and compiler's 71. */
+/* Fixed string j in loader order (Appendix 1), j = 1..72; NULL outside. */
 LFSC_INTERNAL const char *strtab_fixed_loader(int j);
-LFSC_INTERNAL int strtab_fixed_compiler_count(void);
-LFSC_INTERNAL const char *strtab_fixed_compiler(int j);
 
 /* ---- proto.c: the prototype tree ------------------------------------------ */
 
@@ -202,13 +228,16 @@ struct image {
 	struct strtab strs;
 	enum lfsc_target target;
 	int nmodules;
+	int cap;                /* entries allocated in mains and names */
 	struct proto **mains;   /* module mains, module order */
 	int32_t *names;         /* module name id/ref per module */
 	uint32_t seed;
 	int64_t timestamp;
 	/* string vector header as read (image_read) or computed (strvec) */
 	int maxlen, ns, nl;
-	int numbered;           /* 1 once Proto fields hold references */
+	int numbered;           /* 1: string fields hold references (strvec_number(),
+				** a format-11 read); 0: string ids (5.1 models, an
+				** absolute 5.3 image read back) */
 };
 LFSC_INTERNAL int image_init(struct image *im, struct mem *m, enum lfsc_target t);
 LFSC_INTERNAL void image_release(struct image *im);
@@ -428,11 +457,11 @@ LFSC_INTERNAL int image51_parse(struct image *im, const uint8_t *data, size_t le
 LFSC_INTERNAL size_t image51_proto_bytes(const struct proto *f);
 /* flash51_read.c: a 5.1 LFS partition mapped at base (§B4 step 4) for
 ** lfsc_flash_*(); data is borrowed for the open only (the model copies what
-** it keeps). */
+** it keeps). Allocated through m (borrowed until flash51_free()). */
 struct flash51;
-LFSC_INTERNAL int flash51_open(const uint8_t *data, size_t len, uint32_t base,
+LFSC_INTERNAL int flash51_open(struct mem *m, const uint8_t *data, size_t len, uint32_t base,
 			       struct flash51 **out, struct lfsc_error *err);
-LFSC_INTERNAL void flash51_free(struct flash51 *f);
+LFSC_INTERNAL void flash51_free(struct mem *m, struct flash51 *f);
 LFSC_INTERNAL uint32_t flash51_size(const struct flash51 *f);
 LFSC_INTERNAL int64_t flash51_timestamp(const struct flash51 *f);
 LFSC_INTERNAL int flash51_nmodules(const struct flash51 *f);

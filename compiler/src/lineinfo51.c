@@ -15,7 +15,7 @@
 /* The bytes are built in place at the end of the output buffer, from
 ** b->data + base on; a failed replay leaves the buffer as it was. */
 struct packer {
-	struct lfsc_buffer *b;
+	struct buf *w;          /* the output; grown through its seam */
 	size_t base;
 	int len;                /* bytes written (top + 1 after each entry) */
 	int top;                /* lastlineOffset: index of the last count, -1 = none */
@@ -25,15 +25,15 @@ struct packer {
 
 static uint8_t *at(struct packer *k, int i)
 {
-	return k->b->data + k->base + i;
+	return k->w->b->data + k->base + i;
 }
 
 static void put(struct packer *k, int i, int v)
 {
 	if (k->failed)
 		return;
-	if (k->base + (size_t)i >= k->b->cap &&
-	    buf_reserve(k->b, k->base + (size_t)i + 1 - k->b->len)) {
+	if (k->base + (size_t)i >= k->w->b->cap &&
+	    buf_grow(k->w, k->base + (size_t)i + 1 - k->w->b->len)) {
 		k->failed = 1;
 		return;
 	}
@@ -112,7 +112,7 @@ static void emit(struct packer *k, int line)
 int lineinfo51_pack(struct buf *w, const int *lines, int n, const struct fix51 *fx,
 		    int nfix, int *defects)
 {
-	struct packer k = { w->b, w->b->len, 0, -1, 0, 0 };
+	struct packer k = { w, w->b->len, 0, -1, 0, 0 };
 	int pc, j = 0, line;
 
 	if (w->failed)

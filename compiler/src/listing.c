@@ -211,7 +211,7 @@ static void function(struct lister *l, const struct proto *f, int32_t source, in
 
 int listing_write(const struct image *im, int level, struct lfsc_buffer *outb)
 {
-	struct lister l = { im, { outb, 0 }, level, im->target == LFSC_TARGET_LUA51 };
+	struct lister l = { im, { im->mem, outb, 0 }, level, im->target == LFSC_TARGET_LUA51 };
 	int i;
 
 	for (i = 0; i < im->nmodules; i++) {

@@ -1,7 +1,9 @@
 /*
 ** mem.c - the allocator seam of the lfsc library: every allocation of the
-** compiler, and of the reference Lua state it creates, goes through here, so
-** tests can fail the Nth allocation and benchmarks can read the peak.
+** compiler, the image and flash readers, the byte buffers they grow, and the
+** reference Lua state, goes through here, so tests can fail the Nth
+** allocation and check that every byte is freed. The only file that calls libc's allocator
+** (lfsc_buffer_release() frees what buf_* grew here).
 */
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +23,13 @@ void *mem_realloc(struct mem *m, void *p, size_t osize, size_t nsize)
 		m->used -= osize;
 		return NULL;
 	}
-	if (m->fail_at > 0 && ++m->count == m->fail_at)
+	/* a limit, not one miss; a shrink never fails (the lua_Alloc contract) */
+	if (m->fail_at > 0 && (!p || nsize > osize) && ++m->count >= m->fail_at)
 		return NULL;
 	q = realloc(p, nsize);
 	if (!q)
 		return NULL;
 	m->used = m->used - osize + nsize;
-	if (m->used > m->peak)
-		m->peak = m->used;
 	return q;
 }
 
@@ -49,10 +50,22 @@ void *mem_calloc(struct mem *m, size_t n, size_t size)
 	return p;
 }
 
+char *mem_strndup(struct mem *m, const char *s, size_t n)
+{
+	char *d;
+
+	n = strnlen(s, n);
+	if ((d = mem_alloc(m, n + 1))) {
+		memcpy(d, s, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
 void mem_free(struct mem *m, void *p, size_t size)
 {
-	if (p)
-		mem_realloc(m, p, size, 0);
+	if (p)    /* mem_alloc made a 0-byte request 1 byte */
+		mem_realloc(m, p, size ? size : 1, 0);
 }
 
 void *mem_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -75,7 +88,7 @@ LFSC_API void lfsc_buffer_release(struct lfsc_buffer *b)
 	lfsc_buffer_init(b);
 }
 
-int buf_reserve(struct lfsc_buffer *b, size_t extra)
+static int reserve(struct mem *m, struct lfsc_buffer *b, size_t extra)
 {
 	size_t cap;
 	uint8_t *d;
@@ -87,7 +100,7 @@ int buf_reserve(struct lfsc_buffer *b, size_t extra)
 	cap = b->cap ? b->cap : 256;
 	while (cap < b->len + extra)
 		cap = cap > SIZE_MAX / 2 ? b->len + extra : cap * 2;
-	d = realloc(b->data, cap);
+	d = mem_realloc(m, b->data, b->cap, cap);
 	if (!d)
 		return -1;
 	b->data = d;
@@ -95,11 +108,24 @@ int buf_reserve(struct lfsc_buffer *b, size_t extra)
 	return 0;
 }
 
+void buf_release(struct mem *m, struct lfsc_buffer *b)
+{
+	mem_free(m, b->data, b->cap);
+	lfsc_buffer_init(b);
+}
+
+int buf_grow(struct buf *w, size_t extra)
+{
+	if (!w->failed && reserve(w->mem, w->b, extra))
+		w->failed = 1;
+	return w->failed ? -1 : 0;
+}
+
 void buf_put_slow(struct buf *w, const void *p, size_t n)
 {
 	if (w->failed || n == 0)
 		return;
-	if (buf_reserve(w->b, n)) {
+	if (reserve(w->mem, w->b, n)) {
 		w->failed = 1;
 		return;
 	}
@@ -111,7 +137,7 @@ void buf_zero(struct buf *w, size_t n)
 {
 	if (w->failed || n == 0)
 		return;
-	if (buf_reserve(w->b, n)) {
+	if (reserve(w->mem, w->b, n)) {
 		w->failed = 1;
 		return;
 	}
@@ -134,7 +160,7 @@ const char *feed_read(struct feed *f, size_t *size)
 
 int feed_write(struct feed *f, const void *p, size_t sz)
 {
-	struct buf w = { f->chunk, 0 };
+	struct buf w = { f->mem, f->chunk, 0 };
 
 	buf_put(&w, p, sz);
 	f->write_failed |= w.failed;

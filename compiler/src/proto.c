@@ -62,12 +62,12 @@ void image_release(struct image *im)
 
 	for (i = 0; i < im->nmodules; i++)
 		proto_free(im->mem, im->mains[i]);
-	mem_free(im->mem, im->mains, (size_t)im->nmodules * sizeof *im->mains);
-	mem_free(im->mem, im->names, (size_t)im->nmodules * sizeof *im->names);
+	mem_free(im->mem, im->mains, (size_t)im->cap * sizeof *im->mains);
+	mem_free(im->mem, im->names, (size_t)im->cap * sizeof *im->names);
 	strtab_release(&im->strs);
 	im->mains = NULL;
 	im->names = NULL;
-	im->nmodules = 0;
+	im->nmodules = im->cap = 0;
 }
 
 int image_int_size(enum lfsc_target t)

@@ -29,19 +29,6 @@ const char *strtab_fixed_loader(int j)
 	return j >= 1 && j <= LFSC_NFIXED_LOADER ? loader_fixed[j - 1] : NULL;
 }
 
-int strtab_fixed_compiler_count(void)
-{
-	return LFSC_NFIXED;
-}
-
-/* §A3.5 compiler numbering: the loader list without the second "userdata" */
-const char *strtab_fixed_compiler(int j)
-{
-	if (j < 1 || j > LFSC_NFIXED)
-		return NULL;
-	return j < 70 ? loader_fixed[j - 1] : loader_fixed[j];
-}
-
 static uint32_t hash_bytes(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;

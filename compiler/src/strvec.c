@@ -85,9 +85,9 @@ int strvec_number(struct image *im, struct lfsc_error *err)
 	w.fixed_pos = mem_calloc(im->mem, n, sizeof *w.fixed_pos);
 	t->ref_of = mem_calloc(im->mem, n, sizeof *t->ref_of);
 	t->vec = mem_calloc(im->mem, n, sizeof *t->vec);
+	t->vcap = (int)n;
 	if (!w.fixed_pos || !t->ref_of || !t->vec)
 		goto out;
-	t->vcap = (int)n;
 	for (j = LFSC_NFIXED_LOADER; j >= 1; j--)   /* first position wins */
 		w.fixed_pos[t->fixed_id[j - 1]] = j;
 
@@ -119,7 +119,12 @@ int strvec_number(struct image *im, struct lfsc_error *err)
 	ret = 0;
 out:
 	mem_free(im->mem, w.fixed_pos, n * sizeof *w.fixed_pos);
-	if (ret)
+	if (ret) {          /* as before the call, so a retry starts afresh */
+		mem_free(im->mem, t->ref_of, (size_t)t->vcap * sizeof *t->ref_of);
+		mem_free(im->mem, t->vec, (size_t)t->vcap * sizeof *t->vec);
+		t->ref_of = t->vec = NULL;
+		t->vcap = 0;
 		error_set(err, ret, NULL, 0, "out of memory numbering strings");
+	}
 	return ret;
 }

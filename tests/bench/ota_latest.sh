@@ -43,14 +43,14 @@ cut -d' ' -f1,2 "$T/devkeys" >"$T/devices"
 
 start_lfsd "$T/data"
 id1=$(head -1 "$T/devices" | cut -d' ' -f1); key1=$(head -1 "$T/devices" | cut -d' ' -f2)
-code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key1" "$SURL/ota/latest?device=$id1&current=$sha")
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key1" "https://$TLS_ADDR/ota/latest?device=$id1&current=$sha")
 echo "check: /ota/latest for $id1 -> $code"
 [ "$code" = 204 ]
 export OTA_DEVICES=$T/devices OTA_CURRENT=$sha
 start_bare --204 --tls "$T/data/tls/cert.pem" "$T/data/tls/key.pem"
 script=$(dirname "$0")/ota_latest.lua
 for r in $(seq 1 "$ROUNDS"); do
-	wrk -t2 -c64 -d"${DUR}s" --latency -s "$script" "$SURL" >"$T/lfsd.$r.wrk"
+	wrk -t2 -c64 -d"${DUR}s" --latency -s "$script" "https://$TLS_ADDR" >"$T/lfsd.$r.wrk"
 	wrk -t2 -c64 -d"${DUR}s" --latency -s "$script" "https://127.0.0.1:$BARE_PORT" >"$T/bare.$r.wrk"
 	echo "round $r: lfsd $(rps "$T/lfsd.$r.wrk") req/s p99 $(awk '$1=="99%"{print $2}' "$T/lfsd.$r.wrk"), bare $(rps "$T/bare.$r.wrk") req/s p99 $(awk '$1=="99%"{print $2}' "$T/bare.$r.wrk")"
 done

@@ -28,7 +28,7 @@ grep -q 'more than the maximum of 4096' "$T/err"; ok $? "-m error says how much 
 out=$("$LFSC" -f -a 0x50000000 a.lua 2>&1 | head -1)
 is "${out#*: }" '"-a" absolute address must be valid flash address' "-a out of range"
 out=$("$LFSC" -x 2>&1 | head -1); is "${out#*: }" "unrecognized option '-x'" "unknown option"
-"$LFSC" -x >/dev/null 2>&1; is $? 1 "unknown option: exit 1"
+"$LFSC" -x >/dev/null 2>&1; is $? 2 "unknown option: exit 2 (luac.cross: 1; see compiler/README.md)"
 out=$("$LFSC" 2>&1 | head -1); is "${out#*: }" "no input files given" "no input files"
 is "$("$LFSC" -v)" "Lua 5.3.6  Copyright (C) 1994-2020 Lua.org, PUC-Rio" "-v"
 
@@ -41,6 +41,16 @@ SOURCE_DATE_EPOCH=1704067200 "$LFSC" -f -o e.img a.lua
 is "$("$LFSC" --inspect e.img --json | jq .timestamp)" 1704067200 "timestamp defaults to SOURCE_DATE_EPOCH"
 "$LFSC" -f --timestamp 7 --seed 0x89ba1c22 -o seed.img a.lua
 is "$(od -An -tx1 -j21 -N5 seed.img | tr -d ' \n')" "c7b297c75d" "--seed 0x89ba1c22 is written as -1984291806 (§A3.2)"
+"$LFSC" -f --timestamp 7 --seed 4294967295 -o seedmax.img a.lua; ok $? "--seed 4294967295 (the largest) is accepted"
+"$LFSC" --inspect seedmax.img --json | jq -e '.seed == 4294967295' >/dev/null; ok $? "--seed 4294967295 is the image's seed"
+for bad in 4294967296 0x100000000 -1 12x ''; do
+	out=$("$LFSC" -f --seed "$bad" -o bad.img a.lua 2>&1); rc=$?
+	out=$(echo "$out" | head -1)
+	is "${out#*: }" "'--seed' needs a number from 0 to 4294967295, not '$bad'" \
+		"--seed '$bad' is rejected with the range"
+	is $rc 1 "--seed '$bad': exit 1, as other usage errors"
+done
+[ ! -e bad.img ]; ok $? "a rejected --seed writes no image"
 
 j=$("$LFSC" --json -f --timestamp 9 -o j.img a.lua b.lua)
 is "$(echo "$j" | jq -r '[.ok,.kind,.target,.timestamp,(.modules|map(.name)|join(","))]|map(tostring)|join(" ")')" \

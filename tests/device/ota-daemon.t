@@ -3,11 +3,11 @@
 # here, with jitter) and picks up a new release while running.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
+start_lfsd "$T/lfsd" --poll-interval 1
 KEY=$(add_device dev-d)
 make_app "$T/v1" v1
 release "$(upload_build "$T/v1")" >/dev/null
-"$DEV" --server "$SERVER" --device dev-d --key "$KEY" --pin-sha256 "$PIN" \
+"$DEV" --server "https://$TLS_ADDR" --device dev-d --key "$KEY" --pin-sha256 "$PIN" \
 	--data "$T/d" > "$T/out" 2> "$T/err" &
 DP=$!
 PIDS="$PIDS $DP"

@@ -5,7 +5,7 @@
 # that cannot check in within --boot-timeout is rolled back too.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
+start_lfsd "$T/lfsd" --poll-interval 1
 KEY=$(add_device dev-1)
 [ ${#KEY} -eq 64 ]; ok $? "device registered, key issued"
 
@@ -32,10 +32,10 @@ grep -q '^MARKER v1 ' "$T/out"; ok $? "v1 runs again at power-on"
 is "$(admin GET /devices/dev-1 | jq '.events | length')" 4 "no new events for an up-to-date poll"
 
 # server authentication: CA file instead of a pin; a wrong pin is refused
-"$DEV" --server "https://localhost:${SERVER##*:}" --device dev-1 --key "$KEY" \
+"$DEV" --server "https://localhost:${TLS_ADDR##*:}" --device dev-1 --key "$KEY" \
 	--ca "$T/lfsd/tls/cert.pem" --data "$T/d" --once > "$T/out" 2> "$T/err"
 grep -q 'poll: up to date (HTTP 204)' "$T/err"; ok $? "--ca: certificate verified against the CA file"
-"$DEV" --server "$SERVER" --device dev-1 --key "$KEY" --pin-sha256 "$(printf '%064d' 0)" \
+"$DEV" --server "https://$TLS_ADDR" --device dev-1 --key "$KEY" --pin-sha256 "$(printf '%064d' 0)" \
 	--data "$T/d" --once > "$T/out" 2> "$T/err"
 grep -q 'poll failed: server certificate does not match the pin' "$T/err"
 ok $? "a certificate that does not match the pin is refused"
@@ -64,7 +64,13 @@ jq -e --arg s "$V3" '.events | map(select(.state=="rolled-back" and .sha256==$s 
 	(.detail | test("_init failed.*v3 is broken")))) | length == 1' <<<"$dev" >/dev/null
 ok $? "rolled-back reported for v3 with the reason"
 is "$(jq -r .running_sha256 <<<"$dev")" "$V2" "v2 shown running after the rollback"
-is "$(jq -r .state <<<"$dev")" booted "device state is booted (v2)"
+is "$(jq -r .state <<<"$dev")" rolled-back "device state is rolled-back"
+jq -e '.state_detail | test("_init failed.*v3 is broken")' <<<"$dev" >/dev/null
+ok $? "device state_detail gives the rollback's reason"
+rel=$(admin GET "/releases?channel=stable" | jq --arg s "$V3" '.releases[] | select(.sha256==$s)')
+is "$(jq -c .outcomes <<<"$rel")" '{"booted":0,"failed":0,"rolled_back":1}' "release of v3 shows one device rolled back"
+rel=$(admin GET "/releases?channel=stable" | jq --arg s "$V2" '.releases[] | select(.sha256==$s)')
+is "$(jq -c .outcomes <<<"$rel")" '{"booted":1,"failed":0,"rolled_back":0}' "release of v2 shows one device booted, no failures"
 device dev-1 "$KEY" "$T/d" > "$T/out" 2> "$T/err"
 grep -q "poll: skipping $V3" "$T/err"; ok $? "the rolled-back image is not retried"
 is "$(jq -r .current "$T/d/state.json")" "$V2" "device state: v2 current"
@@ -83,7 +89,7 @@ grep -q '^MARKER v4 ' "$T/out"; ok $? "v4 loaded and booted with the server down
 grep -q 'no successful check-in within 2 s' "$T/err"; ok $? "no check-in within 2 s"
 is "$(tail -n 1 "$T/out")" 'MARKER v2 {"a":1}' "v2 runs again after the rollback"
 [ $SECONDS -ge 2 ]; ok $? "rollback came after the boot timeout ($SECONDS s)"
-start_lfsd
+start_lfsd "$T/lfsd" --poll-interval 1
 device dev-1 "$KEY" "$T/d" > "$T/out" 2> "$T/err"
 dev=$(admin GET /devices/dev-1)
 jq -e --arg s "$V4" '.events | map(select(.state=="rolled-back" and .sha256==$s and

@@ -4,15 +4,15 @@
 # image running and reported booted; no run executes a partly written image.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
+start_lfsd "$T/lfsd" --poll-interval 1
 KEY=$(add_device dev-p)
 make_app "$T/v1" v1
-cp "$CONF"/opcode_tour/*.lua "$T/v1/"
+cp "$APPS"/opcode_tour/*.lua "$T/v1/"
 release "$(upload_build "$T/v1")" >/dev/null
 device dev-p "$KEY" "$T/base" > "$T/out" 2> "$T/err"
 grep -q '^MARKER v1 ' "$T/out"; ok $? "v1 installed over the air"
 make_app "$T/v2" v2
-cp "$CONF"/http_server/*.lua "$T/v2/"
+cp "$APPS"/http_server/*.lua "$T/v2/"
 B2=$(upload_build "$T/v2" '{"timestamp":1700000100}')
 V2=$(admin GET "/builds/$B2" | jq -r .sha256)
 release "$B2" >/dev/null

@@ -4,10 +4,10 @@
 # transfers only the rest (bytes counted by a relay between device and lfsd).
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
+start_lfsd "$T/lfsd" --poll-interval 1
 KEY=$(add_device dev-r)
 make_app "$T/big" big
-for app in sensor_mesh oled_display opcode_tour http_server; do cp "$CONF/$app"/*.lua "$T/big/"; done
+for app in sensor_mesh oled_display opcode_tour http_server; do cp "$APPS/$app"/*.lua "$T/big/"; done
 B=$(upload_build "$T/big")
 SHA=$(admin GET "/builds/$B" | jq -r .sha256)
 SIZE=$(admin GET "/builds/$B" | jq -r .size)
@@ -15,10 +15,10 @@ release "$B" >/dev/null
 [ "$SIZE" -gt 60000 ]; ok $? "a $SIZE-byte image released"
 
 CUT=30000
-"$BUILD/test/cutproxy" "${SERVER##*:}" $CUT "$T/proxy.port" "$T/proxy.log" &
+"$BUILD/test/cutproxy" "${TLS_ADDR##*:}" $CUT "$T/proxy.port" "$T/proxy.log" &
 PIDS="$PIDS $!"
 for i in $(seq 50); do [ -s "$T/proxy.port" ] && break; sleep 0.1; done
-SERVER=https://127.0.0.1:$(cat "$T/proxy.port")
+TLS_ADDR=127.0.0.1:$(cat "$T/proxy.port")   # device() goes through the relay
 
 device dev-r "$KEY" "$T/d" --download-tries 1 > "$T/out" 2> "$T/err"
 grep -q '^cut 1$' <(awk '{print $7, $8}' "$T/proxy.log"); ok $? "the relay cut a connection after $CUT bytes"

@@ -4,7 +4,7 @@
 # adds more; revoking the release brings every device back to the previous one.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
+start_lfsd "$T/lfsd" --poll-interval 1
 make_app "$T/v1" v1
 B1=$(upload_build "$T/v1")
 V1=$(admin GET "/builds/$B1" | jq -r .sha256)
@@ -13,7 +13,7 @@ for i in $(seq -w 0 99); do echo "dev-$i $(add_device "dev-$i")"; done > "$T/key
 is "$(awk 'length($2) == 64' "$T/keys" | wc -l)" 100 "100 devices registered"
 
 # every device starts out running v1 (installed from the console, no download)
-curl -sS -H "Authorization: Bearer $LFSD_ADMIN_TOKEN" "$HTTP/builds/$B1/lfs.img" -o "$T/v1.img"
+curl -sS -H "Authorization: Bearer $TOKEN" "$URL/builds/$B1/lfs.img" -o "$T/v1.img"
 "$DEV" --data "$T/template" --reload "$T/v1.img" --once > /dev/null 2>&1
 is "$(jq -r .current "$T/template/state.json")" "$V1" "template device runs v1"
 mkdir -p "$T/dev"

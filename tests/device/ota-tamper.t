@@ -4,7 +4,7 @@
 # that does not verify, a truncated image, a valid image of the wrong target.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
+start_lfsd "$T/lfsd" --poll-interval 1
 KEY=$(add_device dev-t)
 make_app "$T/v1" v1
 release "$(upload_build "$T/v1")" >/dev/null
@@ -43,8 +43,9 @@ printf '\x5a' | dd of="$blob" bs=1 seek=200 conv=notrunc status=none
 tamper "flipped byte" "sha256 mismatch"
 
 # 2. a signature made with another key (the device trusts another lfsd's key)
-start_lfsd "$T/other" && curl -sS "$HTTP/ota/pubkey" > "$T/other.pem" && stop_lfsd
-LFSD_DIR=$T/lfsd start_lfsd
+stop_lfsd   # one lfsd per data directory: the first one's is locked while it runs
+start_lfsd "$T/other" && curl -sS "$URL/ota/pubkey" > "$T/other.pem" && stop_lfsd
+start_lfsd "$T/lfsd" --poll-interval 1
 grep -q 'BEGIN PUBLIC KEY' "$T/other.pem"; ok $? "a second lfsd's signing key"
 make_app "$T/b" b
 release "$(upload_build "$T/b" '{"timestamp":1700000002}')" >/dev/null

@@ -8,8 +8,8 @@
 # reported, and no run executes a partly written image.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
-L51=${LFSD_SHARED:-$ROOT/../shared}/conformance/lua51/src
+start_lfsd "$T/lfsd" --poll-interval 1
+L51=$CONF/lua51/src
 make_app51() {   # make_app51 <dir> <marker> <apps...>: 5.1 apps + an _init marker
 	local dir=$1 marker=$2 app
 	shift 2
@@ -28,10 +28,10 @@ B1=$(upload_build "$T/v1" "$(opts51 1700000000)")
 is "$(admin GET "/builds/$B1" | jq -r .options.target)" nodemcu-lua51 "lfsd built the app for nodemcu-lua51"
 V1=$(admin GET "/builds/$B1" | jq -r .sha256)
 release "$B1" >/dev/null
-curl -sS -H "Authorization: Bearer $LFSD_ADMIN_TOKEN" "$HTTP/builds/$B1/lfs.img" -o "$T/v1.img"
+curl -sS -H "Authorization: Bearer $TOKEN" "$URL/builds/$B1/lfs.img" -o "$T/v1.img"
 is "$(od -An -tx1 -N2 "$T/v1.img" | tr -d ' ')" 1f8b "the 5.1 image is a gzip file (§B2)"
 grep -q '^lfsd_target_builds_total{target="nodemcu-lua51",result="ok"} 1$' \
-	<(curl -s "$HTTP/metrics"); ok $? "/metrics counts the build under its target"
+	<(curl -s "$URL/metrics"); ok $? "/metrics counts the build under its target"
 
 device dev-51 "$KEY" "$T/d" --target nodemcu-lua51 > "$T/out" 2> "$T/err"
 ok $? "5.1 device cycle exits 0"

@@ -7,7 +7,7 @@
 
 make_app "$T/v1" v1
 make_app "$T/v2" v2
-cp "$CONF"/http_server/*.lua "$T/v2/" && (cd "$T/v2" && "$LFSC" -f -o app.img --timestamp 1700000000 ./*.lua)
+cp "$APPS"/http_server/*.lua "$T/v2/" && (cd "$T/v2" && "$LFSC" -f -o app.img --timestamp 1700000000 ./*.lua)
 (cd "$T/v2" && "$LFSC" -a 0x40296000 -o abs.img --timestamp 1700000000 ./*.lua)
 V2=$(sha256 "$T/v2/app.img")
 

@@ -3,15 +3,19 @@
 ** (keys generated here with mbedTLS, as lfsd does), and the image format
 ** checks with the compiler's reader (truncation, target, partition fit).
 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #include "../../device/verify.h"
-#include "tap.h"
 
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
@@ -57,91 +61,127 @@ static int compile(enum lfsc_target t, const char *src, struct lfsc_buffer *out)
 	return rc;
 }
 
-int main(void)
+static const char src[] = "local t = {} for i = 1, 100 do t[i] = ('x'):rep(i) end\n"
+			  "print(#t)\n";
+static mbedtls_pk_context key, other;
+static char pem[1024], other_pem[1024];
+static struct lfsc_buffer img, img64;
+
+static void digest(void **state)
 {
-	static const char src[] = "local t = {} for i = 1, 100 do t[i] = ('x'):rep(i) end\n"
-				  "print(#t)\n";
-	mbedtls_pk_context key, other;
-	char pem[1024], other_pem[1024], sig[200], bad[200], sha[65];
-	struct lfsc_buffer img, img64, layout;
+	char sha[65];
 	struct dev_error e;
 
-	mbedtls_entropy_init(&entropy);
-	mbedtls_ctr_drbg_init(&drbg);
-	mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0);
-	gen_key(&key, pem, sizeof pem);
-	gen_key(&other, other_pem, sizeof other_pem);
-	ok(compile(LFSC_TARGET_LUA53, src, &img) == 0, "compiled a %zu-byte image", img.len);
-	ok(compile(LFSC_TARGET_LUA53_64, src, &img64) == 0, "compiled a 64-bit target image");
 	verify_sha256_hex(img.data, img.len, sha);
-
-	ok(verify_digest(img.data, img.len, (int64_t)img.len, sha, NULL) == 0,
-	   "size and sha256 match");
+	assert_int_equal(verify_digest(img.data, img.len, (int64_t)img.len, sha, NULL), 0);
+	dev_error_clear(&e);                            /* short image */
+	assert_int_equal(verify_digest(img.data, img.len - 1, (int64_t)img.len, sha, &e),
+			 DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "size mismatch"));
+	img.data[100] ^= 0x20;                          /* flipped byte */
 	dev_error_clear(&e);
-	ok(verify_digest(img.data, img.len - 1, (int64_t)img.len, sha, &e) == DEV_ERR_VERIFY &&
-	   strstr(e.text, "size mismatch"), "short image: %s", e.text);
+	assert_int_equal(verify_digest(img.data, img.len, (int64_t)img.len, sha, &e),
+			 DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "sha256 mismatch"));
 	img.data[100] ^= 0x20;
-	dev_error_clear(&e);
-	ok(verify_digest(img.data, img.len, (int64_t)img.len, sha, &e) == DEV_ERR_VERIFY &&
-	   strstr(e.text, "sha256 mismatch"), "flipped byte: %.60s", e.text);
-	img.data[100] ^= 0x20;
+}
 
+static void signature(void **state)
+{
+	char sig[200], bad[200], sha[65];
+	struct dev_error e;
+
+	verify_sha256_hex(img.data, img.len, sha);
 	sign(&key, img.data, img.len, sig, sizeof sig, 0);
-	ok(verify_signature(sha, sig, pem, NULL) == 0, "signature by the server key verifies");
-	dev_error_clear(&e);
-	ok(verify_signature(sha, sig, other_pem, &e) == DEV_ERR_VERIFY &&
-	   strstr(e.text, "signature invalid"), "another key: %s", e.text);
+	assert_int_equal(verify_signature(sha, sig, pem, NULL), 0);   /* by the server key */
+	dev_error_clear(&e);                            /* another key */
+	assert_int_equal(verify_signature(sha, sig, other_pem, &e), DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "signature invalid"));
 	sign(&key, img.data, img.len, bad, sizeof bad, 1);
-	dev_error_clear(&e);
-	ok(verify_signature(sha, bad, pem, &e) == DEV_ERR_VERIFY, "damaged signature: %s", e.text);
-	sha[0] = sha[0] == '0' ? '1' : '0';
-	ok(verify_signature(sha, sig, pem, NULL) == DEV_ERR_VERIFY,
-	   "signature over another digest is rejected");
+	dev_error_clear(&e);                            /* damaged signature */
+	assert_int_equal(verify_signature(sha, bad, pem, &e), DEV_ERR_VERIFY);
+	sha[0] = sha[0] == '0' ? '1' : '0';             /* over another digest */
+	assert_int_equal(verify_signature(sha, sig, pem, NULL), DEV_ERR_VERIFY);
 	verify_sha256_hex(img.data, img.len, sha);
-	dev_error_clear(&e);
-	ok(verify_signature(sha, "", pem, &e) == DEV_ERR_VERIFY && strstr(e.text, "missing"),
-	   "no signature: %s", e.text);
-	dev_error_clear(&e);
-	ok(verify_signature(sha, "!!not base64!!", pem, &e) == DEV_ERR_VERIFY,
-	   "garbage signature: %s", e.text);
-	dev_error_clear(&e);
-	ok(verify_signature(sha, sig, "-----BEGIN PUBLIC KEY-----\nxx\n", &e) == DEV_ERR_VERIFY &&
-	   strstr(e.text, "public key unreadable"), "bad key: %.60s", e.text);
+	dev_error_clear(&e);                            /* no signature */
+	assert_int_equal(verify_signature(sha, "", pem, &e), DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "missing"));
+	dev_error_clear(&e);                            /* garbage signature */
+	assert_int_equal(verify_signature(sha, "!!not base64!!", pem, &e), DEV_ERR_VERIFY);
+	dev_error_clear(&e);                            /* bad key */
+	assert_int_equal(verify_signature(sha, sig, "-----BEGIN PUBLIC KEY-----\nxx\n", &e),
+			 DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "public key unreadable"));
+}
+
+/* verify_image() of data/len as a 32-bit device with a partition of size
+** bytes; returns its code, the message in e */
+static int image(const uint8_t *data, size_t len, uint32_t size, struct dev_error *e)
+{
+	struct lfsc_buffer layout;
+	int rc;
 
 	lfsc_buffer_init(&layout);
-	ok(verify_image(img.data, img.len, LFSC_TARGET_LUA53, 0x40296000, 0x40000, &layout,
-			NULL) == 0, "image format accepted, %zu-byte flash layout", layout.len);
-	ok(layout.len > 48 && layout.data[0] == 0x50 && layout.data[3] == 0xfa,
-	   "layout starts with the LFS signature");
+	dev_error_clear(e);
+	rc = verify_image(data, len, LFSC_TARGET_LUA53, 0x40296000, size, &layout, e);
+	if (!rc) {   /* the layout starts with the LFS signature */
+		assert_true(layout.len > 48);
+		assert_int_equal(layout.data[0], 0x50);
+		assert_int_equal(layout.data[3], 0xfa);
+	}
 	lfsc_buffer_release(&layout);
-	dev_error_clear(&e);
-	ok(verify_image(img.data, img.len - 5, LFSC_TARGET_LUA53, 0x40296000, 0x40000, &layout,
-			&e) == DEV_ERR_VERIFY && strstr(e.text, "truncated"),
-	   "truncated image: %s", e.text);
-	lfsc_buffer_release(&layout);
-	img.data[4] = 0x51;
-	dev_error_clear(&e);
-	ok(verify_image(img.data, img.len, LFSC_TARGET_LUA53, 0x40296000, 0x40000, &layout,
-			&e) == DEV_ERR_VERIFY && strstr(e.text, "version mismatch"),
-	   "wrong version byte: %s", e.text);
-	img.data[4] = 0x53;
-	lfsc_buffer_release(&layout);
-	dev_error_clear(&e);
-	ok(verify_image(img64.data, img64.len, LFSC_TARGET_LUA53, 0x40296000, 0x40000, &layout,
-			&e) == DEV_ERR_VERIFY && strstr(e.text, "wrong target nodemcu-lua53-64"),
-	   "64-bit image on a 32-bit device: %s", e.text);
-	lfsc_buffer_release(&layout);
-	dev_error_clear(&e);
-	ok(verify_image(img.data, img.len, LFSC_TARGET_LUA53, 0x40296000, 2048, &layout,
-			&e) == DEV_ERR_VERIFY && strstr(e.text, "does not fit"),
-	   "partition too small: %.70s", e.text);
-	lfsc_buffer_release(&layout);
+	return rc;
+}
 
+static void image_format(void **state)
+{
+	struct dev_error e;
+
+	assert_int_equal(image(img.data, img.len, 0x40000, &e), 0);
+	assert_int_equal(image(img.data, img.len - 5, 0x40000, &e), DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "truncated"));
+	img.data[4] = 0x51;                             /* wrong version byte */
+	assert_int_equal(image(img.data, img.len, 0x40000, &e), DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "version mismatch"));
+	img.data[4] = 0x53;
+	/* a 64-bit image on a 32-bit device */
+	assert_int_equal(image(img64.data, img64.len, 0x40000, &e), DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "wrong target nodemcu-lua53-64"));
+	/* a partition too small */
+	assert_int_equal(image(img.data, img.len, 2048, &e), DEV_ERR_VERIFY);
+	assert_non_null(strstr(e.text, "does not fit"));
+}
+
+static int setup(void **state)
+{
+	mbedtls_entropy_init(&entropy);
+	mbedtls_ctr_drbg_init(&drbg);
+	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0))
+		return -1;
+	gen_key(&key, pem, sizeof pem);
+	gen_key(&other, other_pem, sizeof other_pem);
+	/* a 32-bit and a 64-bit target image of the same source */
+	return compile(LFSC_TARGET_LUA53, src, &img) || compile(LFSC_TARGET_LUA53_64, src, &img64)
+		       ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
 	lfsc_buffer_release(&img);
 	lfsc_buffer_release(&img64);
 	mbedtls_pk_free(&key);
 	mbedtls_pk_free(&other);
 	mbedtls_ctr_drbg_free(&drbg);
 	mbedtls_entropy_free(&entropy);
-	return done_testing();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(digest),
+		cmocka_unit_test(signature),
+		cmocka_unit_test(image_format),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

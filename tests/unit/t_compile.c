@@ -1,7 +1,7 @@
 /* t_compile.c - the compiler through its public API: the 40/41-byte
 ** short/long string boundary, more than 255 constants, module-name rules
 ** ("__", over 40 characters, duplicates, reserved names), -m, allocation
-** failure at every step, and what the firmware sees of "thread"/"proto". */
+** failure at every step from lfsc_new() to the listing, and what the firmware sees of "thread"/"proto". */
 #include "test.h"
 #include "lua.h"
 #include "lauxlib.h"
@@ -170,6 +170,84 @@ static void alloc_failures(void **state)
 	assert_true(n > 50);     /* the loop really reached the later stages */
 }
 
+/* What seam_compile() reached before an allocation failed. */
+enum stage { ST_NEW, ST_ADD, ST_BUILD, ST_LIST, ST_DONE, ST_N };
+
+/* One whole compile under a seam that fails allocation n: lfsc_new, the
+** inputs (Lua sources with module-name warnings, and a .lc), the build of
+** kind, the listing. Every failure must be LFSC_ERR_MEM with its message;
+** returns the stage that failed, or ST_DONE. */
+static enum stage seam_compile(long n, const struct lfsc_buffer *lc, enum lfsc_output kind)
+{
+	static const struct src s[] = {
+		{ "f.lua", "local t = {1, 2.5, 'x', y = {}}\n"
+			   "function t.f(a, ...) return a .. 'long string over forty "
+			   "characters long' end\nreturn t\n" },
+		{ "list.lua", "return 'reserved name: a warning'" },
+		{ "dir/__b.lua", "return 'moved first: a warning'" },
+	};
+	struct lfsc_options o;
+	struct lfsc_compiler *c;
+	struct lfsc_buffer b;
+	struct lfsc_error e;
+	struct mem seam;
+	enum stage st = ST_NEW;
+	int i, ret;
+
+	lfsc_options_init(&o);
+	o.module_index = 1;            /* .lc output: the combined main's index */
+	mem_init(&seam);
+	seam.fail_at = n;
+	if (!(c = compile_new(&o, &seam)))
+		return st;
+	lfsc_buffer_init(&b);
+	memset(&e, 0, sizeof e);
+	st = ST_ADD;
+	for (i = 0, ret = 0; i < 3 && !ret; i++)
+		ret = lfsc_add_source(c, s[i].name, s[i].text, strlen(s[i].text), &e);
+	if (!ret)
+		ret = lfsc_add_source(c, "pre.lc", lc->data, lc->len, &e);
+	if (!ret && (st = ST_BUILD))
+		ret = lfsc_build(c, kind, &b, &e);
+	if (!ret && (st = ST_LIST) && (ret = lfsc_list(c, 2, &b)) == 0)
+		st = ST_DONE;
+	if (ret) {
+		assert_int_equal(ret, LFSC_ERR_MEM);
+		assert_true(st == ST_LIST || strstr(e.text, "out of memory"));
+	} else {
+		assert_int_equal(lfsc_info(c)->nwarnings, 2);
+	}
+	lfsc_buffer_release(&b);
+	lfsc_free(c);
+	return st;
+}
+
+/* The same through the internal seam from the first allocation of
+** lfsc_new() on, for an absolute image and a .lc: each stage fails at least
+** once (so every allocation goes through the seam), each cleanly. */
+static void alloc_failures_everywhere(void **state)
+{
+	static const enum lfsc_output kinds[] = { LFSC_OUT_ABSOLUTE, LFSC_OUT_LC };
+	struct src pre = { "pre.lua", "local u = ... return function() return u end" };
+	struct lfsc_buffer lc;
+	struct lfsc_error e;
+	size_t k;
+
+	lfsc_buffer_init(&lc);
+	assert_int_equal(test_compile(&pre, 1, LFSC_OUT_LC, NULL, &lc, &e, NULL), 0);
+	for (k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+		int failed[ST_N] = { 0 };
+		enum stage st = ST_NEW;
+		long n;
+		for (n = 1; n < 100000 && st != ST_DONE; n++)
+			failed[st = seam_compile(n, &lc, kinds[k])]++;
+		assert_int_equal(st, ST_DONE);
+		assert_true(failed[ST_NEW] > 0 && failed[ST_ADD] > 0);
+		assert_true(failed[ST_BUILD] > 0 && failed[ST_LIST] > 0);
+	}
+	lfsc_buffer_release(&lc);
+}
+
 /* Runs module m of an absolute image the way the firmware resolves its
 ** constants: read the flash back (pointers, TStrings), rebuild a chunk, run
 ** it in the reference Lua 5.3 with 32-bit numbers; returns the results
@@ -256,6 +334,7 @@ int main(void)
 		cmocka_unit_test(max_size),
 		cmocka_unit_test(syntax_error),
 		cmocka_unit_test(alloc_failures),
+		cmocka_unit_test(alloc_failures_everywhere),
 		cmocka_unit_test(thread_and_proto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

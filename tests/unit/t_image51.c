@@ -138,14 +138,12 @@ static void bitmap_edges(void **state)
 	free(d);
 	/* a pointer in the last word of an image of 33 words (bit 0 of the
 	** second bitmap word) is relocated; an unmarked word is not */
-	lfsc_buffer_init(&raw);
-	lfsc_buffer_init(&bm);
-	assert_int_equal(buf_reserve(&raw, 33 * 4), 0);
-	assert_int_equal(buf_reserve(&bm, 8), 0);
-	memset(raw.data, 0, 33 * 4);
-	memset(bm.data, 0, 8);
-	raw.len = 33 * 4;
-	bm.len = 8;
+	raw.data = calloc(33, 4);
+	bm.data = calloc(8, 1);
+	assert_non_null(raw.data);
+	assert_non_null(bm.data);
+	raw.len = raw.cap = 33 * 4;
+	bm.len = bm.cap = 8;
 	put_u32(raw.data, 0xfafaa154);
 	put_u32(raw.data + 31 * 4, 7);               /* not marked */
 	put_u32(raw.data + 32 * 4, 5);               /* marked: the last word */
@@ -296,12 +294,14 @@ static void index_function(void **state)
 static void pack51_is(const int *lines, int n, const struct fix51 *fx, int nfix,
 		      const char *want, int defects_want)
 {
+	struct mem m;
 	struct lfsc_buffer b;
-	struct buf w = { &b, 0 };
+	struct buf w = { &m, &b, 0 };
 	char got[4096] = "";
 	int defects = 0, back[1024];
 	size_t i;
 
+	mem_init(&m);
 	lfsc_buffer_init(&b);
 	assert_int_equal(lineinfo51_pack(&w, lines, n, fx, nfix, &defects), 0);
 	for (i = 0; i < b.len; i++)
@@ -312,7 +312,7 @@ static void pack51_is(const int *lines, int n, const struct fix51 *fx, int nfix,
 		assert_int_equal(lineinfo_unpack(b.data, (int)b.len, back, n), 0);
 		assert_memory_equal(back, lines, (size_t)n * sizeof *lines);
 	}
-	lfsc_buffer_release(&b);
+	buf_release(&m, &b);
 }
 
 static void lineinfo_artifact(void **state)
@@ -357,11 +357,13 @@ static void lineinfo_defect(void **state)
 {
 	int l[3] = { 1, 1, 73 };
 	struct fix51 fx[1] = { { 1, 72, 1 } };
+	struct mem m;
 	struct lfsc_buffer b;
-	struct buf w = { &b, 0 };
+	struct buf w = { &m, &b, 0 };
 	int defects = 0, back[3];
 	size_t n;
 
+	mem_init(&m);
 	lfsc_buffer_init(&b);
 	assert_int_equal(lineinfo51_pack(&w, l, 3, fx, 1, &defects), 0);
 	assert_int_equal(defects, 1);
@@ -375,7 +377,7 @@ static void lineinfo_defect(void **state)
 	n = b.len;
 	assert_int_equal(lineinfo51_pack(&w, l, 3, fx, 1, &defects), -1);
 	assert_int_equal(b.len, n);
-	lfsc_buffer_release(&b);
+	buf_release(&m, &b);
 }
 
 /* every allocation of a 5.1 compile, image and .lc can fail: the error is

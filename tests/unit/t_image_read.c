@@ -1,8 +1,10 @@
 /* t_image_read.c - the image reader rejects malformed images, one message per
 ** check: the loader's §A6.2 checks in order, with its texts; every truncation;
 ** what the firmware does not check (counts, tags, references, module index);
-** and the in-flash reader's rejections. */
+** the in-flash reader's rejections; allocation failure at every step of
+** reading, laying out, listing and reading back from flash. */
 #include "test.h"
+#include "lfsc_int.h"
 
 static uint8_t *img;
 static size_t len;
@@ -201,6 +203,94 @@ static void flash_open_rejects(void **state)
 	lfsc_buffer_release(&f);
 }
 
+/* the seam of one run: fail allocation n and every later one */
+static struct mem seam_at(long n)
+{
+	struct mem m;
+
+	mem_init(&m);
+	m.fail_at = n;
+	return m;
+}
+
+/* a failed step must be a clean LFSC_ERR_MEM with its message (e NULL: the
+** step reports no text) */
+static int step(int ret, const struct lfsc_error *e, int *failed)
+{
+	if (ret) {
+		assert_int_equal(ret, LFSC_ERR_MEM);
+		if (e)
+			assert_non_null(strstr(e->text, "out of memory"));
+		(*failed)++;
+	}
+	return ret;
+}
+
+/* Reads the golden, lays it out for flash and lists it under a seam failing
+** allocation n, n = 1, 2, ... until all succeeds; each step fails at least
+** once. Returns the layout (caller releases). */
+static void image_alloc_failures(struct lfsc_buffer *layout)
+{
+	int failed[3] = { 0 }, ret = -1;
+	long n;
+
+	for (n = 1; n < 100000 && ret; n++) {
+		struct mem m = seam_at(n);
+		struct lfsc_image *im;
+		struct lfsc_buffer list;
+		struct lfsc_error e;
+		memset(&e, 0, sizeof e);
+		lfsc_buffer_init(&list);
+		lfsc_buffer_release(layout);
+		ret = step(image_read_new(&m, img, len, &im, &e), &e, &failed[0]);
+		if (!ret)
+			ret = step(lfsc_image_flash(im, 0x40210000, 0, layout, &e), &e, &failed[1]);
+		if (!ret)
+			ret = step(lfsc_image_list(im, 2, &list), NULL, &failed[2]);
+		lfsc_buffer_release(&list);
+		lfsc_image_free(im);
+	}
+	assert_int_equal(ret, 0);
+	assert_true(failed[0] > 0 && failed[1] > 0 && failed[2] > 0);
+}
+
+/* Opens the layout and rebuilds every module's chunk under a seam failing
+** allocation n, until all succeeds; both steps fail at least once. */
+static void flash_alloc_failures(const struct lfsc_buffer *layout)
+{
+	int failed[2] = { 0 }, ret = -1, i;
+	long n;
+
+	for (n = 1; n < 100000 && ret; n++) {
+		struct mem m = seam_at(n);
+		struct lfsc_flash *fl;
+		struct lfsc_error e;
+		memset(&e, 0, sizeof e);
+		ret = step(flash_read_open(&m, layout->data, layout->len, 0x40210000,
+					   LFSC_TARGET_LUA53, &fl, &e), &e, &failed[0]);
+		for (i = 0; !ret && i < lfsc_flash_nmodules(fl); i++) {
+			struct lfsc_buffer chunk;
+			lfsc_buffer_init(&chunk);
+			ret = step(lfsc_flash_module_chunk(fl, lfsc_flash_module_name(fl, i),
+							   &chunk, &e), &e, &failed[1]);
+			lfsc_buffer_release(&chunk);
+		}
+		lfsc_flash_free(fl);
+	}
+	assert_int_equal(ret, 0);
+	assert_true(failed[0] > 0 && failed[1] > 0);
+}
+
+static void alloc_failures(void **state)
+{
+	struct lfsc_buffer layout;
+
+	lfsc_buffer_init(&layout);
+	image_alloc_failures(&layout);
+	flash_alloc_failures(&layout);
+	lfsc_buffer_release(&layout);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +300,7 @@ int main(void)
 		cmocka_unit_test(unchecked_by_firmware),
 		cmocka_unit_test(bad_constant_and_index),
 		cmocka_unit_test(flash_open_rejects),
+		cmocka_unit_test(alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

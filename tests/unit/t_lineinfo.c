@@ -17,16 +17,19 @@ static char *hex(const struct lfsc_buffer *b, char *out)
 static void pack_is(const int *lines, int n, const char *want)
 {
 	struct lfsc_buffer b;
-	struct buf w = { &b, 0 };
+	struct mem m;
+	struct buf w = { &m, &b, 0 };
 	char got[2048];
 	int back[1024];
 
+	mem_init(&m);
 	lfsc_buffer_init(&b);
 	lineinfo_pack(&w, lines, n);
 	assert_string_equal(hex(&b, got), want);
 	assert_int_equal(lineinfo_unpack(b.data, (int)b.len, back, n), 0);
 	assert_memory_equal(back, lines, (size_t)n * sizeof *lines);
-	lfsc_buffer_release(&b);
+	buf_release(&m, &b);
+	assert_int_equal(m.used, 0);
 }
 
 static void examples(void **state)

@@ -6,10 +6,12 @@
 static void enc(int tt, int tag, int64_t v, const char *hex)
 {
 	struct lfsc_buffer b;
-	struct buf w = { &b, 0 };
+	struct mem m;
+	struct buf w = { &m, &b, 0 };
 	char got[64] = "";
 	size_t i;
 
+	mem_init(&m);
 	lfsc_buffer_init(&b);
 	if (tt)
 		varint_tt(&w, tag, v);
@@ -41,7 +43,8 @@ static void enc(int tt, int tag, int64_t v, const char *hex)
 				assert_int_equal(varint_read_mbi(&p, b.data + i, &u), -1);
 		}
 	}
-	lfsc_buffer_release(&b);
+	buf_release(&m, &b);
+	assert_int_equal(m.used, 0);
 }
 
 static void mbi_examples(void **state)

@@ -36,7 +36,7 @@ function rawGet(p) {
   });
 }
 
-before(async () => { lfsd = await lfsdStart(); });
+before(async () => { lfsd = await lfsdStart({ args: ['--poll-interval', '1'] }); });
 after(async () => { if (lfsd) await lfsd.stop(); });
 
 test('every file under web/ is served with its Content-Type and Cache-Control', async () => {

@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { appFiles, shotPath, BIN } from './lib/paths.mjs';
-import { lfsdStart, deviceOnce, devicePoll } from './lib/lfsd.mjs';
+import { lfsdStart, deviceOnce, devicePoll, deviceReport } from './lib/lfsd.mjs';
 import { browserOpen } from './lib/browser.mjs';
 
 const APP = 'json_config';     // uploaded with the file picker, released, run by the device
@@ -80,7 +80,7 @@ async function column(selector, n) {
 }
 
 before(async () => {
-  lfsd = await lfsdStart();
+  lfsd = await lfsdStart({ args: ['--poll-interval', '1'] });
   b = await browserOpen(lfsd.url);
   page = await b.page();
 });
@@ -422,6 +422,22 @@ test('staged rollout: the devices marked pending are exactly those lfsd offers t
     new RegExp(`^${offered.length} devices? (is|are) due for an update`));
   await page.mouse.move(0, 0);
   await shot('11-devices-rollout');
+});
+
+test('a device that rolled back is shown rolled-back with its reason, and the release shows the failure', async () => {
+  const reg = await lfsd.call('POST', '/devices', { id: 'dev-web-rb', channel: 'stable' });
+  assert.equal(reg.status, 201);
+  const live = (await lfsd.call('GET', '/releases?channel=stable')).body.releases.find((r) => r.state === 'active');
+  const rep = await deviceReport(lfsd, 'dev-web-rb', reg.body.key,
+    { state: 'rolled-back', sha256: live.sha256, detail: '_init failed: boom; back to 0123abcd' });
+  assert.equal(rep.status, 204, rep.body);
+  await visit('/releases/stable');
+  const note = page.locator('.live .release-failures');
+  await note.waitFor();
+  assert.match(await note.innerText(), /1 rolled back/);
+  await visit('/devices/dev-web-rb');
+  await page.locator('.badge[data-state="rolled-back"]').first().waitFor();
+  assert.match(await page.locator('main').innerText(), /_init failed: boom/);
 });
 
 test('keyboard: skip link, section links and dialogs work without a mouse', async () => {

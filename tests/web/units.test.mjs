@@ -10,7 +10,7 @@ import { browserOpen } from './lib/browser.mjs';
 let lfsd, b, page;
 
 before(async () => {
-  lfsd = await lfsdStart();
+  lfsd = await lfsdStart({ args: ['--poll-interval', '1'] });
   b = await browserOpen(lfsd.url);
   page = await b.page();
   await page.goto(`${lfsd.url}/`);

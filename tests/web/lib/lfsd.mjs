@@ -1,6 +1,8 @@
-// lfsd.mjs - start a real lfsd for a test: temporary data directory, ephemeral
-// ports on 127.0.0.1 (read back from DATA/ports), a random admin token through
-// LFSD_ADMIN_TOKEN; plus a tiny admin client and the lfs-device simulator.
+// lfsd.mjs - start a real lfsd for a test: the Node twin of tests/lfsd.sh,
+// with the same options and fixed arguments (tests/README.md, "Starting
+// lfsd"): ephemeral ports on 127.0.0.1 (read back from DATA/ports), the
+// admin token through LFSD_ADMIN_TOKEN; plus a tiny admin client and the
+// lfs-device simulator.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,19 +21,25 @@ const live = new Set();
 process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
 
 /**
- * Start lfsd. Returns { url, tlsAddr, token, dir, log(), call(), stop() }.
- * stop() sends SIGTERM, waits, and removes the temporary directory.
+ * Start lfsd and wait until /healthz answers.
+ * options.data: data directory (default: `data` in a new temporary directory);
+ * options.args: more lfsd arguments, after the fixed ones;
+ * options.token: admin token (default: LFSD_ADMIN_TOKEN, else random).
+ * Returns { url, surl, tlsAddr, cacert, pin, token, dir, data, log(), call(),
+ * stop() }; stop() sends SIGTERM, waits, and removes the temporary directory.
  */
-export async function lfsdStart() {
+export async function lfsdStart({ data: dataDir, args: extra = [], token: tok } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfsd-web-test-'));
-  const data = path.join(dir, 'data');
-  const token = `web-test-${crypto.randomBytes(12).toString('hex')}`;
+  const data = dataDir || path.join(dir, 'data');
+  const token = tok || process.env.LFSD_ADMIN_TOKEN || `web-test-${crypto.randomBytes(12).toString('hex')}`;
   // the dashboard of this checkout, wherever the build directory is (make check: build/check)
-  const args = ['--data-dir', data, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--poll-interval', '1',
+  const args = ['--data-dir', data, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0',
     '--web-dir', path.join(REPO, 'web')];
   // an lfsc built with AddressSanitizer (make check) needs an unlimited address space
   const lfsc = path.join(BIN, 'lfsc');
   if (fs.existsSync(lfsc) && fs.readFileSync(lfsc).includes('__asan_init')) args.push('--build-memory', '0');
+  args.push(...extra);
+  fs.rmSync(path.join(data, 'ports'), { force: true });
   const logFile = path.join(dir, 'lfsd.log');
   const out = fs.openSync(logFile, 'a');
   const child = spawn(path.join(BIN, 'lfsd'), args, {
@@ -61,10 +69,17 @@ export async function lfsdStart() {
     throw new Error(`lfsd did not start (exit ${exited}); log:\n${log()}`);
   }
   const url = `http://${ports.http}`;
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* not yet */ }
-    await sleep(50);
+  let healthy = false;
+  for (let i = 0; i < 100 && !healthy && exited === null; i++) {
+    try { healthy = (await fetch(`${url}/healthz`)).ok; } catch { /* not yet */ }
+    if (!healthy) await sleep(50);
   }
+  if (!healthy) {
+    child.kill('SIGKILL');
+    throw new Error(`lfsd did not answer /healthz (exit ${exited}); log:\n${log()}`);
+  }
+  const cacert = path.join(data, 'tls', 'cert.pem');
+  const pin = execFileSync(path.join(BIN, 'lfs-device'), ['--show-pin', cacert], { encoding: 'utf8' }).trim();
   const call = async (method, p, json) => {
     const res = await fetch(url + p, {
       method,
@@ -78,7 +93,10 @@ export async function lfsdStart() {
   };
   return {
     url,
+    surl: `https://localhost:${ports.https.split(':')[1]}`,
     tlsAddr: ports.https,
+    cacert,
+    pin,
     token,
     dir,
     data,
@@ -103,11 +121,9 @@ export async function lfsdStart() {
  * pinned. Returns { code, stdout, stderr }.
  */
 export function deviceOnce(lfsd, id, key, dataDir) {
-  const dev = path.join(BIN, 'lfs-device');
-  const pin = execFileSync(dev, ['--show-pin', path.join(lfsd.data, 'tls', 'cert.pem')], { encoding: 'utf8' }).trim();
   return new Promise((resolve) => {
-    const child = spawn(dev, ['--server', `https://${lfsd.tlsAddr}`, '--device', id, '--key', key,
-      '--pin-sha256', pin, '--data', dataDir, '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(path.join(BIN, 'lfs-device'), ['--server', `https://${lfsd.tlsAddr}`, '--device', id,
+      '--key', key, '--pin-sha256', lfsd.pin, '--data', dataDir, '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
@@ -117,22 +133,32 @@ export function deviceOnce(lfsd, id, key, dataDir) {
 }
 
 /**
- * GET /ota/latest for a device over lfsd's HTTPS listener (its own certificate
- * as the only CA), as a device would poll. Resolves { status, body }.
+ * A device request over lfsd's HTTPS listener (its own certificate as the only
+ * CA), with the device key. Resolves { status, body }.
  */
-export function devicePoll(lfsd, id, key) {
+function deviceRequest(lfsd, key, method, reqPath, body) {
   const [host, port] = lfsd.tlsAddr.split(':');
-  const ca = fs.readFileSync(path.join(lfsd.data, 'tls', 'cert.pem'));
+  const ca = fs.readFileSync(lfsd.cacert);
   return new Promise((resolve, reject) => {
     const req = https.request({
-      host, port, path: `/ota/latest?device=${encodeURIComponent(id)}`, method: 'GET', ca,
-      servername: 'localhost', headers: { Authorization: `Bearer ${key}` },
+      host, port, path: reqPath, method, ca, servername: 'localhost',
+      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
     }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body ? JSON.stringify(body) : undefined);
   });
+}
+
+/** GET /ota/latest as a device polls. Resolves { status, body }. */
+export function devicePoll(lfsd, id, key) {
+  return deviceRequest(lfsd, key, 'GET', `/ota/latest?device=${encodeURIComponent(id)}`);
+}
+
+/** POST /ota/report as a device reports (report: {state, sha256, detail, running}). */
+export function deviceReport(lfsd, id, key, report) {
+  return deviceRequest(lfsd, key, 'POST', `/ota/report?device=${encodeURIComponent(id)}`, report);
 }

@@ -61,6 +61,7 @@ export function modelRelease(r) {
     state: releaseState(r),
     notes: pick(r, 'notes', 'note') ?? '',
     created: pick(r, 'created', 'created_at', 'time'),
+    outcomes: { booted: 0, failed: 0, rolled_back: 0, ...(r.outcomes || {}) },
     raw: r,
   };
 }

@@ -127,10 +127,23 @@ function liveCard(live, channel, refresh) {
     h('p.live-title', h('span.big', `Release ${live.number}`), ' ',
       h('a', { href: `#/builds/${live.buildId}` }, `build #${live.buildId}`), h('span.muted', ` · ${bytes(live.size)} · `), when(live.created)),
     h('p', hash(live.sha256)),
+    outcomeNote(live),
     live.notes ? h('p.notes', live.notes) : null,
     rolloutMeter(live.rollout, live.state),
     form,
     actions);
+}
+
+/** "2 devices failed · 1 rolled back" for a release whose image devices
+ *  reported as failed or rolled back (lfsd counts them per release), or null. */
+function outcomeNote(r) {
+  const { failed, rolled_back: back } = r.outcomes;
+  if (!failed && !back) return null;
+  const parts = [];
+  if (failed) parts.push(`${failed} device${failed === 1 ? '' : 's'} failed`);
+  if (back) parts.push(`${back} rolled back`);
+  return h('p.release-failures.text-bad', { dataset: { failed, rolledBack: back } },
+    `⚠ ${parts.join(' · ')}`);
 }
 
 /** "3 of 12 devices run the live release; 1 failed" under the chart. */
@@ -153,7 +166,7 @@ function historyTable(releases) {
         h('div.narrow-only.small.muted', h('a', { href: `#/builds/${r.buildId}` }, `build #${r.buildId}`), ' · ', when(r.created)),
         r.notes ? h('div.narrow-only.small.notes', r.notes) : null),
       h('td.wide-only', h('a', { href: `#/builds/${r.buildId}` }, `#${r.buildId}`), ' ', hash(r.sha256)),
-      h('td', badge(r.state)),
+      h('td', badge(r.state), outcomeNote(r)),
       h('td', rolloutMeter(r.rollout, r.state)),
       h('td.wide-only', when(r.created)),
       h('td.wide-only.notes-cell', r.notes || h('span.muted', '—'))))));

@@ -18,6 +18,7 @@ static const char usage[] =
 "                  [--partition-size 0x40000] [--base 0x40296000] [--once]\n"
 "                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
 "                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n"
+"                  [--target nodemcu-lua53|nodemcu-lua51]\n"
 "       lfs-device --client lua --data DIR [--lua 5.3] [--heap BYTES]\n"
 "                  [--rx-chunk 1460|N|random] [--seed N] [--modules LIST]\n"
 "                  [--spiffs-size BYTES] [--until TEXT] [--run-for S] [--reset]\n"
@@ -43,7 +44,7 @@ static const char usage[] =
 "  --reset            this start is the reset pin (RTC memory kept), not power-on\n"
 "  --reload IMAGE     node.LFS.reload(IMAGE) typed on the console before boot\n";
 
-enum kind { STR, U32, LONG, INT, FLAG };
+enum kind { STR, U32, LONG, INT, FLAG, TARGET };
 
 struct opt {
 	const char *name;
@@ -66,6 +67,7 @@ static const struct opt opts[] = {
 	O("--until", STR, nodemcu.until),    O("--run-for", LONG, nodemcu.run_for),
 	O("--modules", STR, nodemcu.modules), O("--spiffs-size", U32, nodemcu.spiffs_size),
 	O("--reset", FLAG, nodemcu.reset),   O("--seed", U32, nodemcu.seed),
+	O("--target", TARGET, target),
 	{ NULL, FLAG, 0 }
 };
 
@@ -131,6 +133,16 @@ int main(int argc, char **argv)
 		}
 		if (o->kind == STR) {
 			*(const char **)field = argv[i];
+			continue;
+		}
+		if (o->kind == TARGET) {
+			/* the simulator runs the 32-bit 5.3 port and the 5.1 port */
+			if (lfsc_target_parse(argv[i], (enum lfsc_target *)field) ||
+			    *(enum lfsc_target *)field == LFSC_TARGET_LUA53_64) {
+				fprintf(stderr, "lfs-device: --target: '%s' is not nodemcu-lua53 "
+					"or nodemcu-lua51\n", argv[i]);
+				return 2;
+			}
 			continue;
 		}
 		if (parse_number(o->name, argv[i], o->kind == U32 ? 0xFFFFFFFFull : 0x7FFFFFFFull,

@@ -131,7 +131,7 @@ static int adopt(struct device *d, struct nodemcu_vm *vm, uint8_t **part,
 	uint32_t word, size = flash_size(d->fl);
 	int ret;
 
-	if ((ret = install_flag(d->fl, &word, &kind, err)))
+	if ((ret = install_flag(d->fl, LFSC_TARGET_LUA53, &word, &kind, err)))
 		return ret;
 	if (kind == INSTALL_VALID) {
 		*part = malloc(size);
@@ -176,7 +176,7 @@ static int boot_load(struct device *d, struct nodemcu_vm *vm, struct dev_error *
 	if (install_clear(d->fl, &e) ||
 	    verify_image(data, len, LFSC_TARGET_LUA53, flash_base(d->fl), flash_size(d->fl),
 			 &layout, &e) ||
-	    install_load(d->fl, layout.data, layout.len, &e))
+	    install_load(d->fl, LFSC_TARGET_LUA53, layout.data, layout.len, &e))
 		goto out;
 	ret = 0;
 out:

@@ -107,6 +107,7 @@ static void done(struct build_job *job)
 	struct response res = answer(&job->outcome);
 
 	log_outcome(res.status, &job->outcome);
+	metrics_target(&job->req->app->metrics, job->up.opts.target, res.status);
 	http_resume(job->req, res);   /* last touch: the request may now end */
 }
 
@@ -171,7 +172,9 @@ struct response api_builds_post(struct req *r)
 	rc = store_build_find(&r->app->store, job->up.dedup_key, &id);   /* the one lookup */
 	if (rc == STORE_OK) {
 		metrics_build(&r->app->metrics, METRICS_BUILD_CACHED, 0);
-		return answer_build(r->app, id, 200);
+		res = answer_build(r->app, id, 200);
+		metrics_target(&r->app->metrics, job->up.opts.target, res.status);
+		return res;
 	}
 	if (rc == STORE_ERROR)
 		return resp_error(500, "internal", "cannot look up builds");

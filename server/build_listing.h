@@ -1,8 +1,9 @@
 /* build_listing.h - the luac-style listing of a stored build (GET
 ** /builds/{id}/listing), derived on demand from its image with the image
 ** reader lfs-device shares (compiler/include/lfsc_image.h): a relocatable
-** image with lfsc_image_list(), an absolute one read back from flash with
-** lfsc_flash_list(); the same lines either way (lfsc -l of the image).
+** image (5.3, or 5.1's gzip) read with lfsc_image_read(), an absolute one
+** read back from its flash layout with lfsc_image_read_absolute(), then
+** lfsc_image_list(): the same lines either way (lfsc -F lfs.img -l).
 ** Listings are not stored: they are several times the size of the image. */
 #ifndef BUILD_LISTING_H
 #define BUILD_LISTING_H

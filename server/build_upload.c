@@ -12,6 +12,7 @@
 static const struct { const char *name; enum lfsc_target t; } targets[] = {
 	{ "nodemcu-lua53", LFSC_TARGET_LUA53 },
 	{ "nodemcu-lua53-64", LFSC_TARGET_LUA53_64 },
+	{ "nodemcu-lua51", LFSC_TARGET_LUA51 },
 	{ NULL, LFSC_TARGET_LUA53 }
 };
 
@@ -167,8 +168,8 @@ int build_upload_options_parse(struct build_options *o, json_t *j, char *err, si
 			const char *t = json_string_value(v);
 
 			if (build_upload_target(t, NULL)) {
-				snprintf(err, errsize, "option 'target' must be \"nodemcu-lua53\" "
-				         "or \"nodemcu-lua53-64\"");
+				snprintf(err, errsize, "option 'target' must be \"nodemcu-lua53\", "
+				         "\"nodemcu-lua53-64\" or \"nodemcu-lua51\"");
 				return -1;
 			}
 			strcpy(o->target, t);

@@ -52,7 +52,8 @@ int build_upload_parse_multipart(struct build_upload *u, struct req *r, char *er
 ** dedup_key. Returns 0 or -1 with err. */
 int build_upload_finish(struct build_upload *u, char *err, size_t errsize);
 
-/* A target name lfsd builds for ("nodemcu-lua53", "nodemcu-lua53-64") as
+/* A target name lfsd builds for ("nodemcu-lua53", "nodemcu-lua53-64",
+** "nodemcu-lua51") as
 ** the image reader's enum (t may be NULL). Returns 0, or -1 if lfsd does not
 ** build for it. */
 int build_upload_target(const char *name, enum lfsc_target *t);

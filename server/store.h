@@ -34,7 +34,7 @@ enum store_rc {
 
 /* What a build request asked for (server/README.md, POST /build). */
 struct build_options {
-	char target[24];        /* "nodemcu-lua53" or "nodemcu-lua53-64" */
+	char target[24];        /* "nodemcu-lua53", "nodemcu-lua53-64" or "nodemcu-lua51" */
 	int strip;
 	int has_base;           /* absolute image at base (-a) */
 	uint32_t base;

@@ -64,6 +64,17 @@ cmp -s "$T/got.img" "$T/abs.img"; ok $? "absolute image equals lfsc -a"
 "$LFSC" -F "$T/rel.img" -l >"$T/want.lst"
 is "$(req "$URL/builds/$(jq .id "$T/abs.json")/listing")" 200 "listing of an absolute build"
 cmp -s "$T/body" "$T/want.lst"; ok $? "absolute build's listing equals lfsc -l of its relocatable image"
+# the same for the Lua 5.1 port: a gzip image, and its absolute layout
+b51='{"files":{"a.lua":"local x = 1 return x + 2"},"options":{"target":"nodemcu-lua51"}}'
+is "$(req -H 'Content-Type: application/json' -d "$b51" "$URL/build")" 201 "a nodemcu-lua51 build"
+id51=$(jq .id "$T/body")
+curl -s -H "Authorization: Bearer $TOKEN" "$URL/builds/$id51/lfs.img" -o "$T/51.img"
+is "$(req "$URL/builds/$id51/listing")" 200 "its listing"
+"$LFSC" -F "$T/51.img" -l | cmp -s - "$T/body"; ok $? "equals lfsc -F lfs.img -l"
+cp "$T/body" "$T/51.lst"
+is "$(req -H 'Content-Type: application/json' -d "${b51%\}\}},\"base_address\":\"0x40296000\"}}" "$URL/build")" 201 "an absolute nodemcu-lua51 build"
+is "$(req "$URL/builds/$(jq .id "$T/body")/listing")" 200 "its listing"
+cmp -s "$T/body" "$T/51.lst"; ok $? "the same lines as the relocatable image's"
 
 # compile error: 422 with file and line, nothing stored
 before=$(sqlite3 "$DATA/lfsd.db" 'select count(*) from builds')

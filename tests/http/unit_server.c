@@ -10,12 +10,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "build_workspace.h"
 #include "fleet.h"
+#include "rollout.h"
 #include "fsutil.h"
 #include "hex.h"
 #include "ident.h"
@@ -196,6 +199,100 @@ static void bucket(void **state)
 	assert_int_equal(fleet_bucket("a"), 10);
 }
 
+static void rollout_rule(void **state)
+{
+	/* newest first: 3 revoked, 2 active at 30 %, 1 paused */
+	struct rollout_release r[3];
+	uint8_t a[32], b[32];
+
+	memset(r, 0, sizeof r);
+	memset(a, 0xaa, sizeof a);
+	memset(b, 0xbb, sizeof b);
+	r[0].state = ROLLOUT_REVOKED;
+	r[0].percent = 100;
+	r[1].state = ROLLOUT_ACTIVE;
+	r[1].percent = 30;
+	memcpy(r[1].sha, b, 32);
+	r[2].state = ROLLOUT_PAUSED;
+	r[2].percent = 100;
+	memcpy(r[2].sha, a, 32);
+	assert_int_equal(rollout_pick(r, 3, 10, NULL), 1);   /* in the 30 % of release 2 */
+	assert_int_equal(rollout_pick(r, 3, 29, a), 1);      /* 29 < 30 */
+	assert_int_equal(rollout_pick(r, 3, 30, NULL), -1);  /* 30 is not < 30 */
+	assert_int_equal(rollout_pick(r, 3, 50, a), 2);      /* stays on paused 1 */
+	assert_int_equal(rollout_pick(r, 3, 50, b), -1);     /* paused 1 is only for those on it */
+	assert_int_equal(rollout_pick(r, 0, 0, NULL), -1);
+	r[1].percent = 0;
+	assert_int_equal(rollout_pick(r, 3, 0, NULL), -1);   /* 0 % reaches nobody */
+	assert_int_equal(rollout_bucket("dev-1"), fleet_bucket("dev-1"));
+}
+
+/* The inode of dir/name, 0 when absent. */
+static ino_t inode(const char *dir, const char *name)
+{
+	char p[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return stat(p, &st) ? 0 : st.st_ino;
+}
+
+static void workspace_reuse(void **state)
+{
+	struct workspace_root root;
+	struct workspace w;
+	struct build_upload *u = malloc(sizeof *u);
+	char err[256], root_dir[] = "/tmp/lfsd-unit-ws-XXXXXX";
+	const char *one = "{\"files\":{\"a.lua\":\"return 1\",\"b.lua\":\"return 2\",\"c.lua\":\"return 3\"}}";
+	const char *two = "{\"files\":{\"a.lua\":\"return 1\",\"b.lua\":\"return 22\",\"d.lua\":\"return 4\"}}";
+	ino_t ia, ib;
+
+	assert_non_null(mkdtemp(root_dir));
+	assert_int_equal(build_workspace_root_open(&root, root_dir, "/nonexistent"), 0);
+	build_workspace_init(&w);
+	build_upload_init(u);
+	assert_int_equal(build_upload_parse_json(u, one, strlen(one), err, sizeof err), 0);
+	assert_int_equal(build_upload_finish(u, err, sizeof err), 0);
+	assert_int_equal(build_workspace_fill(&w, &root, u), 0);
+	ia = inode(w.dir, "a.lua");
+	ib = inode(w.dir, "b.lua");
+	assert_true(ia && ib && inode(w.dir, "c.lua"));
+	build_upload_release(u);
+	build_upload_init(u);
+	assert_int_equal(build_upload_parse_json(u, two, strlen(two), err, sizeof err), 0);
+	assert_int_equal(build_upload_finish(u, err, sizeof err), 0);
+	assert_int_equal(build_workspace_fill(&w, &root, u), 0);
+	assert_int_equal(inode(w.dir, "a.lua"), ia);        /* unchanged: not written again */
+	assert_int_equal(inode(w.dir, "c.lua"), 0);         /* not in this upload: gone */
+	assert_true(inode(w.dir, "d.lua") != 0);            /* new */
+	{
+		char p[PATH_MAX + 64], *data = NULL;
+		size_t len;
+
+		snprintf(p, sizeof p, "%s/b.lua", w.dir);
+		assert_int_equal(fsutil_read_file(p, 100, &data, &len), 0);
+		assert_string_equal(data, "return 22");         /* changed: written */
+		free(data);
+	}
+	{   /* the workspace wiped under us (logind RemoveIPC on /dev/shm)... */
+		const char *names[] = { "a.lua", "b.lua", "d.lua" };
+		char p[PATH_MAX + 64];
+		int i;
+
+		for (i = 0; i < 3; i++) {
+			snprintf(p, sizeof p, "%s/%s", w.dir, names[i]);
+			unlink(p);
+		}
+		assert_int_equal(rmdir(w.dir), 0);
+	}
+	assert_int_equal(build_workspace_fill(&w, &root, u), 0);
+	assert_true(inode(w.dir, "a.lua") != 0);            /* ...is made afresh */
+	build_workspace_remove(&w);
+	assert_int_equal(rmdir(root_dir), 0);              /* nothing left behind */
+	build_upload_release(u);
+	free(u);
+}
+
 static void identifiers(void **state)
 {
 	assert_true(ident_valid("stable"));
@@ -290,6 +387,8 @@ int main(void)
 		cmocka_unit_test(dedup_key),
 		cmocka_unit_test(empty_upload),
 		cmocka_unit_test(bucket),
+		cmocka_unit_test(rollout_rule),
+		cmocka_unit_test(workspace_reuse),
 		cmocka_unit_test(identifiers),
 		cmocka_unit_test(metrics_text),
 		cmocka_unit_test(hex_round_trip),

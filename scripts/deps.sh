@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config ca-certificates curl openssl perl
-libmicrohttpd-dev libsqlite3-dev libjansson-dev libmbedtls-dev zlib1g-dev libinih-dev
+libmicrohttpd-dev libsqlite3-dev libjansson-dev libmbedtls-dev libssl-dev zlib1g-dev libinih-dev
 libcmocka-dev sqlite3 jq valgrind wrk clang libclang-rt-14-dev
 chromium chromium-driver"
 

@@ -12,15 +12,23 @@
 #include <time.h>
 
 #include "app.h"
+#include "fleet.h"
+#include "gate.h"
 #include "hash.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
+#include "tls_server.h"
+
+/* the largest body of a device request (a report is a few KB) */
+#define DEVICE_BODY_MAX 65536
 
 struct http_listener {
 	struct app *app;            /* borrowed */
 	int tls;                    /* the HTTPS listener */
 	struct MHD_Daemon *daemon;  /* owned */
+	struct gate *gate;          /* owned: accepts and hands connections to daemon */
+	struct tls_server *tls_cfg; /* owned: the HTTPS listener's TLS */
 };
 
 uint64_t http_now_us(void)
@@ -186,18 +194,27 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return (size_t)(w - s);
 }
 
-static int append_body(struct req *r, const char *data, size_t len)
+/* The most body bytes a request may have buffered: a device request's
+** report, an admin upload, nothing for routes that take no body. */
+static size_t body_max(const struct req *r)
 {
 	size_t max = r->app->cfg->max_upload;
 
-	if (r->early_status) {     /* refused already: count and drop, never buffer */
-		r->body_len += len;
-		return r->body_len > 4 * max ? -1 : 0;
-	}
-	if (r->too_large || r->body_len + len > max) {
-		r->too_large = 1;
+	if (!r->route || !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+		return 0;
+	if (r->route->auth == ROUTE_DEVICE && max > DEVICE_BODY_MAX)
+		return DEVICE_BODY_MAX;
+	return max;
+}
+
+static int append_body(struct req *r, const char *data, size_t len)
+{
+	size_t max = body_max(r), cap4 = 4 * r->app->cfg->max_upload;
+
+	if (!max || r->too_large || r->body_len + len > max) {
+		r->too_large = max != 0;
 		r->body_len += len;   /* counted, discarded */
-		return r->body_len > 4 * max ? -1 : 0;
+		return r->body_len > cap4 ? -1 : 0;
 	}
 	if (r->body_len + len + 1 > r->body_cap) {
 		size_t cap = r->body_cap ? r->body_cap : 16384;
@@ -215,6 +232,20 @@ static int append_body(struct req *r, const char *data, size_t len)
 	r->body_len += len;
 	r->body[r->body_len] = '\0';
 	return 0;
+}
+
+/* A device request is authenticated on its headers: the bearer key, and the
+** device=ID of the query when there is one (a report may name its device
+** only in its body: the handler checks it there, the body capped at
+** DEVICE_BODY_MAX). */
+static int device_ok(struct req *r)
+{
+	const char *key = http_bearer(r), *id = http_arg(r, "device");
+	char channel[65];
+
+	if (!key)
+		return 0;
+	return !id || fleet_auth(r->app->fleet, id, key, channel) == FLEET_OK;
 }
 
 static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
@@ -245,8 +276,10 @@ static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
 		r->early_status = 401;
 	else if (r->route->auth == ROUTE_DEVICE && !r->tls)
 		r->early_status = 403;
+	else if (r->route->auth == ROUTE_DEVICE && !device_ok(r))
+		r->early_status = 401;
 	cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > r->app->cfg->max_upload)
+	if (cl && strtoull(cl, NULL, 10) > (body_max(r) ? body_max(r) : r->app->cfg->max_upload))
 		r->too_large = 1;
 	return r;
 }
@@ -255,6 +288,10 @@ static enum MHD_Result early(struct req *r)
 {
 	switch (r->early_status) {
 	case 401:
+		if (r->route->auth == ROUTE_DEVICE) {
+			metrics_poll(&r->app->metrics, METRICS_POLL_DENIED);
+			return http_error(r, 401, "unauthorized", "unknown device or wrong device key");
+		}
 		return http_error(r, 401, "unauthorized",
 		                  "missing or wrong admin token (Authorization: Bearer ...)");
 	case 403:
@@ -269,8 +306,35 @@ static enum MHD_Result early(struct req *r)
 
 static enum MHD_Result too_large(struct req *r)
 {
+	if (body_max(r) && body_max(r) < r->app->cfg->max_upload)
+		return http_error(r, 413, "too_large", "request body exceeds the %zu byte limit "
+		                  "of device requests", body_max(r));
 	return http_error(r, 413, "too_large", "request body exceeds the %zu byte limit "
 	                  "(--max-upload)", r->app->cfg->max_upload);
+}
+
+/* The gate's record of this connection (gate.h), or NULL. */
+static struct gate_conn *gate_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Body bytes the gate's deadline allows for: none once answered, else the
+** declared length (chunked: the limit), at most the route's limit. */
+static uint64_t body_expected(struct req *r)
+{
+	const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t cap = body_max(r) ? body_max(r) : GATE_BODY_RATE, n;
+
+	if (r->status)
+		return 0;
+	if (!cl)
+		return http_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING) ? cap : 0;
+	n = strtoull(cl, NULL, 10);
+	return n < cap ? n : cap;
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
@@ -281,14 +345,19 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 	struct req *r = *con_cls;
 
 	if (!r) {
+		enum MHD_Result ret = MHD_YES;
+
 		r = start(cls, conn, url, method);
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		/* a declared oversize body is refused before it is sent */
-		if (r->too_large)
-			return too_large(r);
-		return MHD_YES;
+		/* refused on the headers: no body is read (the connection closes) */
+		if (r->early_status)
+			ret = early(r);
+		else if (r->too_large)
+			ret = too_large(r);
+		gate_conn_request(gate_of(conn), body_expected(r));
+		return ret;
 	}
 	if (r->status)
 		return MHD_YES;   /* already answered (413 before the body) */
@@ -298,8 +367,6 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->early_status)
-		return early(r);
 	if (r->too_large)
 		return too_large(r);
 	return r->route->handler(r);
@@ -353,6 +420,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct req *r = *con_cls;
 
+	gate_conn_answered(gate_of(conn));
 	if (!r)
 		return;
 	if (r->status)
@@ -366,69 +434,129 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's start and end of a connection: the gate's record of it. */
+static void conn_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+                    enum MHD_ConnectionNotificationCode code)
+{
+	struct http_listener *l = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? gate_conn_claim(l->gate, ci->connect_fd) : NULL;
+	} else {
+		gate_conn_closed(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* libmicrohttpd's messages as log lines. Its TCP_CORK and TCP_NODELAY calls
+** fail on the HTTPS listener's socketpairs (they are not TCP; libmicrohttpd
+** 0.9.75 does not take EOPNOTSUPP as "not IP"): those notes are dropped. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static const char *const socketpair_notes[] = {
+		"Setting TCP_CORK", "Setting TCP_NODELAY", "Failed to push the data",
+		"Zero-send failed", NULL
+	};
+	struct http_listener *l = cls;
+	char msg[512];
+	size_t n;
+	int i;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	for (i = 0; l->tls && socketpair_notes[i]; i++)
+		if (!strncmp(msg, socketpair_notes[i], strlen(socketpair_notes[i])))
+			return;
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_error("libmicrohttpd: %s", msg);
+}
+
+/* The gate hands a connection over; libmicrohttpd closes fd on failure. */
+static int deliver(void *cls, int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct http_listener *l = cls;
+
+	return MHD_add_connection(l->daemon, fd, addr, addrlen) == MHD_YES ? 0 : -1;
+}
+
 void http_quiesce(struct http_listener *l)
 {
-	if (l && l->daemon)
-		MHD_quiesce_daemon(l->daemon);
+	if (l)
+		gate_quiesce(l->gate);
 }
 
 void http_stop(struct http_listener *l)
 {
 	if (!l)
 		return;
+	gate_quiesce(l->gate);
 	if (l->daemon)
-		MHD_stop_daemon(l->daemon);
+		MHD_stop_daemon(l->daemon);   /* its connection hooks end here */
+	gate_free(l->gate);
+	tls_server_free(l->tls_cfg);
 	free(l);
+}
+
+/* The gate's limits from the configuration: by default as many connections
+** as the open-file limit allows (an HTTPS connection takes three
+** descriptors, an HTTP one one; both listeners, plus a reserve). */
+static void limits(const struct config *cfg, struct gate_limits *lim)
+{
+	int fds = gate_fd_limit(), fit = (fds - 256) / 4;
+
+	if (fit < 16)
+		fit = 16;
+	lim->max_conns = cfg->max_connections ? cfg->max_connections : fit;
+	if (lim->max_conns > fit)
+		log_error("warning: --max-connections %d needs more than the %d open files "
+		          "allowed; connections may fail", lim->max_conns, fds);
+	lim->max_per_addr = cfg->max_per_ip;
+	lim->timeout = cfg->request_timeout;
+	lim->threads = cfg->http_threads;
 }
 
 struct http_listener *http_start(struct app *app, const char *host, int port, int tls,
                                  int *bound)
 {
 	struct http_listener *l = calloc(1, sizeof *l);
-	struct sockaddr_in sa;
-	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct gate_limits lim;
+	char err[300];
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	                 MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
+	                 MHD_USE_ERROR_LOG;
 
 	if (!l)
 		return NULL;
 	l->app = app;
 	l->tls = tls;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		log_error("invalid listen address '%s' (IPv4 expected)", host);
-		free(l);
-		return NULL;
+	limits(app->cfg, &lim);
+	if (tls && !(l->tls_cfg = tls_server_new(app->keys.cert_pem, app->keys.key_pem,
+	                                        app->cfg->ticket_rotation, err, sizeof err))) {
+		log_error("%s", err);
+		goto fail;
 	}
-	if (tls)
-		d = MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)port, NULL, NULL,
-		                     access_cb, l,
-		                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->http_threads,
-		                     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, l,
-		                     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		                     MHD_OPTION_HTTPS_MEM_KEY, app->keys.key_pem,
-		                     MHD_OPTION_HTTPS_MEM_CERT, app->keys.cert_pem,
-		                     MHD_OPTION_END);
-	else
-		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, access_cb, l,
-		                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->http_threads,
-		                     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, l,
-		                     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		                     MHD_OPTION_END);
-	if (!d) {
-		log_error("cannot listen on %s:%d (%s)", host, port, tls ? "https" : "http");
-		free(l);
-		return NULL;
+	/* no listening socket of its own: the gate delivers every connection */
+	l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, l,
+	                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->http_threads,
+	                             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, l,
+	                             MHD_OPTION_NOTIFY_CONNECTION, conn_cb, l,
+	                             MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+	                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+	                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * lim.max_conns + 64),
+	                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,
+	                             MHD_OPTION_END);
+	if (!l->daemon) {
+		log_error("cannot start the %s server", tls ? "https" : "http");
+		goto fail;
 	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	*bound = info ? info->port : port;
-	l->daemon = d;
+	l->gate = gate_start(host, port, &lim, l->tls_cfg, deliver, l, bound);
+	if (!l->gate)
+		goto fail;
 	return l;
+fail:
+	http_stop(l);
+	return NULL;
 }

@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "builder.h"
+#include "http.h"
 #include "log.h"
 
 struct builder {
@@ -40,7 +41,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&b->mu);
 		buildrun_execute(b->app, job);
 		job->done = 1;
-		MHD_resume_connection(job->conn);   /* last touch: the request may now end */
+		http_resume_conn(job->conn);   /* last touch: the request may now end */
 	}
 }
 

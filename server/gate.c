@@ -166,31 +166,32 @@ static int admit(struct gate *g, const struct sockaddr *sa)
 	return rc ? -1 : 0;
 }
 
+/* The connection being handed to this thread's server: libmicrohttpd in
+** external-poll mode starts a connection inside MHD_add_connection(), so its
+** start hook (gate_conn_claim) runs within be->add, on this thread. */
+static __thread struct gate_conn *handing;
+static __thread int handing_fd = -1;
+
 int gate_deliver(struct gate_conn *c, int fd)
 {
 	struct gate *g = c->g;
-	struct gate_conn *expected = c;
-	int ret = -1;
+	int rc;
 
-	pthread_rwlock_rdlock(&g->dlock);
-	if (atomic_load(&g->quiesced) || fd < 0 || (size_t)fd >= g->nslots) {
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
 	if (g->tls)
-		atomic_fetch_add(&c->refs, 1);   /* libmicrohttpd's; plain: the owner's passes */
-	atomic_store(&g->slots[fd], c);
-	if (g->deliver(g->cls, fd, (struct sockaddr *)&c->addr, c->addrlen) == 0 ||
-	    !atomic_compare_exchange_strong(&g->slots[fd], &expected, NULL)) {
-		ret = 0;   /* taken (or claimed: gate_conn_closed() will follow) */
-		goto out;
-	}
+		atomic_fetch_add(&c->refs, 1);   /* the server's; plain: the owner's passes */
+	handing = c;
+	handing_fd = fd;
+	c->w->kick = 1;
+	rc = g->be->add(c->w->server, fd, (struct sockaddr *)&c->addr, c->addrlen);
+	if (!handing)
+		return 0;   /* claimed: gate_conn_closed() comes, now or later */
+	handing = NULL;
+	handing_fd = -1;
+	if (rc == 0)   /* served without its hooks: no deadlines past this phase */
+		log_error("%s: the server took a connection without reporting it", g->name);
 	if (g->tls)
 		atomic_fetch_sub(&c->refs, 1);
-out:
-	pthread_rwlock_unlock(&g->dlock);
-	return ret;
+	return rc ? -1 : 1;
 }
 
 void gate_close(struct gate_conn *c)
@@ -236,7 +237,7 @@ static void take(struct gate_worker *w, int fd, const struct sockaddr_storage *s
 	if (g->tls) {
 		if (gate_tls_begin(c))
 			gate_close(c);
-	} else if (gate_deliver(c, fd)) {
+	} else if (gate_deliver(c, fd)) {   /* not taken, or taken without hooks */
 		retire(c);
 		unlink_conn(c);
 		free(c);
@@ -334,29 +335,44 @@ static void bury(struct gate_worker *w)
 	}
 }
 
+/* The epoll timeout: the next sweep, or sooner when the server asks. */
+static int wait_ms(long server_ms)
+{
+	long ms = SWEEP_US / 1000;
+
+	return (int)(server_ms >= 0 && server_ms < ms ? server_ms : ms);
+}
+
 static void *work(void *arg)
 {
 	struct gate_worker *w = arg;
 	struct gate *g = w->g;
 	struct epoll_event ev[64];
 	uint64_t last = gate_now(), now;
+	long server_ms = g->be->run(w->server);
 	eventfd_t v;
 
 	while (!atomic_load(&g->stop)) {
-		int i, woken = 0, n = epoll_wait(w->ep, ev, 64, (int)(SWEEP_US / 1000));
+		int i, woken = 0, n = epoll_wait(w->ep, ev, 64, wait_ms(server_ms));
 
 		for (i = 0; i < n; i++) {
 			uint64_t d = ev[i].data.u64;
 
 			if (d == GATE_EV_LISTEN) {
 				accept_some(w);
+			} else if (d == GATE_EV_SERVER) {
+				w->kick = 1;
 			} else if (d == GATE_EV_WAKE) {
 				eventfd_read(w->wake, &v);
-				woken = 1;
+				woken = w->kick = 1;
 			} else {
 				gate_tls_event((struct gate_conn *)(uintptr_t)(d & ~(uint64_t)1),
 				               (int)(d & 1), ev[i].events);
 			}
+		}
+		if (w->kick || n == 0 || server_ms == 0) {
+			w->kick = 0;
+			server_ms = g->be->run(w->server);
 		}
 		now = gate_now();
 		if (woken || now - last >= SWEEP_US) {
@@ -367,6 +383,9 @@ static void *work(void *arg)
 		}
 		bury(w);
 	}
+	g->be->close(w->server);   /* its connections' hooks run here, on this thread */
+	w->server = NULL;
+	bury(w);
 	return NULL;
 }
 
@@ -391,10 +410,17 @@ static int listen_on(struct gate *g, const char *host, int port, int *bound)
 	return 0;
 }
 
-static int start_worker(struct gate *g, struct gate_worker *w)
+static int watch(struct gate_worker *w, int fd, uint64_t tag, uint32_t events)
 {
 	struct epoll_event ev;
 
+	ev.events = events;
+	ev.data.u64 = tag;
+	return epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int start_worker(struct gate *g, struct gate_worker *w)
+{
 	w->g = g;
 	w->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -402,13 +428,12 @@ static int start_worker(struct gate *g, struct gate_worker *w)
 	pthread_mutex_init(&w->mu, NULL);
 	if (w->wake < 0 || w->ep < 0 || !w->scratch)
 		return log_error("cannot start the %s listener: %s", g->name, strerror(errno));
-	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	ev.data.u64 = GATE_EV_LISTEN;
-	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, g->lfd, &ev))
-		return log_error("cannot watch the %s listener: %s", g->name, strerror(errno));
-	ev.events = EPOLLIN;
-	ev.data.u64 = GATE_EV_WAKE;
-	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake, &ev) ||
+	w->server = g->be->open(g->cls);
+	if (!w->server)
+		return -1;
+	if (watch(w, g->lfd, GATE_EV_LISTEN, EPOLLIN | EPOLLEXCLUSIVE) ||
+	    watch(w, w->wake, GATE_EV_WAKE, EPOLLIN) ||
+	    watch(w, g->be->fd(w->server), GATE_EV_SERVER, EPOLLIN) ||
 	    pthread_create(&w->thread, NULL, work, w))
 		return log_error("cannot start the %s listener: %s", g->name, strerror(errno));
 	w->started = 1;
@@ -416,8 +441,8 @@ static int start_worker(struct gate *g, struct gate_worker *w)
 }
 
 struct gate *gate_start(const char *host, int port, const struct gate_limits *lim,
-                        struct tls_server *tls, gate_deliver_fn deliver, void *cls,
-                        int *bound)
+                        struct tls_server *tls, const struct gate_backend *be,
+                        void *cls, int *bound)
 {
 	struct gate *g = calloc(1, sizeof *g);
 	int i;
@@ -427,15 +452,14 @@ struct gate *gate_start(const char *host, int port, const struct gate_limits *li
 	g->lfd = -1;
 	g->lim = *lim;
 	g->tls = tls;
-	g->deliver = deliver;
+	g->be = be;
 	g->cls = cls;
 	snprintf(g->name, sizeof g->name, "%s", tls ? "https" : "http");
-	pthread_rwlock_init(&g->dlock, NULL);
 	pthread_mutex_init(&g->mu, NULL);
-	g->nslots = (size_t)gate_fd_limit();
-	g->slots = calloc(g->nslots, sizeof *g->slots);
 	g->workers = calloc((size_t)lim->threads, sizeof *g->workers);
-	if (!g->slots || !g->workers || gate_addrs_init(&g->addrs, (size_t)lim->max_conns)) {
+	g->wire = tls ? gate_tls_wire() : NULL;
+	if (!g->workers || (tls && !g->wire) ||
+	    gate_addrs_init(&g->addrs, (size_t)lim->max_conns)) {
 		log_error("out of memory");
 		goto fail;
 	}
@@ -456,27 +480,26 @@ void gate_quiesce(struct gate *g)
 {
 	int i;
 
-	if (!g)
+	if (!g || atomic_exchange(&g->quiesced, 1))
 		return;
-	pthread_rwlock_wrlock(&g->dlock);
-	atomic_store(&g->quiesced, 1);
-	pthread_rwlock_unlock(&g->dlock);
-	for (i = 0; i < g->lim.threads; i++)
+	for (i = 0; g->workers && i < g->lim.threads; i++)
 		if (g->workers[i].ep >= 0)
 			epoll_ctl(g->workers[i].ep, EPOLL_CTL_DEL, g->lfd, NULL);
 	if (g->lfd >= 0)
 		shutdown(g->lfd, SHUT_RDWR);   /* refuse new connections; closed in gate_free */
 }
 
-/* Frees what a stopped worker still holds. */
+/* Frees what a stopped worker still holds (its server is closed). */
 static void drop_worker(struct gate_worker *w)
 {
 	struct gate_conn *c;
 
+	if (w->server)   /* never started */
+		w->g->be->close(w->server);
 	bury(w);
 	while ((c = w->conns)) {
 		w->conns = c->next;
-		if (w->g->tls)   /* a plain socket is libmicrohttpd's, closed by it */
+		if (w->g->tls)   /* a plain socket was the server's, closed by it */
 			gate_tls_release(c);
 		free(c);
 	}
@@ -494,6 +517,7 @@ void gate_free(struct gate *g)
 
 	if (!g)
 		return;
+	gate_quiesce(g);
 	atomic_store(&g->stop, 1);
 	for (i = 0; g->workers && i < g->lim.threads; i++)
 		if (g->workers[i].started) {
@@ -505,20 +529,23 @@ void gate_free(struct gate *g)
 	if (g->lfd >= 0)
 		close(g->lfd);
 	gate_addrs_release(&g->addrs);
+	BIO_meth_free(g->wire);
 	free(g->workers);
-	free(g->slots);
 	pthread_mutex_destroy(&g->mu);
-	pthread_rwlock_destroy(&g->dlock);
 	free(g);
 }
 
 /* ---- hooks for http.c */
 
-struct gate_conn *gate_conn_claim(struct gate *g, int fd)
+struct gate_conn *gate_conn_claim(int fd)
 {
-	if (!g || fd < 0 || (size_t)fd >= g->nslots)
+	struct gate_conn *c = handing;
+
+	if (!c || fd != handing_fd)
 		return NULL;
-	return atomic_exchange(&g->slots[fd], NULL);
+	handing = NULL;
+	handing_fd = -1;
+	return c;
 }
 
 void gate_conn_request(struct gate_conn *c, uint64_t body_bytes)
@@ -535,6 +562,17 @@ void gate_conn_answered(struct gate_conn *c)
 {
 	if (c)
 		gate_set_phase(c, GATE_IDLE, 0);
+}
+
+int gate_conn_waker(struct gate_conn *c)
+{
+	return c ? c->w->wake : -1;
+}
+
+void gate_wake(int waker)
+{
+	if (waker >= 0)
+		eventfd_write(waker, 1);
 }
 
 void gate_conn_closed(struct gate_conn *c)

@@ -4,11 +4,12 @@
 **
 ** Lifetime of a connection (struct gate_conn):
 ** 1. accepted and admitted by a worker, which links it in its list;
-** 2. plain HTTP: delivered at once; libmicrohttpd then owns the socket and the
-**    struct, which gate_conn_closed() unlinks and frees. TLS: the worker
-**    keeps the client socket, and after the handshake delivers the other end
-**    of a socketpair; the struct is freed when both the worker (gate_close())
-**    and libmicrohttpd (gate_conn_closed()) have let go of it (refs);
+** 2. plain HTTP: delivered at once to the worker's server; libmicrohttpd then
+**    owns the socket and the struct, which gate_conn_closed() unlinks and
+**    frees. TLS: the worker keeps the client socket, and after the handshake
+**    delivers the other end of a socketpair; the struct is freed when both
+**    the worker (gate_close()) and libmicrohttpd (gate_conn_closed()) have let
+**    go of it (refs);
 ** 3. counted (per address, in total) from admission until it is retired:
 **    when the worker closes the client socket (TLS) or libmicrohttpd closes it
 **    (plain).
@@ -34,8 +35,9 @@ enum gate_phase { GATE_HANDSHAKE, GATE_IDLE, GATE_HEAD, GATE_BODY, GATE_BUSY };
 enum { GATE_TAG_FD = 0, GATE_TAG_SP = 1 };
 #define GATE_EV_LISTEN 0
 #define GATE_EV_WAKE   2
+#define GATE_EV_SERVER 4
 
-#define GATE_SCRATCH 65536    /* plaintext read from libmicrohttpd at once */
+#define GATE_SCRATCH 131072   /* plaintext read at once: a 64 KB image and its head */
 
 struct gate_worker;
 
@@ -61,12 +63,11 @@ struct gate_conn {
 	int up;                          /* handshake done, plaintext delivered */
 	unsigned ev_fd, ev_sp;           /* epoll interest registered */
 	unsigned hs_want;                /* what the handshake waits for */
-	int read_wants_write;            /* SSL_read needs the socket writable */
 	int client_eof, mhd_eof;         /* the client / libmicrohttpd sent no more */
 	char *in;                        /* owned: plaintext libmicrohttpd has not taken */
 	size_t in_len, in_off;
-	char *out;                       /* owned: plaintext not yet sealed to the client */
-	size_t out_len, out_off;
+	char *wire;                      /* owned: sealed records not yet sent */
+	size_t wire_len, wire_off, wire_cap;
 };
 
 struct gate_worker {
@@ -79,6 +80,8 @@ struct gate_worker {
 	struct gate_conn *conns;         /* connections accepted here */
 	struct gate_conn *dead;          /* closed this round; their refs dropped at its end */
 	char *scratch;                   /* GATE_SCRATCH bytes, owned */
+	void *server;                    /* the backend's server, owned */
+	int kick;                        /* data went to the server: run it this round */
 };
 
 struct gate {
@@ -86,14 +89,12 @@ struct gate {
 	char name[8];                    /* "http" or "https", for logs */
 	struct tls_server *tls;          /* borrowed; NULL = plain HTTP */
 	struct gate_limits lim;
-	gate_deliver_fn deliver;
-	void *cls;
-	pthread_rwlock_t dlock;          /* quiesce waits for deliveries in progress */
+	const struct gate_backend *be;   /* borrowed */
+	void *cls;                       /* borrowed, for be->open */
+	BIO_METHOD *wire;                /* owned: the TLS connections' socket BIO */
 	atomic_int quiesced;
 	atomic_int stop;
 	struct gate_worker *workers;     /* owned, lim.threads of them */
-	_Atomic(struct gate_conn *) *slots;  /* fd -> connection awaiting claim; owned */
-	size_t nslots;
 	pthread_mutex_t mu;              /* guards the fields below */
 	int open;                        /* connections counted */
 	int evicting;                    /* evicted, not yet closed */
@@ -108,14 +109,20 @@ uint64_t gate_now(void);
 /* Enters phase p: sets the deadline (timeout, plus extra_us for a body) and
 ** the place in the eviction queue. No-op once retired or evicted. */
 void gate_set_phase(struct gate_conn *c, enum gate_phase p, uint64_t extra_us);
-/* Hands fd (ownership passes) to libmicrohttpd for c. Returns 0, or -1 (fd
-** closed). */
+/* Hands fd (ownership passes) to the worker's server for c. Returns 0 (taken,
+** its hooks will report it), 1 (taken, but the server did not report it:
+** nothing will come for c) or -1 (not taken, fd closed). */
 int gate_deliver(struct gate_conn *c, int fd);
 /* Closes a TLS connection's sockets and retires it; its struct is freed once
 ** libmicrohttpd has let go too. Owner thread only. */
 void gate_close(struct gate_conn *c);
 
-/* gate_tls.c, for gate.c; owner thread only */
+/* gate_tls.c, for gate.c */
+/* The BIO method of the TLS connections' sockets: reads from the socket,
+** writes into the connection's wire buffer (sent in one go after each TLS
+** call). Returns it (caller owns: BIO_meth_free()) or NULL. */
+BIO_METHOD *gate_tls_wire(void);
+/* owner thread only: */
 /* Starts the handshake of an accepted connection. Returns 0 or -1. */
 int gate_tls_begin(struct gate_conn *c);
 /* Handles epoll events on the client socket (GATE_TAG_FD) or the socketpair. */

@@ -26,8 +26,8 @@
 struct http_listener {
 	struct app *app;            /* borrowed */
 	int tls;                    /* the HTTPS listener */
-	struct MHD_Daemon *daemon;  /* owned */
-	struct gate *gate;          /* owned: accepts and hands connections to daemon */
+	unsigned conn_limit;        /* connections one daemon may hold */
+	struct gate *gate;          /* owned: accepts, runs a daemon per worker thread */
 	struct tls_server *tls_cfg; /* owned: the HTTPS listener's TLS */
 };
 
@@ -438,12 +438,11 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void conn_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
                     enum MHD_ConnectionNotificationCode code)
 {
-	struct http_listener *l = cls;
 	const union MHD_ConnectionInfo *ci;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = ci ? gate_conn_claim(l->gate, ci->connect_fd) : NULL;
+		*socket_context = ci ? gate_conn_claim(ci->connect_fd) : NULL;
 	} else {
 		gate_conn_closed(*socket_context);
 		*socket_context = NULL;
@@ -474,12 +473,68 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_error("libmicrohttpd: %s", msg);
 }
 
-/* The gate hands a connection over; libmicrohttpd closes fd on failure. */
-static int deliver(void *cls, int fd, const struct sockaddr *addr, socklen_t addrlen)
+/* ---- the gate's backend: one libmicrohttpd daemon per gate worker thread,
+** polled by that thread (external epoll mode: no threads of its own) */
+
+static void *server_open(void *cls)
 {
 	struct http_listener *l = cls;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG, 0, NULL, NULL, access_cb, l,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,   /* first: it covers the others */
+		/* main.c ignores SIGPIPE: sendfile() may be used */
+		MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
+		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, l,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_cb, l,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_LIMIT, l->conn_limit,
+		MHD_OPTION_END);
 
-	return MHD_add_connection(l->daemon, fd, addr, addrlen) == MHD_YES ? 0 : -1;
+	if (!d)
+		log_error("cannot start the %s server", l->tls ? "https" : "http");
+	return d;
+}
+
+static int server_fd(void *d)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return i ? i->epoll_fd : -1;
+}
+
+static long server_run(void *d)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	MHD_run(d);
+	if (MHD_get_timeout(d, &ms) != MHD_YES)
+		return -1;
+	return ms > 60000 ? 60000 : (long)ms;
+}
+
+static int server_add(void *d, int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	/* libmicrohttpd closes fd when it cannot take it */
+	return MHD_add_connection(d, fd, addr, addrlen) == MHD_YES ? 0 : -1;
+}
+
+static void server_close(void *d)
+{
+	MHD_stop_daemon(d);
+}
+
+static const struct gate_backend backend = {
+	server_open, server_fd, server_run, server_add, server_close
+};
+
+void http_resume_conn(struct MHD_Connection *conn)
+{
+	int waker = gate_conn_waker(gate_of(conn));
+
+	MHD_resume_connection(conn);   /* the request may end now: conn is gone */
+	gate_wake(waker);
 }
 
 void http_quiesce(struct http_listener *l)
@@ -492,10 +547,7 @@ void http_stop(struct http_listener *l)
 {
 	if (!l)
 		return;
-	gate_quiesce(l->gate);
-	if (l->daemon)
-		MHD_stop_daemon(l->daemon);   /* its connection hooks end here */
-	gate_free(l->gate);
+	gate_free(l->gate);   /* stops its threads, and so their daemons */
 	tls_server_free(l->tls_cfg);
 	free(l);
 }
@@ -524,39 +576,24 @@ struct http_listener *http_start(struct app *app, const char *host, int port, in
 	struct http_listener *l = calloc(1, sizeof *l);
 	struct gate_limits lim;
 	char err[300];
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	                 MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
-	                 MHD_USE_ERROR_LOG;
 
 	if (!l)
 		return NULL;
 	l->app = app;
 	l->tls = tls;
 	limits(app->cfg, &lim);
+	/* a daemon may briefly hold connections the gate has let go */
+	l->conn_limit = (unsigned)(2 * lim.max_conns + 64);
 	if (tls && !(l->tls_cfg = tls_server_new(app->keys.cert_pem, app->keys.key_pem,
 	                                        app->cfg->ticket_rotation, err, sizeof err))) {
 		log_error("%s", err);
-		goto fail;
+		free(l);
+		return NULL;
 	}
-	/* no listening socket of its own: the gate delivers every connection */
-	l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, l,
-	                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->http_threads,
-	                             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, l,
-	                             MHD_OPTION_NOTIFY_CONNECTION, conn_cb, l,
-	                             MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-	                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-	                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * lim.max_conns + 64),
-	                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,
-	                             MHD_OPTION_END);
-	if (!l->daemon) {
-		log_error("cannot start the %s server", tls ? "https" : "http");
-		goto fail;
+	l->gate = gate_start(host, port, &lim, l->tls_cfg, &backend, l, bound);
+	if (!l->gate) {
+		http_stop(l);
+		return NULL;
 	}
-	l->gate = gate_start(host, port, &lim, l->tls_cfg, deliver, l, bound);
-	if (!l->gate)
-		goto fail;
 	return l;
-fail:
-	http_stop(l);
-	return NULL;
 }

@@ -44,6 +44,10 @@ struct http_listener;
 ** (logged); *bound gets the actual port. app borrowed, must outlive it. */
 struct http_listener *http_start(struct app *app, const char *host, int port, int tls,
                                  int *bound);
+/* Resumes a connection suspended with MHD_suspend_connection() from any
+** thread and wakes the thread that serves it. conn is not to be touched
+** afterwards (the request may end at once). */
+void http_resume_conn(struct MHD_Connection *conn);
 /* Stops accepting new connections; requests in flight go on. NULL: no-op. */
 void http_quiesce(struct http_listener *l);
 /* Stops the listener (closing idle connections) and frees it. NULL: no-op. */

@@ -135,10 +135,10 @@ static int configure(struct tls_server *s, long long ticket_period)
 	SSL_CTX_set_app_data(ctx, s);
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
 	                    SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
-	/* partial writes: a record at a time, so the front end never copies more
-	** than it must; buffers released while a connection is idle */
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	/* buffers released while a connection is idle */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* read what the socket has, not a record header and then its body */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_sess_set_cache_size(ctx, CACHE_SIZE);
 	SSL_CTX_set_timeout(ctx, (long)(2 * ticket_period));
@@ -192,14 +192,10 @@ void tls_server_free(struct tls_server *s)
 	free(s);
 }
 
-SSL *tls_server_ssl(struct tls_server *s, int fd)
+SSL *tls_server_ssl(struct tls_server *s)
 {
 	SSL *ssl = SSL_new(s->ctx);
 
-	if (ssl && SSL_set_fd(ssl, fd) != 1) {
-		SSL_free(ssl);
-		return NULL;
-	}
 	if (ssl)
 		SSL_set_accept_state(ssl);
 	return ssl;

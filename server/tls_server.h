@@ -22,9 +22,9 @@ struct tls_server *tls_server_new(const char *cert_pem, const char *key_pem,
 /* Frees it; NULL is a no-op. Every SSL made from it must be freed first. */
 void tls_server_free(struct tls_server *s);
 
-/* A server-side SSL for the connected socket fd (borrowed: the caller closes
-** it after SSL_free()). Returns it (caller owns: SSL_free()) or NULL. */
-SSL *tls_server_ssl(struct tls_server *s, int fd);
+/* A server-side SSL with this configuration and no BIO yet (the caller sets
+** it). Returns it (caller owns: SSL_free()) or NULL. */
+SSL *tls_server_ssl(struct tls_server *s);
 
 /* Why the last OpenSSL call on this thread failed, into buf (for logs). */
 void tls_server_error(char *buf, size_t size);

@@ -20,6 +20,7 @@
 #define SWEEP_US 200000u       /* deadlines are checked this often */
 #define NOTE_US 10000000u      /* refusals are logged at most this often */
 #define EVICT_MAX 64           /* evicted connections not yet closed, at most */
+#define ACCEPT_BATCH 1         /* connections accepted per wake-up */
 
 uint64_t gate_now(void)
 {
@@ -244,12 +245,15 @@ static void take(struct gate_worker *w, int fd, const struct sockaddr_storage *s
 	}
 }
 
+/* Takes at most ACCEPT_BATCH waiting connections: the listener stays
+** readable, so the next one wakes another worker (EPOLLEXCLUSIVE) and
+** long-lived connections spread over the threads. */
 static void accept_some(struct gate_worker *w)
 {
 	struct gate *g = w->g;
 	int i;
 
-	for (i = 0; i < 64 && !atomic_load(&g->quiesced); i++) {
+	for (i = 0; i < ACCEPT_BATCH && !atomic_load(&g->quiesced); i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
 		int fd = accept4(g->lfd, (struct sockaddr *)&ss, &len,
@@ -284,9 +288,10 @@ static void note(struct gate *g, uint64_t now)
 	g->noted = now;
 	pthread_mutex_unlock(&g->mu);
 	if (a || f || e || x)
-		log_info("%s connections: %lu refused over --max-connections-per-ip, %lu refused "
-		         "at --max-connections, %lu evicted, %lu closed at a deadline", g->name,
-		         a, f, e, x);
+		log_info("%s connections in the last %llu s: %lu refused over "
+		         "--max-connections-per-ip, %lu refused and %lu evicted at --max-connections, "
+		         "%lu closed at a deadline", g->name,
+		         (unsigned long long)(NOTE_US / 1000000u), a, f, e, x);
 }
 
 /* Rule 3: TLS connections past their deadline are closed; plain ones are
@@ -306,12 +311,13 @@ static void sweep(struct gate_worker *w, uint64_t now)
 		if (w->g->tls) {
 			c->later = expired;
 			expired = c;
-			n++;
 		} else if (!c->shut) {
 			shutdown(c->fd, SHUT_RDWR);
 			c->shut = 1;
-			n++;
+		} else {
+			continue;
 		}
+		n += d != 1;   /* evictions are counted when decided */
 	}
 	pthread_mutex_unlock(&w->mu);
 	while ((c = expired)) {

@@ -57,7 +57,12 @@ $(TEST_BIN)/bench_lfsc: tests/bench/bench_lfsc.c $(LFSC_LIB) $(LUA32_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -I$(LUA32_INC) $< -o $@ \
 	  $(LDFLAGS) $(LFSC_LIBS)
-BENCH_DEPS += all $(TEST_BIN)/bench_lfsc
+# the TLS libraries' costs (tests/bench/tls_stacks.sh)
+$(TEST_BIN)/tls_stacks: tests/bench/tls_stacks.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) \
+	  $(shell pkg-config --libs libcrypto) $(MBEDTLS_LIBS)
+BENCH_DEPS += all $(TEST_BIN)/bench_lfsc $(TEST_BIN)/tls_stacks
 bench: $(BENCH_DEPS)
 	@for b in tests/bench/*.sh; do echo "== $$b"; LFSD_BUILD=$(abspath $(BUILD)) $$b || exit 1; done
 .PHONY: bench

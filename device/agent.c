@@ -54,6 +54,7 @@ void agent_config_init(struct agent_config *c)
 	c->poll_interval = 60;
 	c->watchdog_ms = 5000;
 	c->download_tries = 3;
+	c->nodemcu.spiffs_size = 0x100000;
 }
 
 static const char *short_sha(const char *sha)
@@ -238,7 +239,7 @@ static int load_target(struct agent *a, uint32_t word, enum install_flag kind,
 	}
 	platform_log("loading %s into LFS (%zu bytes, attempt %d)", a->st.target,
 		     layout.len, a->st.attempts);
-	if (install_load(a->fl, layout.data, layout.len, &e)) {
+	if (install_load(a->fl, a->cfg->target, layout.data, layout.len, &e)) {
 		snprintf(detail, dsize, "LFS load failed: %s", e.text);
 		goto out;
 	}
@@ -287,7 +288,7 @@ static int boot_check(struct agent *a, int *stable, struct dev_error *err)
 	int ret;
 
 	*stable = 0;
-	if ((ret = install_flag(a->fl, &word, &kind, err)))
+	if ((ret = install_flag(a->fl, a->cfg->target, &word, &kind, err)))
 		return ret;
 	if (a->st.phase == STATE_APPLYING || a->st.phase == STATE_ROLLBACK)
 		return pending_load(a, word, kind, err);
@@ -347,7 +348,7 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 		if (!stable)
 			platform_log("restart");
 	}
-	if ((ret = install_flag(a->fl, &word, &kind, err)))
+	if ((ret = install_flag(a->fl, a->cfg->target, &word, &kind, err)))
 		goto out;
 	part = malloc(flash_size(a->fl));
 	if (!part) {
@@ -358,8 +359,9 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 		goto out;
 	if (kind == INSTALL_VALID)
 		platform_log("LFS image loaded");
-	ret = runtime_boot(part, flash_size(a->fl), flash_base(a->fl),
-			   kind == INSTALL_VALID, "_init", a->cfg->watchdog_ms, &res, err);
+	ret = (a->cfg->target == LFSC_TARGET_LUA51 ? runtime51_boot : runtime_boot)
+		(part, flash_size(a->fl), flash_base(a->fl), kind == INSTALL_VALID, "_init",
+		 a->cfg->watchdog_ms, &res, err);
 	if (ret == DEV_ERR_VERIFY) {   /* the adopted LFS cannot be read */
 		res.failed = 1;
 		snprintf(res.message, sizeof res.message, "%s", err ? err->text : "");
@@ -558,7 +560,7 @@ static int setup(struct agent *a, const struct agent_config *c, struct dev_error
 	snprintf(a->pubkey_path, sizeof a->pubkey_path, "%s/pubkey.pem", c->data);
 	snprintf(path, sizeof path, "%s/flash.bin", c->data);
 	a->stage.dir = a->spiffs;
-	a->stage.target = LFSC_TARGET_LUA53;
+	a->stage.target = c->target;
 	a->stage.base = c->base;
 	a->stage.part_size = c->part_size;
 	a->stage.tries = c->download_tries > 0 ? c->download_tries : 1;
@@ -574,8 +576,9 @@ static int setup(struct agent *a, const struct agent_config *c, struct dev_error
 			return dev_error_set(err, DEV_ERR_USAGE, "--device and --key are required "
 					     "with --server");
 	}
-	platform_log("power on: phase %s, current %s, flash ops so far 0",
-		     state_phase_name(a->st.phase), short_sha(a->st.current));
+	platform_log("power on: %s, phase %s, current %s, flash ops so far 0",
+		     lfsc_target_name(c->target), state_phase_name(a->st.phase),
+		     short_sha(a->st.current));
 	return DEV_OK;
 }
 

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 #include "error.h"
+#include "nodemcu_vm.h"
+#include "lfsc.h"
 
 struct agent_config {
 	const char *server;       /* "https://host:port", NULL = offline (no network) */
@@ -27,10 +29,14 @@ struct agent_config {
 	long poll_interval;       /* seconds between polls until the server says otherwise */
 	long watchdog_ms;         /* bound on _init's run time */
 	int download_tries;       /* attempts per download in one cycle (resuming) */
+	const char *client;       /* "c" (this agent, default) or "lua" (nodemcu_device.c) */
+	struct nodemcu_config nodemcu;   /* options of the Lua-client mode */
+	enum lfsc_target target;  /* the firmware port this device runs (images of
+				  ** another port are refused before flashing) */
 };
 
 /* Fills the defaults (partition 0x40000 at 0x40296000, boot timeout 60 s,
-** poll interval 60 s, watchdog 5 s, 3 download tries). */
+** poll interval 60 s, watchdog 5 s, 3 download tries, nodemcu-lua53). */
 void agent_config_init(struct agent_config *c);
 
 /*

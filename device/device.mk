@@ -1,23 +1,34 @@
 # device/device.mk - lfs-device, the NodeMCU device simulator and OTA agent.
 # Portable core + POSIX port; links the compiler library (the shared image
-# reader and the in-flash reader) and the reference Lua 5.3 with 32-bit
-# numbers. Only runtime.c sees the Lua headers.
+# reader and the in-flash reader), the reference Lua 5.3 with 32-bit numbers
+# and the reference Lua 5.1 (--target nodemcu-lua51). The files with Lua 5.3
+# code (runtime.c, and the NodeMCU emulation written against nodemcu_lua.h) are
+# compiled per port: <name>-53.o against the 5.3 headers with NodeMCU's 32-bit
+# numbers; only runtime51.c sees the Lua 5.1 headers.
 
-DEVICE_SRCS   := $(filter-out device/runtime.c,$(wildcard device/*.c))
+DEVICE_LUA_SRCS := device/runtime.c \
+                   $(addprefix device/nodemcu_,lua.c lfs.c boot.c node.c tmr.c file.c net.c tls.c \
+                     crypto.c encoder.c rtcmem.c)
+DEVICE_SRCS   := $(filter-out $(DEVICE_LUA_SRCS) device/runtime51.c,$(wildcard device/*.c))
 DEVICE_OBJDIR := $(BUILD)/obj/device
 DEVICE_OBJS   := $(patsubst device/%.c,$(DEVICE_OBJDIR)/%.o,$(DEVICE_SRCS)) \
-                 $(DEVICE_OBJDIR)/runtime.o
+                 $(patsubst device/%.c,$(DEVICE_OBJDIR)/%-53.o,$(DEVICE_LUA_SRCS)) \
+                 $(DEVICE_OBJDIR)/runtime51.o
 DEVICE_LIBS    = $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
 
 $(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSC_INC) -I$(VERSION_INC) -c $< -o $@
 $(DEVICE_OBJDIR)/main.o: $(VERSION_H)
 
-# the one device file that includes the reference Lua headers (32-bit numbers)
-$(DEVICE_OBJDIR)/runtime.o: device/runtime.c $(LUA32_LIB) | $(DEVICE_OBJDIR)
+# the files with Lua code, for the 5.3 port (32-bit numbers)
+$(DEVICE_OBJDIR)/%-53.o: device/%.c $(LUA32_LIB) | $(DEVICE_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA32_INC) -DLFSC_LUA_32 -c $< -o $@
 
-$(BIN)/lfs-device: $(DEVICE_OBJS) $(LFSC_LIB) $(LUA32_LIB)
+# the one device file that includes the reference Lua 5.1 headers (renamed l51_*)
+$(DEVICE_OBJDIR)/runtime51.o: device/runtime51.c $(LUA51_LIB) | $(DEVICE_OBJDIR)
+	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA51_INC) -include $(LUA51_RENAME) -c $< -o $@
+
+$(BIN)/lfs-device: $(DEVICE_OBJS) $(LFSC_LIB) $(LUA32_LIB) $(LUA51_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(DEVICE_OBJS) -o $@ $(DEVICE_LIBS)
 

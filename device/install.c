@@ -40,6 +40,21 @@
 **  only if the digest of [0, flash_size) equals the recorded one; TORN or
 **  CORRUPT means the LFS is cleared (install_clear()), the event is reported,
 **  and the staged image is reloaded; EMPTY is "no LFS" (reload if pending).
+**
+** The 5.1 port (target nodemcu-lua51) has its own protocol, the second pass
+** of its loader (lfs-format.md §B4), whose in-progress bit plays the role of
+** flag part 1; step 0 and the boot check are the same:
+**  51.1 ERASE sectors 0 .. (len - 1) / 4096, each of them (the firmware does
+**       not skip blank ones, nor touch sectors past the new image).
+**  51.2 BLOCKS: the layout in 2 KB blocks (WRITE_BLOCKSIZE), in order, one
+**       program each; the first block carries word 0 = INSTALL51_SIG_LOADING
+**       (the signature with bit 0x08 set). From the first erase to 51.3 the
+**       boot check sees EMPTY (sector 0 erased) or TORN (the bit), never the
+**       final signature: the firmware itself rejects that word ("Flash sig not
+**       correct"). Everything written is read back (not in the firmware; no
+**       flash operation).
+**  51.3 SIGNATURE: program word 0 to INSTALL51_SIG_DONE. It only clears bit
+**       0x08; a torn program of it either completes that bit or leaves TORN.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,9 +69,10 @@ const char *install_flag_name(enum install_flag kind)
 	return (unsigned)kind < 4 ? names[kind] : "?";
 }
 
-int install_flag(struct flash *fl, uint32_t *word, enum install_flag *kind,
-		 struct dev_error *err)
+int install_flag(struct flash *fl, enum lfsc_target t, uint32_t *word,
+		 enum install_flag *kind, struct dev_error *err)
 {
+	int lua51 = t == LFSC_TARGET_LUA51;
 	uint8_t b[4];
 	int ret;
 
@@ -66,9 +82,9 @@ int install_flag(struct flash *fl, uint32_t *word, enum install_flag *kind,
 		(uint32_t)b[3] << 24;
 	if (*word == 0xFFFFFFFFu || *word == 0)
 		*kind = INSTALL_EMPTY;
-	else if (*word == INSTALL_SIG_LOADING)
+	else if (*word == (lua51 ? INSTALL51_SIG_LOADING : INSTALL_SIG_LOADING))
 		*kind = INSTALL_TORN;
-	else if (*word == INSTALL_SIG_DONE)
+	else if (*word == (lua51 ? INSTALL51_SIG_DONE : INSTALL_SIG_DONE))
 		*kind = INSTALL_VALID;
 	else
 		*kind = INSTALL_CORRUPT;
@@ -113,14 +129,41 @@ static int read_back(struct flash *fl, const uint8_t *layout, size_t len,
 	return DEV_OK;
 }
 
-int install_load(struct flash *fl, const uint8_t *layout, size_t len,
+/* 51.1-51.3 */
+static int load51(struct flash *fl, const uint8_t *layout, size_t len, struct dev_error *err)
+{
+	uint8_t first[2048];
+	size_t off, n;
+	uint32_t s;
+	int ret;
+
+	for (s = 0; s <= (len - 1) / FLASH_SECTOR; s++)              /* 51.1 */
+		if ((ret = flash_erase(fl, s, err)))
+			return ret;
+	for (off = 0; off < len; off += n) {                         /* 51.2 */
+		const uint8_t *block = layout + off;
+		n = len - off < sizeof first ? len - off : sizeof first;
+		if (off == 0) {
+			memcpy(first, layout, n);
+			first[0] = INSTALL51_SIG_LOADING & 0xFF;
+			block = first;
+		}
+		if ((ret = flash_program(fl, (uint32_t)off, block, (uint32_t)n, err)))
+			return ret;
+	}
+	if ((ret = read_back(fl, layout, len, err)))
+		return ret;
+	return program_word(fl, 0, INSTALL51_SIG_DONE, err);        /* 51.3 */
+}
+
+int install_load(struct flash *fl, enum lfsc_target t, const uint8_t *layout, size_t len,
 		 struct dev_error *err)
 {
-	uint32_t sig;
+	uint32_t sig, done = t == LFSC_TARGET_LUA51 ? INSTALL51_SIG_DONE : INSTALL_SIG_DONE;
 	size_t off, n;
 	int ret;
 
-	if (len < LFSC_FLASH_HEADER || len % 4)
+	if (len < (t == LFSC_TARGET_LUA51 ? 32 : LFSC_FLASH_HEADER) || len % 4)
 		return dev_error_set(err, DEV_ERR_VERIFY, "layout of %zu bytes is not a "
 				     "word-aligned LFS partition image", len);
 	if (len > flash_size(fl))
@@ -128,9 +171,11 @@ int install_load(struct flash *fl, const uint8_t *layout, size_t len,
 				     "the %u-byte partition", len, flash_size(fl));
 	sig = (uint32_t)layout[0] | (uint32_t)layout[1] << 8 |
 	      (uint32_t)layout[2] << 16 | (uint32_t)layout[3] << 24;
-	if (sig != INSTALL_SIG_DONE)
+	if (sig != done)
 		return dev_error_set(err, DEV_ERR_VERIFY, "layout signature 0x%08x is not "
-				     "0x%08x", sig, INSTALL_SIG_DONE);
+				     "0x%08x", sig, done);
+	if (t == LFSC_TARGET_LUA51)
+		return load51(fl, layout, len, err);
 	/* 1 */
 	if ((ret = install_clear(fl, err)))
 		return ret;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "agent.h"
 #include "lfsd_version.h"
+#include "nodemcu_device.h"
 #include "tls.h"
 
 static const char usage[] =
@@ -17,11 +18,33 @@ static const char usage[] =
 "                  [--partition-size 0x40000] [--base 0x40296000] [--once]\n"
 "                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
 "                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n"
+"                  [--target nodemcu-lua53|nodemcu-lua51]\n"
+"       lfs-device --client lua --data DIR [--lua 5.3] [--heap BYTES]\n"
+"                  [--rx-chunk 1460|N|random] [--seed N] [--modules LIST]\n"
+"                  [--spiffs-size BYTES] [--until TEXT] [--run-for S] [--reset]\n"
+"                  [--partition-size ..] [--base ..] [--power-cut-at N] [--reload IMAGE]\n"
 "       lfs-device --show-pin CERT.pem   (prints the value for --pin-sha256)\n"
 "       lfs-device --help | --version\n"
-"The NodeMCU device simulator and OTA agent (device/README.md).\n";
+"The NodeMCU device simulator and OTA agent (device/README.md).\n"
+"\n"
+"--client c (default): the C OTA agent polls --server itself and runs `_init`.\n"
+"--client lua: an emulated NodeMCU board (device/README.md): it loads the LFS,\n"
+"  runs init.lua from SPIFFS (DIR/spiffs/) with the firmware's net, tls, file,\n"
+"  node, tmr, crypto, encoder and rtcmem modules, and its OTA client is Lua code.\n"
+"  --lua 5.3          the firmware port emulated\n"
+"  --heap BYTES       Lua heap cap (node.heap() = cap - use; 0 = no cap)\n"
+"  --rx-chunk X       receive pbufs of 1460 bytes (default), of N bytes (1..1460),\n"
+"                     or random sizes in random bursts\n"
+"  --seed N           seed of the random receive chunking (repeatable runs)\n"
+"  --modules LIST     firmware modules built in, e.g. file,net,node,tmr\n"
+"  --spiffs-size N    SPIFFS bytes (default 0x100000)\n"
+"  --until TEXT       switch off once the console prints a line containing TEXT\n"
+"  --run-for S        switch off after S seconds (the run also ends when nothing\n"
+"                     is left to do: no task, timer or connection)\n"
+"  --reset            this start is the reset pin (RTC memory kept), not power-on\n"
+"  --reload IMAGE     node.LFS.reload(IMAGE) typed on the console before boot\n";
 
-enum kind { STR, U32, LONG, INT, FLAG };
+enum kind { STR, U32, LONG, INT, FLAG, TARGET };
 
 struct opt {
 	const char *name;
@@ -39,6 +62,12 @@ static const struct opt opts[] = {
 	O("--power-cut-at", LONG, power_cut_at), O("--once", FLAG, once),
 	O("--boot-timeout", LONG, boot_timeout), O("--poll-interval", LONG, poll_interval),
 	O("--watchdog-ms", LONG, watchdog_ms), O("--download-tries", INT, download_tries),
+	O("--client", STR, client),          O("--lua", STR, nodemcu.lua),
+	O("--heap", LONG, nodemcu.heap),     O("--rx-chunk", STR, nodemcu.rx),
+	O("--until", STR, nodemcu.until),    O("--run-for", LONG, nodemcu.run_for),
+	O("--modules", STR, nodemcu.modules), O("--spiffs-size", U32, nodemcu.spiffs_size),
+	O("--reset", FLAG, nodemcu.reset),   O("--seed", U32, nodemcu.seed),
+	O("--target", TARGET, target),
 	{ NULL, FLAG, 0 }
 };
 
@@ -106,6 +135,16 @@ int main(int argc, char **argv)
 			*(const char **)field = argv[i];
 			continue;
 		}
+		if (o->kind == TARGET) {
+			/* the simulator runs the 32-bit 5.3 port and the 5.1 port */
+			if (lfsc_target_parse(argv[i], (enum lfsc_target *)field) ||
+			    *(enum lfsc_target *)field == LFSC_TARGET_LUA53_64) {
+				fprintf(stderr, "lfs-device: --target: '%s' is not nodemcu-lua53 "
+					"or nodemcu-lua51\n", argv[i]);
+				return 2;
+			}
+			continue;
+		}
 		if (parse_number(o->name, argv[i], o->kind == U32 ? 0xFFFFFFFFull : 0x7FFFFFFFull,
 				 &v))
 			return 2;
@@ -120,7 +159,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lfs-device: --data DIR is required\n%s", usage);
 		return 2;
 	}
-	if (agent_run(&cfg, &err)) {
+	if (cfg.client && strcmp(cfg.client, "c") && strcmp(cfg.client, "lua")) {
+		fprintf(stderr, "lfs-device: --client must be c or lua\n");
+		return 2;
+	}
+	if (cfg.client && !strcmp(cfg.client, "lua") ? nodemcu_device_run(&cfg, &err)
+						      : agent_run(&cfg, &err)) {
 		fprintf(stderr, "lfs-device: %s\n", err.text);
 		return 1;
 	}

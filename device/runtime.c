@@ -1,28 +1,24 @@
 /*
-** runtime.c - the simulator's firmware Lua: reference Lua 5.3.6 built with
-** NodeMCU's 32-bit numbers, plus the node.LFS API of lfs-format.md §A6.5 over
-** the modules in flash (rebuilt as standard chunks by lfsc_flash_module_chunk
-** and loaded with lua_load). The only device file that includes Lua headers;
-** Lua errors never leave it (everything runs under lua_pcall).
+** runtime.c - the C agent's boot of the image: reference Lua 5.3.6 built with
+** NodeMCU's 32-bit numbers, node.LFS (nodemcu_lfs.c) over the modules in
+** flash, node.restart, and `_init` run under a watchdog. Lua errors never
+** leave it (everything runs under lua_pcall). The emulated firmware of the
+** Lua-client mode is nodemcu_boot.c.
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "lua.h"
-#include "lauxlib.h"
-#include "lualib.h"
 #include "lfsc_image.h"
+#include "nodemcu_lfs.h"
 #include "platform.h"
 #include "runtime.h"
 
 /* Per-boot state, reachable from Lua through the state's extra space. */
 struct rt {
-	struct lfsc_flash *fl;   /* the adopted LFS or NULL */
+	struct nodemcu_lfs lfs;  /* the adopted LFS (lfs.fl NULL: none) */
 	int restart;             /* node.restart() called */
 	int64_t deadline_ms;     /* watchdog, platform_ms() time */
-	uint32_t base;           /* mapped address of the partition */
-	uint32_t size;           /* partition bytes */
 };
 
 static const char restart_token = 'R';  /* identity of the node.restart() unwind */
@@ -30,105 +26,6 @@ static const char restart_token = 'R';  /* identity of the node.restart() unwind
 static struct rt *rt_of(lua_State *L)
 {
 	return *(struct rt **)lua_getextraspace(L);
-}
-
-struct reader {
-	const uint8_t *data;
-	size_t len;
-	int done;
-};
-
-static const char *read_chunk(lua_State *L, void *ud, size_t *size)
-{
-	struct reader *r = ud;
-
-	(void)L;
-	if (r->done) {
-		*size = 0;
-		return NULL;
-	}
-	r->done = 1;
-	*size = r->len;
-	return (const char *)r->data;
-}
-
-/* Pushes the module's main function, or nil (lfs-format.md §A6.5). */
-static int push_module(lua_State *L, const char *name)
-{
-	struct rt *rt = rt_of(L);
-	struct lfsc_buffer buf;
-	struct lfsc_error lerr;
-	struct reader r;
-	int rc, i, n, found = 0;
-
-	if (!rt->fl || !name) {
-		lua_pushnil(L);
-		return 1;
-	}
-	/* lfs-format.md §A6.6: only short names can match, and a "__" name is
-	** searched only in the leading run of "__" entries */
-	n = lfsc_flash_nmodules(rt->fl);
-	for (i = 0; i < n && !found && strlen(name) <= 40; i++) {
-		const char *m = lfsc_flash_module_name(rt->fl, i);
-		if (!strncmp(name, "__", 2) && strncmp(m, "__", 2))
-			break;
-		found = !strcmp(m, name);
-	}
-	if (!found) {
-		lua_pushnil(L);
-		return 1;
-	}
-	lfsc_buffer_init(&buf);
-	memset(&lerr, 0, sizeof lerr);
-	rc = lfsc_flash_module_chunk(rt->fl, name, &buf, &lerr);
-	if (rc) {
-		lfsc_buffer_release(&buf);
-		return luaL_error(L, "cannot load LFS.%s: %s", name, lerr.text);
-	}
-	r.data = buf.data;
-	r.len = buf.len;
-	r.done = 0;
-	rc = lua_load(L, read_chunk, &r, name, "b");
-	lfsc_buffer_release(&buf);
-	if (rc != LUA_OK)
-		return lua_error(L);
-	return 1;
-}
-
-static int lfs_get(lua_State *L)
-{
-	return push_module(L, lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL);
-}
-
-static int lfs_index(lua_State *L)   /* node.LFS.<other> == node.LFS.get("<other>") */
-{
-	return push_module(L, lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL);
-}
-
-static int lfs_list(lua_State *L)
-{
-	struct rt *rt = rt_of(L);
-	int i, n;
-
-	if (!rt->fl) {
-		lua_pushnil(L);
-		return 1;
-	}
-	n = lfsc_flash_nmodules(rt->fl);
-	lua_createtable(L, n, 0);
-	for (i = 0; i < n; i++) {
-		lua_pushstring(L, lfsc_flash_module_name(rt->fl, i));
-		lua_rawseti(L, -2, i + 1);
-		if (strlen(lfsc_flash_module_name(rt->fl, i)) > 40)
-			break;          /* §A6.6: enumeration stops after a long name */
-	}
-	/* §A6.5: sorted with table.sort */
-	lua_getglobal(L, "table");
-	lua_getfield(L, -1, "sort");
-	lua_pushvalue(L, -3);
-	lua_call(L, 1, 0);
-	lua_pop(L, 1);
-	return 1;
 }
 
 static int node_restart(lua_State *L)
@@ -153,27 +50,7 @@ static int setup(lua_State *L)
 	lua_newtable(L);                          /* node */
 	lua_pushcfunction(L, node_restart);
 	lua_setfield(L, -2, "restart");
-	lua_newtable(L);                          /* node.LFS */
-	lua_pushcfunction(L, lfs_get);
-	lua_setfield(L, -2, "get");
-	lua_pushcfunction(L, lfs_list);
-	lua_setfield(L, -2, "list");
-	lua_pushinteger(L, rt->fl ? (lua_Integer)lfsc_flash_timestamp(rt->fl) : 0);
-	lua_setfield(L, -2, "time");
-	lua_createtable(L, 0, 4);                 /* §A6.5 node.LFS.config */
-	lua_pushinteger(L, (lua_Integer)rt->base);
-	lua_setfield(L, -2, "lfs_mapped");
-	lua_pushinteger(L, (lua_Integer)(rt->base - 0x40200000u));   /* ESP8266 mapping */
-	lua_setfield(L, -2, "lfs_base");
-	lua_pushinteger(L, (lua_Integer)rt->size);
-	lua_setfield(L, -2, "lfs_size");
-	lua_pushinteger(L, rt->fl ? (lua_Integer)lfsc_flash_size(rt->fl) : 0);
-	lua_setfield(L, -2, "lfs_used");
-	lua_setfield(L, -2, "config");
-	lua_newtable(L);
-	lua_pushcfunction(L, lfs_index);
-	lua_setfield(L, -2, "__index");
-	lua_setmetatable(L, -2);
+	nodemcu_lfs_push(L, &rt->lfs, NULL);
 	lua_setfield(L, -2, "LFS");
 	lua_getfield(L, -1, "LFS");
 	lua_getfield(L, -1, "get");
@@ -187,7 +64,7 @@ static int run_init(lua_State *L)
 {
 	const char *name = lua_tostring(L, 1);
 
-	push_module(L, name);
+	nodemcu_lfs_module(L, &rt_of(L)->lfs, name);
 	if (lua_isnil(L, -1))
 		return 0;
 	lua_pushboolean(L, 1);                    /* tell the caller it ran */
@@ -208,10 +85,10 @@ int runtime_boot(const uint8_t *partition, size_t len, uint32_t base, int has_lf
 	memset(res, 0, sizeof *res);
 	memset(&rt, 0, sizeof rt);
 	memset(&lerr, 0, sizeof lerr);
-	rt.base = base;
-	rt.size = (uint32_t)len;
+	rt.lfs.base = base;
+	rt.lfs.size = (uint32_t)len;
 	if (has_lfs) {
-		rc = lfsc_flash_open(partition, len, base, LFSC_TARGET_LUA53, &rt.fl, &lerr);
+		rc = lfsc_flash_open(partition, len, base, LFSC_TARGET_LUA53, &rt.lfs.fl, &lerr);
 		if (rc) {
 			ret = dev_error_set(err, rc == LFSC_ERR_MEM ? DEV_ERR_MEM : DEV_ERR_VERIFY,
 					    "cannot adopt the LFS: %s", lerr.text);
@@ -257,6 +134,6 @@ out:
 	fflush(stdout);
 	if (L)
 		lua_close(L);
-	lfsc_flash_free(rt.fl);
+	lfsc_flash_free(rt.lfs.fl);
 	return ret;
 }

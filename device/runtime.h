@@ -31,4 +31,11 @@ int runtime_boot(const uint8_t *partition, size_t len, uint32_t base, int has_lf
 		 const char *init, long watchdog_ms, struct runtime_result *res,
 		 struct dev_error *err);
 
+/* The same boot for the 5.1 port (runtime51.c): the reference Lua 5.1.5 with
+** doubles, the partition read as the 5.1 firmware reads it (§B4), node.LFS
+** as the 5.1 firmware offers it (§B3.4). */
+int runtime51_boot(const uint8_t *partition, size_t len, uint32_t base, int has_lfs,
+		   const char *init, long watchdog_ms, struct runtime_result *res,
+		   struct dev_error *err);
+
 #endif

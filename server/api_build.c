@@ -33,6 +33,7 @@ enum MHD_Result api_build_post(struct req *r)
 		json_t *body = job->body;
 
 		job->body = NULL;
+		metrics_target(&r->app->metrics, job->up.opts.target, job->status);
 		return http_json(r, job->status, body);
 	}
 	job = calloc(1, sizeof *job);
@@ -64,6 +65,7 @@ enum MHD_Result api_build_post(struct req *r)
 		json_t *b = store_builds_get(&r->app->db, id);
 
 		metrics_build(&r->app->metrics, METRICS_BUILD_CACHED, 0);
+		metrics_target(&r->app->metrics, job->up.opts.target, b ? 200 : 500);
 		return b ? http_json(r, 200, b)
 		         : http_error(r, 500, "internal", "cannot read build %lld", id);
 	}

@@ -61,6 +61,21 @@ void metrics_poll(struct metrics *m, enum metrics_poll_result r)
 	atomic_fetch_add_explicit(&m->polls[r], 1, memory_order_relaxed);
 }
 
+static const char *const targets[METRICS_TARGETS] = {
+	"nodemcu-lua53", "nodemcu-lua53-64", "nodemcu-lua51"
+};
+
+void metrics_target(struct metrics *m, const char *target, unsigned status)
+{
+	int t;
+
+	for (t = 0; t < METRICS_TARGETS && strcmp(targets[t], target); t++)
+		;
+	if (t < METRICS_TARGETS)
+		atomic_fetch_add_explicit(&m->target_builds[t][status != 200 && status != 201],
+					  1, memory_order_relaxed);
+}
+
 char *metrics_render(struct metrics *m, const char *const *names)
 {
 	char *buf = NULL;
@@ -98,6 +113,13 @@ char *metrics_render(struct metrics *m, const char *const *names)
 	for (r = 0; r < METRICS_BUILD_OUTCOMES; r++)
 		fprintf(f, "lfsd_builds_total{outcome=\"%s\"} %lu\n", outcomes[r],
 		        atomic_load(&m->builds[r]));
+	fputs("# HELP lfsd_target_builds_total Builds answered (new, or found in the store), "
+	      "by target and result.\n# TYPE lfsd_target_builds_total counter\n", f);
+	for (r = 0; r < METRICS_TARGETS; r++)
+		for (s = 0; s < 2; s++)
+			fprintf(f, "lfsd_target_builds_total{target=\"%s\",result=\"%s\"} %lu\n",
+			        targets[r], s ? "error" : "ok",
+			        atomic_load(&m->target_builds[r][s]));
 	fputs("# HELP lfsd_build_duration_seconds Time from queueing to the answer of a build.\n"
 	      "# TYPE lfsd_build_duration_seconds histogram\n", f);
 	for (r = 0; r < METRICS_BUCKETS; r++) {

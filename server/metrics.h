@@ -7,6 +7,7 @@
 #define METRICS_ROUTES 48     /* route slots: the route table plus "none" */
 #define METRICS_STATUSES 20
 #define METRICS_BUCKETS 11
+#define METRICS_TARGETS 3     /* nodemcu-lua53, nodemcu-lua53-64, nodemcu-lua51 */
 
 enum metrics_build_outcome {
 	METRICS_BUILD_OK, METRICS_BUILD_CACHED, METRICS_BUILD_COMPILE_ERROR,
@@ -26,6 +27,7 @@ struct metrics {
 	atomic_ulong duration_count;
 	atomic_ullong duration_sum_us;
 	atomic_ulong polls[METRICS_POLL_RESULTS];
+	atomic_ulong target_builds[METRICS_TARGETS][2];  /* [target][0 ok, 1 error] */
 };
 
 void metrics_init(struct metrics *m);
@@ -33,6 +35,9 @@ void metrics_init(struct metrics *m);
 void metrics_request(struct metrics *m, int route, int status);
 void metrics_build(struct metrics *m, enum metrics_build_outcome o, double seconds);
 void metrics_poll(struct metrics *m, enum metrics_poll_result r);
+/* Counts one answered build of `target` (the option's name) by its HTTP
+** status: 200/201 (cached or new image) are "ok", anything else "error". */
+void metrics_target(struct metrics *m, const char *target, unsigned status);
 /* Renders everything; names[i] labels route slot i (NULL ends the list).
 ** Returns a new string (caller owns: free()) or NULL. */
 char *metrics_render(struct metrics *m, const char *const *names);

@@ -9,7 +9,7 @@ LFSD_OBJS   := $(patsubst server/%.c,$(LFSD_OBJDIR)/%.o,$(LFSD_SRCS)) \
 LFSD_PKGS   := libmicrohttpd sqlite3 jansson inih libssl libcrypto
 LFSD_CFLAGS  = $(shell pkg-config --cflags $(LFSD_PKGS)) $(LFSC_INC) -I$(VERSION_INC) -Iserver -D_GNU_SOURCE
 # liblfsc: the shared image reader (listings of built images, in-process)
-LFSD_LIBS    = $(LFSC_LIB) $(shell pkg-config --libs $(LFSD_PKGS)) $(MBEDTLS_LIBS) -lpthread -lm
+LFSD_LIBS    = $(LFSC_LIB) $(shell pkg-config --libs $(LFSD_PKGS)) $(MBEDTLS_LIBS) -lz -lpthread -lm
 
 $(LFSD_OBJDIR)/%.o: server/%.c | $(LFSD_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSD_CFLAGS) -c $< -o $@

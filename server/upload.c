@@ -145,9 +145,10 @@ int upload_options_parse(struct upload_options *o, json_t *j, char *err, size_t 
 		if (!strcmp(key, "target")) {
 			const char *t = json_string_value(v);
 
-			if (!t || (strcmp(t, "nodemcu-lua53") && strcmp(t, "nodemcu-lua53-64"))) {
-				snprintf(err, errsize, "option 'target' must be \"nodemcu-lua53\" "
-				         "or \"nodemcu-lua53-64\"");
+			if (!t || (strcmp(t, "nodemcu-lua53") && strcmp(t, "nodemcu-lua53-64") &&
+			           strcmp(t, "nodemcu-lua51"))) {
+				snprintf(err, errsize, "option 'target' must be \"nodemcu-lua53\", "
+				         "\"nodemcu-lua53-64\" or \"nodemcu-lua51\"");
 				return -1;
 			}
 			strcpy(o->target, t);

@@ -21,7 +21,8 @@ struct upload_file {
 };
 
 struct upload_options {
-	char target[24];        /* "nodemcu-lua53" (default) or "nodemcu-lua53-64" */
+	char target[24];        /* "nodemcu-lua53" (default), "nodemcu-lua53-64" or
+	                           "nodemcu-lua51" */
 	int strip;
 	int has_base;           /* absolute image at base (-a) */
 	uint32_t base;

@@ -8,10 +8,10 @@ TEST_DEPS  += all
 UNIT_SRCS  := $(wildcard tests/unit/t_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(TEST_BIN)/%,$(UNIT_SRCS))
 
-$(TEST_BIN)/t_%: tests/unit/t_%.c tests/unit/test.h $(LFSC_LIB) $(LUA32_LIB) $(LUA64_LIB)
+$(TEST_BIN)/t_%: tests/unit/t_%.c tests/unit/test.h $(LFSC_LIB) $(LUA32_LIB) $(LUA64_LIB) $(LUA51_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -Icompiler/src -I$(LUA32_INC) \
-	  $< -o $@ $(LDFLAGS) $(LFSC_LIBS) -lcmocka
+	  $< -o $@ $(LDFLAGS) $(LFSC_LIBS) -lcmocka -lz
 
 test-build: $(UNIT_BINS)
 
@@ -32,23 +32,30 @@ check:
 FUZZ_SECONDS ?= 600
 FUZZ_CC      := clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIBSRC  := $(filter-out compiler/src/frontend53.c compiler/src/compile.c,$(wildcard compiler/src/*.c))
+FUZZ_LIBSRC  := $(filter-out compiler/src/frontend53.c compiler/src/frontend51.c compiler/src/compile.c,\
+                 $(wildcard compiler/src/*.c))
 SHARED_DIR   ?= ../shared
 FUZZ_DIR     := $(BUILD)/fuzz
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIBSRC) compiler/src/lfsc_int.h | deps
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(LFSC_INC) -Icompiler/src $< $(FUZZ_LIBSRC) -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(LFSC_INC) -Icompiler/src $< $(FUZZ_LIBSRC) -o $@ -lz
 
-fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read
+fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read $(FUZZ_DIR)/fuzz_image51_read
 	mkdir -p $(FUZZ_DIR)/corpus-image $(FUZZ_DIR)/seed-image $(FUZZ_DIR)/corpus-flash $(FUZZ_DIR)/seed-flash
+	mkdir -p $(FUZZ_DIR)/corpus-image51 $(FUZZ_DIR)/seed-image51
 	cp $(SHARED_DIR)/conformance/lua53/golden/*.img $(FUZZ_DIR)/seed-image/
 	rm -f $(FUZZ_DIR)/seed-image/huge_constants*
 	mv $(FUZZ_DIR)/seed-image/*.abs.img $(FUZZ_DIR)/seed-flash/
+	for f in $(SHARED_DIR)/conformance/lua51/golden/*.img $(SHARED_DIR)/conformance/lua51/edge/golden/*.img; do \
+	  case $$f in *.abs.img) cp $$f $(FUZZ_DIR)/seed-image51/ ;; \
+	  *) gzip -dc < $$f > $(FUZZ_DIR)/seed-image51/$$(basename $$f .img).raw ;; esac; done
 	cd $(FUZZ_DIR) && ./fuzz_image_read -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
 	  -print_final_stats=1 corpus-image seed-image
 	cd $(FUZZ_DIR) && ./fuzz_flash_read -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
 	  -print_final_stats=1 corpus-flash seed-flash
+	cd $(FUZZ_DIR) && ./fuzz_image51_read -max_total_time=$(FUZZ_SECONDS) -max_len=270336 \
+	  -print_final_stats=1 corpus-image51 seed-image51
 .PHONY: fuzz
 
 # ---- benchmarks: tests/bench/*.sh, each reporting ratios against a baseline
@@ -57,12 +64,16 @@ $(TEST_BIN)/bench_lfsc: tests/bench/bench_lfsc.c $(LFSC_LIB) $(LUA32_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -I$(LUA32_INC) $< -o $@ \
 	  $(LDFLAGS) $(LFSC_LIBS)
+$(TEST_BIN)/bench_lfsc51: tests/bench/bench_lfsc.c $(LFSC_LIB) $(LUA51_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -I$(LUA51_INC) -include $(LUA51_RENAME) \
+	  -DBENCH_LUA51 $< -o $@ $(LDFLAGS) $(LFSC_LIBS)
 # the TLS libraries' costs (tests/bench/tls_stacks.sh)
 $(TEST_BIN)/tls_stacks: tests/bench/tls_stacks.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) \
 	  $(shell pkg-config --libs libcrypto) $(MBEDTLS_LIBS)
-BENCH_DEPS += all $(TEST_BIN)/bench_lfsc $(TEST_BIN)/tls_stacks
+BENCH_DEPS += all $(TEST_BIN)/bench_lfsc $(TEST_BIN)/bench_lfsc51 $(TEST_BIN)/tls_stacks
 bench: $(BENCH_DEPS)
 	@for b in tests/bench/*.sh; do echo "== $$b"; LFSD_BUILD=$(abspath $(BUILD)) $$b || exit 1; done
 .PHONY: bench

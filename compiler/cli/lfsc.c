@@ -1,7 +1,8 @@
 /*
 ** lfsc.c - the lfsc command: a drop-in for NodeMCU's luac.cross (lfs-format.md
-** §A1) plus --target, --seed, --timestamp, --json, --inspect and an enforced
-** -m. The only compiler file that touches stdio or exits.
+** §A1; §B1 with --target nodemcu-lua51) plus --target, --seed, --timestamp,
+** --json, --inspect and an enforced -m. The only compiler file that touches
+** stdio or exits.
 */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,13 +16,15 @@
 #include "lfsd_version.h"
 
 #define DEFAULT_OUTPUT "luac.cross.out"
+#define DEFAULT_OUTPUT51 "luac.out"         /* §B1 */
 
 struct cli {
 	const char *progname;
-	const char *output;
+	const char *output;          /* NULL until -o: the target's default */
 	const char *image_in;        /* -F */
 	const char *inspect;         /* --inspect */
-	int lfs, absolute, list, parse_only, version, json;
+	const char *address;         /* -a as given, checked for the target */
+	int lfs, absolute, list, parse_only, version, json, have_max;
 	struct lfsc_options opt;
 	int nfiles;
 	char **files;                /* NULL entry = standard input */
@@ -35,18 +38,19 @@ static void print_usage(FILE *out)
 	fprintf(out,
 		"usage: %s [options] [filenames]\n"
 		"Available options are:\n"
-		"  -f       output a flash image file (LFS image, format 11)\n"
+		"  -f       output a flash image file (relocatable LFS image)\n"
 		"  -a addr  generate an absolute image at mapped address addr (implies -f);\n"
 		"           from sources, or from an image given with -F\n"
 		"  -F img   relocatable LFS image to convert with -a\n"
 		"  -m size  maximum flash size of the LFS image (implies -f; checked)\n"
 		"  -i       generate the module-index main also for .lc output\n"
 		"  -l       list (use -l -l for full listing)\n"
-		"  -o name  output to file 'name' (default is \"%s\")\n"
+		"  -o name  output to file 'name' (default is \"%s\";\n"
+		"           \"" DEFAULT_OUTPUT51 "\" for nodemcu-lua51)\n"
 		"  -p       parse only\n"
 		"  -s       strip debug information\n"
 		"  -v       show version information\n"
-		"  --target nodemcu-lua53|nodemcu-lua53-64   number configuration\n"
+		"  --target nodemcu-lua53|nodemcu-lua53-64|nodemcu-lua51   firmware port\n"
 		"  --seed N       string-hash seed, 0..4294967295 (default: derived from the inputs)\n"
 		"  --timestamp N  compile time (default: $SOURCE_DATE_EPOCH, else now)\n"
 		"  --json         print one JSON object describing the result or error\n"
@@ -181,13 +185,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		} else if (!strcmp(a, "-f")) {
 			c->lfs = 1;
 		} else if (!strcmp(a, "-a")) {
-			uint32_t addr;
 			if (++i >= argc)
 				usage("\"-a\" absolute address must be valid flash address");
-			addr = (uint32_t)strtoul(argv[i], NULL, 0);
-			if (!(addr - 0x40200000u > 0 && addr - 0x40200000u <= 0x100000u))
-				usage("\"-a\" absolute address must be valid flash address");
-			c->opt.base_address = addr;
+			c->address = argv[i];
 			c->absolute = c->lfs = 1;
 		} else if (!strcmp(a, "-F")) {
 			if (++i >= argc || !argv[i][0] || argv[i][0] == '-')
@@ -198,16 +198,14 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			if (++i >= argc)
 				usage("\"-m\" maximum size must be a multiple of 4,096");
 			m = (uint32_t)strtoul(argv[i], NULL, 0);
-			if (m & 0xfff)
-				usage("\"-m\" maximum size must be a multiple of 4,096");
 			c->opt.max_size = m;
-			c->lfs = 1;
+			c->have_max = c->lfs = 1;
 		} else if (!strcmp(a, "-s")) {
 			c->opt.strip = 1;
 		} else if (!strcmp(a, "-i")) {
 			c->opt.module_index = 1;
 		} else if (!strcmp(a, "-o")) {
-			if (++i >= argc || (argv[i][0] == '-' && argv[i][1]) || !argv[i][0])
+			if (++i >= argc || !argv[i][0])
 				usage("'-o' needs argument");
 			c->output = argv[i];
 		} else if (!strcmp(a, "-l")) {
@@ -221,7 +219,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			      "emulation (run the image with lfs-device)");
 		} else if (!strcmp(a, "--target")) {
 			if (++i >= argc || lfsc_target_parse(argv[i], &c->opt.target))
-				usage("'--target' needs nodemcu-lua53 or nodemcu-lua53-64");
+				usage("'--target' needs nodemcu-lua53, nodemcu-lua53-64 or "
+				      "nodemcu-lua51");
 		} else if (!strcmp(a, "--seed")) {
 			if (++i >= argc)
 				usage("'--seed' needs a number");
@@ -241,13 +240,39 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			print_usage(stdout);
 			exit(EXIT_SUCCESS);
 		} else if (!strcmp(a, "--version")) {
-			printf("lfsc %s (luac.cross engine for NodeMCU LFS; Lua 5.3.6)\n", LFSD_VERSION);
+			printf("lfsc %s (luac.cross engine for NodeMCU LFS; Lua 5.3.6, Lua 5.1.5)\n",
+			       LFSD_VERSION);
 			exit(EXIT_SUCCESS);
 		} else {
 			unknown_option("unrecognized option '%s'", a);
 		}
 	}
 	return i;
+}
+
+/* the checks that depend on the target, once all options are read */
+static void check_args(struct cli *c)
+{
+	int lua51 = c->opt.target == LFSC_TARGET_LUA51;
+
+	if (c->address) {
+		/* §A1.2: 0x40200001..0x40300000; §B1: 0x40210000..0x40310000 */
+		uint32_t addr = (uint32_t)strtoul(c->address, NULL, 0);
+		uint32_t off = addr - (lua51 ? 0x40210000u : 0x40200000u);
+		if (lua51 ? off > 0x100000u : !(off > 0 && off <= 0x100000u))
+			usage(lua51 ? "'-a' absolute address must be valid flash address"
+				    : "\"-a\" absolute address must be valid flash address");
+		c->opt.base_address = addr;
+	}
+	if (c->have_max && (c->opt.max_size & 0xfff))
+		usage(lua51 ? "'-m' maximum size must be a multiple of 4,096"
+			    : "\"-m\" maximum size must be a multiple of 4,096");
+	/* §A1.2: the 5.3 port takes no '-'-prefixed name after -o; the 5.1 port
+	** takes any non-empty one (§B1) */
+	if (c->output && !lua51 && c->output[0] == '-' && c->output[1])
+		usage("'-o' needs argument");
+	if (!c->output)
+		c->output = lua51 ? DEFAULT_OUTPUT51 : DEFAULT_OUTPUT;
 }
 
 /* reads a whole file (NULL = stdin); returns NULL and sets errno on failure */
@@ -345,18 +370,26 @@ static void list_image(const struct lfsc_image *img, int level)
 	lfsc_buffer_release(&l);
 }
 
+/* an image file of either port, relocatable or absolute (by its signature) */
 static struct lfsc_image *load_image(const char *path)
 {
 	struct lfsc_image *img = NULL;
 	struct lfsc_error e;
 	size_t len;
 	char *data = slurp(path, &len);
+	uint32_t sig = 0;
 	int ret;
 
 	if (!data)
 		fatal(LFSC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
 	memset(&e, 0, sizeof e);
-	ret = lfsc_image_read(data, len, &img, &e);
+	if (len >= 4)
+		sig = (uint32_t)(uint8_t)data[0] | (uint32_t)(uint8_t)data[1] << 8 |
+		      (uint32_t)(uint8_t)data[2] << 16 | (uint32_t)(uint8_t)data[3] << 24;
+	if (sig == LFSC_FLASH_SIG || (sig & ~1u) == 0xfafaa154u)
+		ret = lfsc_image_read_absolute(data, len, &img, &e);
+	else
+		ret = lfsc_image_read(data, len, &img, &e);
 	free(data);
 	if (ret) {
 		char msg[300];
@@ -366,19 +399,57 @@ static struct lfsc_image *load_image(const char *path)
 	return img;
 }
 
+static const char *kind_of(const struct lfsc_image_info *in)
+{
+	if (in->absolute)
+		return in->target == LFSC_TARGET_LUA51 ? "absolute LFS image (Lua 5.1 port)"
+						       : "absolute LFS image (Lua 5.3 port)";
+	return in->target == LFSC_TARGET_LUA51 ? "LFS image (gzip, Lua 5.1 port)"
+					       : "LFS image (format 11)";
+}
+
+static void inspect_text(const struct cli *c, const struct lfsc_image_info *in)
+{
+	char when[64] = "";
+	time_t t = (time_t)in->timestamp;
+	struct tm tm;
+	int i;
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%s: %s, target %s\n", c->inspect, kind_of(in), lfsc_target_name(in->target));
+	if (in->absolute)
+		printf("  address     0x%08x\n", in->base_address);
+	printf("  size        %zu bytes%s\n", in->size,
+	       in->trailing ? " (plus trailing bytes, ignored)" : "");
+	printf("  flash size  %zu bytes (%zu KB) when loaded\n", in->flash_size,
+	       (in->flash_size + 1023) / 1024);
+	if (in->target != LFSC_TARGET_LUA51)
+		printf("  seed        0x%08x\n", in->seed);
+	printf("  timestamp   %lld (%s)\n", (long long)in->timestamp, when);
+	if (in->target == LFSC_TARGET_LUA51)
+		printf("  strings     %d in the ROstrt, %d buckets\n", in->nstrings,
+		       in->rostrt_size);
+	else if (in->absolute)
+		printf("  strings     %d short in the ROstrt, %d buckets\n", in->ns,
+		       in->rostrt_size);
+	else
+		printf("  strings     %d in the image; %d short, %d long in all; longest %d\n",
+		       in->nstrings, in->ns, in->nl, in->maxlen);
+	printf("  functions   %d, constants %d, code %zu bytes\n", in->nfunctions,
+	       in->nconstants, in->code_bytes);
+	printf("  modules     %d\n", in->nmodules);
+	for (i = 0; i < in->nmodules; i++)
+		printf("    %-24s %8zu bytes %5d functions\n", in->modules[i].name,
+		       in->modules[i].image_bytes, in->modules[i].functions);
+}
+
 static int inspect(const struct cli *c)
 {
 	struct lfsc_image *img = load_image(c->inspect);
 	const struct lfsc_image_info *in = lfsc_image_get_info(img);
-	struct lfsc_buffer flash;
-	struct lfsc_error e;
-	uint32_t base = c->absolute ? c->opt.base_address : 0x40210000u;
 	int i;
 
-	lfsc_buffer_init(&flash);
-	memset(&e, 0, sizeof e);
-	if (lfsc_image_flash(img, base, 0, &flash, &e))
-		fatal_error(LFSC_ERR_MEM, &e);
 	if (c->json) {
 		json_t *mods = json_array();
 		for (i = 0; i < in->nmodules; i++)
@@ -386,46 +457,28 @@ static int inspect(const struct cli *c)
 				"name", in->modules[i].name,
 				"image_bytes", (json_int_t)in->modules[i].image_bytes,
 				"functions", in->modules[i].functions));
-		print_json(json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, "
-				     "s:{s:i, s:i, s:i, s:i}, s:i, s:i, s:I}",
+		print_json(json_pack("{s:b, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
+				     "s:{s:i, s:i, s:i, s:i, s:i}, s:i, s:i, s:I}",
 			"ok", 1, "file", c->inspect, "target", lfsc_target_name(in->target),
+			"absolute", in->absolute, "base_address", (json_int_t)in->base_address,
 			"image_size", (json_int_t)in->size, "trailing", (json_int_t)in->trailing,
-			"flash_size", (json_int_t)flash.len, "seed", (json_int_t)in->seed,
+			"flash_size", (json_int_t)in->flash_size, "seed", (json_int_t)in->seed,
 			"timestamp", (json_int_t)in->timestamp, "modules", mods,
 			"strings", "vector", in->nstrings, "short", in->ns, "long", in->nl,
-			"maxlen", in->maxlen, "functions", in->nfunctions,
+			"maxlen", in->maxlen, "buckets", in->rostrt_size,
+			"functions", in->nfunctions,
 			"constants", in->nconstants, "code_bytes", (json_int_t)in->code_bytes));
 	} else {
-		char when[64] = "";
-		time_t t = (time_t)in->timestamp;
-		struct tm tm;
-		if (gmtime_r(&t, &tm))
-			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		printf("%s: LFS image (format 11), target %s\n", c->inspect,
-		       lfsc_target_name(in->target));
-		printf("  size        %zu bytes%s\n", in->size,
-		       in->trailing ? " (plus trailing bytes, ignored)" : "");
-		printf("  flash size  %zu bytes (%zu KB) when loaded\n", flash.len,
-		       (flash.len + 1023) / 1024);
-		printf("  seed        0x%08x\n", in->seed);
-		printf("  timestamp   %lld (%s)\n", (long long)in->timestamp, when);
-		printf("  strings     %d in the image; %d short, %d long in all; longest %d\n",
-		       in->nstrings, in->ns, in->nl, in->maxlen);
-		printf("  functions   %d, constants %d, code %zu bytes\n", in->nfunctions,
-		       in->nconstants, in->code_bytes);
-		printf("  modules     %d\n", in->nmodules);
-		for (i = 0; i < in->nmodules; i++)
-			printf("    %-24s %8zu bytes %5d functions\n", in->modules[i].name,
-			       in->modules[i].image_bytes, in->modules[i].functions);
+		inspect_text(c, in);
 		if (c->list)
 			list_image(img, c->list);
 	}
-	lfsc_buffer_release(&flash);
 	lfsc_image_free(img);
 	return 0;
 }
 
-/* -F IMG -a ADDR: convert a relocatable image to an absolute one (§A5.1) */
+/* -F IMG -a ADDR: convert a relocatable image to an absolute one (§A5.1;
+** for 5.1 the relocated image with the absolute bit, §B1) */
 static int convert(const struct cli *c)
 {
 	struct lfsc_image *img = load_image(c->image_in);
@@ -438,6 +491,8 @@ static int convert(const struct cli *c)
 	ret = lfsc_image_flash(img, c->opt.base_address, c->opt.max_size, &out, &e);
 	if (ret)
 		fatal_error(ret, &e);
+	if (lfsc_image_get_info(img)->target == LFSC_TARGET_LUA51)
+		out.data[0] |= 0x01;         /* §B1: the absolute image's signature bit */
 	if (c->list)
 		list_image(img, c->list);
 	write_output(c, &out);
@@ -454,6 +509,28 @@ static int convert(const struct cli *c)
 	return 0;
 }
 
+/* §B1: the 5.1 port prints the image size of -f and -a builds, before the -m
+** check; not into an image written to stdout */
+static void image_size(const struct cli *c, struct lfsc_compiler *lc, enum lfsc_output kind,
+		       int ret)
+{
+	if (c->opt.target == LFSC_TARGET_LUA51 && kind != LFSC_OUT_LC && !c->parse_only &&
+	    lfsc_info(lc)->flash_size && (!ret || ret == LFSC_ERR_LIMIT))
+		fprintf(c->json || !strcmp(c->output, "-") ? stderr : stdout, "Image size: %zu\n",
+			lfsc_info(lc)->flash_size);
+}
+
+static void warnings(const struct cli *c, struct lfsc_compiler *lc)
+{
+	int i;
+
+	for (i = 0; i < lfsc_info(lc)->nwarnings; i++) {
+		char msg[300];
+		lfsc_error_format(&lfsc_info(lc)->warnings[i], msg, sizeof msg);
+		fprintf(stderr, "%s: warning: %s\n", c->progname, msg);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -467,13 +544,16 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	g = &c;
 	c.progname = argv[0] && argv[0][0] ? argv[0] : "lfsc";
-	c.output = DEFAULT_OUTPUT;
 	lfsc_options_init(&c.opt);
 	c.opt.timestamp = sde && *sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
 	first = parse_args(&c, argc, argv);
+	check_args(&c);
 	if (c.version) {
-		printf("Lua 5.3.6  Copyright (C) 1994-2020 Lua.org, PUC-Rio\n");
-		if (argc == 2)
+		if (c.opt.target == LFSC_TARGET_LUA51)
+			printf("Lua 5.1.4  Copyright (C) 1994-2011 Lua.org, PUC-Rio\n");
+		else
+			printf("Lua 5.3.6  Copyright (C) 1994-2020 Lua.org, PUC-Rio\n");
+		if (argc == 2 || (argc == 4 && c.opt.target == LFSC_TARGET_LUA51))
 			return 0;
 	}
 	if (c.inspect)
@@ -495,8 +575,8 @@ int main(int argc, char **argv)
 		usage("'-F' converts an image: give no source files with it");
 	if (c.nfiles == 0) {
 		if (c.list || c.parse_only) {
-			static char dname[] = DEFAULT_OUTPUT;
-			static char *dflt[] = { dname };
+			static char *dflt[1];
+			dflt[0] = (char *)c.output;
 			c.files = dflt;
 			c.nfiles = 1;
 		} else {
@@ -523,6 +603,7 @@ int main(int argc, char **argv)
 	lfsc_buffer_init(&out);
 	memset(&e, 0, sizeof e);
 	ret = lfsc_build(lc, kind, &out, &e);
+	image_size(&c, lc, kind, ret);
 	if (ret)
 		fatal_error(ret, &e);
 	if (c.list) {
@@ -537,11 +618,7 @@ int main(int argc, char **argv)
 	if (c.json)
 		report(&c, lc, c.parse_only ? LFSC_OUT_NONE : kind);
 	else
-		for (i = 0; i < lfsc_info(lc)->nwarnings; i++) {
-			char msg[300];
-			lfsc_error_format(&lfsc_info(lc)->warnings[i], msg, sizeof msg);
-			fprintf(stderr, "%s: warning: %s\n", c.progname, msg);
-		}
+		warnings(&c, lc);
 	lfsc_buffer_release(&out);
 	lfsc_free(lc);
 	return 0;

@@ -37,10 +37,12 @@ struct lfsc_error {
 ** the text when there is no source. Writes at most size bytes (NUL included). */
 void lfsc_error_format(const struct lfsc_error *e, char *buf, size_t size);
 
-/* Number configuration of the target firmware (lfs-format.md §A8.1). */
+/* Firmware port and number configuration of the target (lfs-format.md §A8.1,
+** §B6). */
 enum lfsc_target {
 	LFSC_TARGET_LUA53 = 0,    /* "nodemcu-lua53": int32 integers, float numbers */
-	LFSC_TARGET_LUA53_64 = 1  /* "nodemcu-lua53-64": int64 integers, doubles */
+	LFSC_TARGET_LUA53_64 = 1, /* "nodemcu-lua53-64": int64 integers, doubles */
+	LFSC_TARGET_LUA51 = 2     /* "nodemcu-lua51": Lua 5.1 port, doubles (Part B) */
 };
 
 /* Parses a target name; returns 0 and sets *t, or LFSC_ERR_USAGE. */

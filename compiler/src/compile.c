@@ -19,9 +19,11 @@ struct lfsc_compiler {
 	size_t *image_bytes, *flash_bytes;
 	struct lfsc_error *warnings;
 	int nwarnings;
+	int input_warnings;              /* of those, the ones lfsc_add_source() gave */
 	struct lfsc_build_info info;
 	int ordered;                     /* module order fixed and strings numbered */
-	void *lua;                       /* the reference Lua state (frontend53.c) */
+	void *lua;                       /* the reference Lua state (frontend5x.c) */
+	struct history51 hist;           /* 5.1: fix-up history of the last input */
 };
 
 LFSC_API void lfsc_options_init(struct lfsc_options *o)
@@ -36,6 +38,8 @@ LFSC_API int lfsc_target_parse(const char *name, enum lfsc_target *t)
 		*t = LFSC_TARGET_LUA53;
 	else if (!strcmp(name, "nodemcu-lua53-64"))
 		*t = LFSC_TARGET_LUA53_64;
+	else if (!strcmp(name, "nodemcu-lua51"))
+		*t = LFSC_TARGET_LUA51;
 	else
 		return LFSC_ERR_USAGE;
 	return 0;
@@ -43,7 +47,8 @@ LFSC_API int lfsc_target_parse(const char *name, enum lfsc_target *t)
 
 LFSC_API const char *lfsc_target_name(enum lfsc_target t)
 {
-	return t == LFSC_TARGET_LUA53_64 ? "nodemcu-lua53-64" : "nodemcu-lua53";
+	return t == LFSC_TARGET_LUA53_64 ? "nodemcu-lua53-64"
+	       : t == LFSC_TARGET_LUA51 ? "nodemcu-lua51" : "nodemcu-lua53";
 }
 
 struct lfsc_compiler *compile_new(const struct lfsc_options *opts, const struct mem *seam)
@@ -56,6 +61,7 @@ struct lfsc_compiler *compile_new(const struct lfsc_options *opts, const struct 
 	c->mem = m;          /* the compiler's own seam from here on */
 	c->opt = *opts;
 	c->seed_hash = 2166136261u;
+	c->hist.mem = &c->mem;
 	if (image_init(&c->im, &c->mem, opts->target)) {
 		lfsc_free(c);
 		return NULL;
@@ -89,6 +95,18 @@ static void free_warnings(struct lfsc_compiler *c)
 	c->nwarnings = 0;
 }
 
+/* drops the warnings after the first n (a shrink: it cannot fail) */
+static void trim_warnings(struct lfsc_compiler *c, int n)
+{
+	if (n == 0) {
+		free_warnings(c);
+		return;
+	}
+	c->warnings = mem_realloc(&c->mem, c->warnings, (size_t)c->nwarnings * sizeof *c->warnings,
+				  (size_t)n * sizeof *c->warnings);
+	c->nwarnings = n;
+}
+
 LFSC_API void lfsc_free(struct lfsc_compiler *c)
 {
 	struct mem m;
@@ -99,8 +117,11 @@ LFSC_API void lfsc_free(struct lfsc_compiler *c)
 	free_info(c);
 	if (c->opt.target == LFSC_TARGET_LUA53_64)
 		frontend53_64_close(c->lua);
+	else if (c->opt.target == LFSC_TARGET_LUA51)
+		frontend51_close(c->lua);
 	else
 		frontend53_32_close(c->lua);
+	history51_release(&c->hist);
 	for (i = 0; i < c->im.nmodules; i++)
 		mem_free(&c->mem, c->files[i], strlen(c->files[i]) + 1);
 	mem_free(&c->mem, c->files, (size_t)c->im.cap * sizeof *c->files);
@@ -142,11 +163,12 @@ static int warn(struct lfsc_compiler *c, struct lfsc_error *err, const char *fil
 
 /* §A1.3, given the source name without its first character ('@' or '='):
 ** keep what follows the last '/' (or, with none, the last '\'), skip leading
-** dots, stop before the next dot */
-static void module_name(const char *s, const char **start, size_t *len,
+** dots, stop before the next dot; §B1: the 5.1 port takes the whole name when
+** that leaves nothing */
+static void module_name(const char *name, int lua51, const char **start, size_t *len,
 			const char **base)
 {
-	const char *p = strrchr(s, '/');
+	const char *s = name, *p = strrchr(s, '/');
 
 	if (!p)
 		p = strrchr(s, '\\');
@@ -157,6 +179,10 @@ static void module_name(const char *s, const char **start, size_t *len,
 	*start = s;
 	p = strchr(s, '.');
 	*len = p ? (size_t)(p - s) : strlen(s);
+	if (lua51 && *len == 0) {
+		*start = name;
+		*len = strlen(name);
+	}
 }
 
 /* the derived seed: a word-at-a-time multiplicative hash of every input's
@@ -206,17 +232,55 @@ static int grow_modules(struct lfsc_compiler *c)
 	return 0;
 }
 
+/* text source -> tree, through the target's reference Lua; for 5.1 the
+** fix-up history packs the line info (lua51-frontend.md) */
+static int compile_text(struct lfsc_compiler *c, const char *name, const char *chunkname,
+			const char *src, size_t len, struct proto **main,
+			struct lfsc_error *err)
+{
+	enum lfsc_target t = c->opt.target;
+	struct lfsc_buffer chunk;
+	int ret, defects = 0;
+
+	if (!c->lua)
+		c->lua = t == LFSC_TARGET_LUA53_64 ? frontend53_64_open(&c->mem)
+			 : t == LFSC_TARGET_LUA51 ? frontend51_open(&c->mem)
+						  : frontend53_32_open(&c->mem);
+	if (!c->lua)
+		return error_set(err, LFSC_ERR_MEM, name, 0, "out of memory");
+	lfsc_buffer_init(&chunk);
+	if (t == LFSC_TARGET_LUA51) {
+		ret = frontend51_compile(c->lua, chunkname, src, len, &chunk, &c->hist, err);
+		if (!ret)
+			ret = chunk51_read(&c->im, chunk.data, chunk.len, &c->hist, main,
+					   &defects, err);
+		history51_release(&c->hist);
+		if (!ret && defects)
+			ret = warn(c, err, name ? name : "stdin", "line info of %d function%s "
+				   "reproduces luac.cross's luaK_fixline defect (lfs-format.md "
+				   "Known defect 14): the firmware reports wrong line numbers in "
+				   "them, as it does for luac.cross's image", defects,
+				   defects == 1 ? "" : "s");
+	} else {
+		ret = t == LFSC_TARGET_LUA53_64
+			      ? frontend53_64_compile(c->lua, chunkname, src, len, &chunk, err)
+			      : frontend53_32_compile(c->lua, chunkname, src, len, &chunk, err);
+		if (!ret)
+			ret = chunk_read(&c->im, chunk.data, chunk.len, main, err);
+	}
+	buf_release(&c->mem, &chunk);
+	return ret;
+}
+
 LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const void *data,
 			     size_t len, struct lfsc_error *err)
 {
 	const char *src = data, *mod, *base;
 	size_t modlen, n;
 	char *chunkname = NULL, *file = NULL;
-	struct lfsc_buffer chunk;
 	struct proto *main = NULL;
 	int ret = LFSC_ERR_MEM, id;
 
-	lfsc_buffer_init(&chunk);
 	if (c->ordered)
 		return error_set(err, LFSC_ERR_USAGE, name, 0, "inputs added after a build");
 	n = name ? strlen(name) + 2 : sizeof "=stdin";
@@ -240,7 +304,9 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 		src = nl ? nl : "\n";
 	}
 	if (len && src[0] == 0x1b) {           /* a precompiled .lc (§A1.3) */
-		ret = lc_parse(&c->im, (const uint8_t *)src, len, &main, err);
+		ret = c->opt.target == LFSC_TARGET_LUA51
+			      ? lc51_parse(&c->im, (const uint8_t *)src, len, &main, err)
+			      : lc_parse(&c->im, (const uint8_t *)src, len, &main, err);
 		if (ret) {
 			if (err)
 				snprintf(err->source, sizeof err->source, "%s", file);
@@ -260,29 +326,17 @@ LFSC_API int lfsc_add_source(struct lfsc_compiler *c, const char *name, const vo
 		}
 		goto add;
 	}
-	if (!c->lua)
-		c->lua = c->opt.target == LFSC_TARGET_LUA53_64 ? frontend53_64_open(&c->mem)
-							       : frontend53_32_open(&c->mem);
-	if (!c->lua) {
-		ret = error_set(err, LFSC_ERR_MEM, name, 0, "out of memory");
-		goto out;
-	}
-	ret = c->opt.target == LFSC_TARGET_LUA53_64
-		      ? frontend53_64_compile(c->lua, chunkname, src, len, &chunk, err)
-		      : frontend53_32_compile(c->lua, chunkname, src, len, &chunk, err);
-	if (ret)
-		goto out;
-	ret = chunk_read(&c->im, chunk.data, chunk.len, &main, err);
-	if (ret)
+	if ((ret = compile_text(c, name, chunkname, src, len, &main, err)))
 		goto out;
 add:
 	ret = LFSC_ERR_MEM;
 	if (c->im.nmodules == c->im.cap && grow_modules(c))
 		goto out;
-	module_name(chunkname + 1, &mod, &modlen, &base);
+	module_name(chunkname + 1, c->opt.target == LFSC_TARGET_LUA51, &mod, &modlen, &base);
 	id = strtab_intern(&c->im.strs, mod, modlen);
 	if (id < 0)
 		goto out;
+	c->input_warnings = c->nwarnings;
 	c->im.mains[c->im.nmodules] = main;
 	c->im.names[c->im.nmodules] = id;
 	c->files[c->im.nmodules] = file;
@@ -294,7 +348,6 @@ out:
 	if (ret == LFSC_ERR_MEM)
 		error_set(err, ret, name, 0, "out of memory");
 	proto_free(&c->mem, main);
-	buf_release(&c->mem, &chunk);
 	if (chunkname)
 		mem_free(&c->mem, chunkname, strlen(chunkname) + 1);
 	if (file)
@@ -303,8 +356,9 @@ out:
 }
 
 /* luac.cross's checks and ours for module i of an image's index (Known
-** defects 3 and 11): a duplicate is an error as in luac.cross, so is an empty
-** name; names the firmware cannot find get a warning. */
+** defects 3, 11 and 15): a duplicate is an error as in luac.cross 5.3 (the
+** 5.1 port would index only the first), so is an empty name; names the
+** firmware cannot find get a warning (over 40 characters: 5.3 only). */
 static int check_name(struct lfsc_compiler *c, int i, struct lfsc_error *err)
 {
 	const struct image *im = &c->im;
@@ -315,13 +369,13 @@ static int check_name(struct lfsc_compiler *c, int i, struct lfsc_error *err)
 
 	for (j = 0; j < i; j++)
 		if (im->names[j] == im->names[i]) {
-			module_name(c->files[i], &mod, &len, &base);
+			module_name(c->files[i], 0, &mod, &len, &base);
 			return error_set(err, LFSC_ERR_USAGE, NULL, 0,
 					 "Cannot have duplicate files ('%s') in LFS", base);
 		}
 	if (a->len == 0)
 		return error_set(err, LFSC_ERR_USAGE, c->files[i], 0, "empty module name");
-	if (a->len > LFSC_MAXSHORTLEN)
+	if (a->len > LFSC_MAXSHORTLEN && im->target != LFSC_TARGET_LUA51)
 		return warn(c, err, c->files[i], "module name '%s' is longer than 40 "
 			    "characters: node.LFS.get() can never find it, and "
 			    "node.LFS.list() omits every module after it", a->s);
@@ -333,16 +387,21 @@ static int check_name(struct lfsc_compiler *c, int i, struct lfsc_error *err)
 }
 
 /* Checks the module index and moves "__" modules to the front (§A6.6),
-** keeping the order otherwise; warnings start afresh on every call. */
+** keeping the order otherwise; its warnings start afresh on every call (those
+** of the inputs stay). The 5.1 index takes at most 50 modules (one SETLIST,
+** §B3.4) and finds "__" names anywhere. */
 static int check_modules(struct lfsc_compiler *c, struct lfsc_error *err)
 {
 	struct image *im = &c->im;
 	int i, j, k, n = im->nmodules, ret;
 
-	free_warnings(c);
+	trim_warnings(c, c->input_warnings);
 	for (i = 0; i < n; i++)
 		if ((ret = check_name(c, i, err)))
 			return ret;
+	if (im->target == LFSC_TARGET_LUA51)
+		return n > 50 ? error_set(err, LFSC_ERR_LIMIT, NULL, 0,
+					  "'-f': Number of modules > 50") : 0;
 	if (n > 255)
 		return error_set(err, LFSC_ERR_LIMIT, NULL, 0,
 				 "too many modules (%d): the firmware indexes at most 255", n);
@@ -376,7 +435,8 @@ static int fill_info(struct lfsc_compiler *c, size_t image_size, size_t flash_si
 	int i;
 
 	for (i = 0; i < im->nmodules; i++) {
-		c->mods[i].name = strtab_ref(&im->strs, im->names[i])->s;
+		c->mods[i].name = im->numbered ? strtab_ref(&im->strs, im->names[i])->s
+					       : im->strs.str[im->names[i]].s;
 		c->mods[i].file = c->files[i];
 		c->mods[i].image_bytes = c->image_bytes[i];
 		c->mods[i].flash_bytes = c->flash_bytes[i];
@@ -385,7 +445,7 @@ static int fill_info(struct lfsc_compiler *c, size_t image_size, size_t flash_si
 	c->info.image_size = image_size;
 	c->info.flash_size = flash_size;
 	c->info.seed = im->seed;
-	c->info.timestamp = image_int_size(im->target) == 4 ? (int32_t)im->timestamp
+	c->info.timestamp = im->target == LFSC_TARGET_LUA53 ? (int32_t)im->timestamp
 							    : im->timestamp;
 	c->info.nmodules = im->nmodules;
 	c->info.modules = c->mods;
@@ -395,6 +455,51 @@ static int fill_info(struct lfsc_compiler *c, size_t image_size, size_t flash_si
 	c->info.nwarnings = c->nwarnings;
 	c->info.warnings = c->warnings;
 	return 0;
+}
+
+/* the 5.1 port's outputs (Part B): .lc, or the raw image (§B3) -> gzip file
+** (§B2) or absolute image (§B1) */
+static int build51(struct lfsc_compiler *c, enum lfsc_output kind, struct lfsc_buffer *out,
+		   struct lfsc_error *err)
+{
+	struct image *im = &c->im;
+	struct lfsc_buffer raw, bitmap;
+	struct buf w = { &c->mem, &raw, 0 };
+	size_t start = out->len;
+	int ret;
+
+	if (kind == LFSC_OUT_LC) {
+		fill_info(c, 0, 0);
+		return lc51_write(im, c->opt.strip, c->opt.module_index, out, err);
+	}
+	lfsc_buffer_init(&raw);
+	lfsc_buffer_init(&bitmap);
+	if ((ret = image51_write(im, &raw, &bitmap, c->image_bytes, err)))
+		goto out;
+	memcpy(c->flash_bytes, c->image_bytes, (size_t)im->nmodules * sizeof *c->flash_bytes);
+	fill_info(c, raw.len + bitmap.len, raw.len);
+	c->info.strings_vector = c->info.strings_short = (int)get_u32(raw.data + 16);
+	if (c->opt.max_size && raw.len > c->opt.max_size) {
+		ret = error_set(err, LFSC_ERR_LIMIT, NULL, 0,
+				"The image is too large for specfied LFS size");
+		goto out;
+	}
+	if (kind == LFSC_OUT_IMAGE) {
+		buf_put(&w, bitmap.data, bitmap.len);
+		if (w.failed || (ret = gzip_write(&c->mem, raw.data, raw.len, out)))
+			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+		c->info.image_size = out->len - start;
+	} else if (kind == LFSC_OUT_ABSOLUTE) {
+		image51_relocate(raw.data, raw.len, bitmap.data, bitmap.len, c->opt.base_address, 1);
+		w.b = out;
+		buf_put(&w, raw.data, raw.len);
+		if (w.failed)
+			ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	}
+out:
+	buf_release(&c->mem, &raw);
+	buf_release(&c->mem, &bitmap);
+	return ret;
 }
 
 LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
@@ -413,7 +518,7 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 	if (!c->ordered) {
 		if (indexed && (ret = check_modules(c, err)))
 			return ret;
-		if ((ret = strvec_number(im, err)))
+		if (im->target != LFSC_TARGET_LUA51 && (ret = strvec_number(im, err)))
 			return ret;
 		c->ordered = 1;
 	}
@@ -432,6 +537,10 @@ LFSC_API int lfsc_build(struct lfsc_compiler *c, enum lfsc_output kind,
 	c->flash_bytes = mem_calloc(&c->mem, (size_t)n, sizeof *c->flash_bytes);
 	if (!c->mods || !c->image_bytes || !c->flash_bytes) {
 		error_set(err, ret, NULL, 0, "out of memory");
+		goto out;
+	}
+	if (im->target == LFSC_TARGET_LUA51) {
+		ret = build51(c, kind, out, err);
 		goto out;
 	}
 	if ((ret = image_write(im, c->opt.strip, &image, c->image_bytes, err)))

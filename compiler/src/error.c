@@ -4,6 +4,7 @@
 */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lfsc_int.h"
 
@@ -36,6 +37,34 @@ int error_set(struct lfsc_error *e, int code, const char *source, int line,
 	if (!e->text[0])
 		snprintf(e->text, sizeof e->text, "error %d", code);
 	return code;
+}
+
+int error_set_lua(struct lfsc_error *e, int code, const char *msg)
+{
+	const char *p, *best = NULL;
+	char source[sizeof e->source];
+	size_t n;
+
+	/* the source part may itself contain ':'; take the first ":<digits>: " */
+	for (p = msg; (p = strchr(p, ':')) != NULL; p++) {
+		const char *q = p + 1;
+		if (*q < '0' || *q > '9')
+			continue;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q[0] == ':' && q[1] == ' ') {
+			best = p;
+			break;
+		}
+	}
+	if (!best)
+		return error_set(e, code, NULL, 0, "%s", msg);
+	n = (size_t)(best - msg);
+	if (n >= sizeof source)
+		n = sizeof source - 1;
+	memcpy(source, msg, n);
+	source[n] = 0;
+	return error_set(e, code, source, atoi(best + 1), "%s", strchr(best + 1, ':') + 2);
 }
 
 LFSC_API void lfsc_error_format(const struct lfsc_error *e, char *buf, size_t size)

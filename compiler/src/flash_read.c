@@ -5,6 +5,7 @@
 ** to lie inside the used part of the partition. Strings are read through the
 ** TString each constant points at, so constants come back exactly as the
 ** firmware resolves them (the "thread"/"proto" defect of §A5.5 shows).
+** A 5.1 partition (target nodemcu-lua51) is read by flash51_read.c.
 */
 #include <string.h>
 #include "lfsc_int.h"
@@ -21,6 +22,7 @@ struct lfsc_flash {
 	uint32_t cap;              /* entries allocated in names and protos, less 1 */
 	char **names;              /* module names, index order */
 	uint32_t *protos;          /* module main Proto addresses */
+	struct flash51 *f51;       /* nodemcu-lua51: the 5.1 partition instead */
 };
 
 struct fr {
@@ -220,6 +222,7 @@ LFSC_API void lfsc_flash_free(struct lfsc_flash *fl)
 		mem_free(&fl->mem, fl->names[i], strlen(fl->names[i]) + 1);
 	mem_free(&fl->mem, fl->names, ((size_t)fl->cap + 1) * sizeof *fl->names);
 	mem_free(&fl->mem, fl->protos, ((size_t)fl->cap + 1) * sizeof *fl->protos);
+	flash51_free(&fl->mem, fl->f51);
 	m = fl->mem;
 	mem_free(&m, fl, sizeof *fl);
 }
@@ -237,6 +240,12 @@ int flash_read_open(const struct mem *seam, const void *data, size_t len, uint32
 	if (!fl)
 		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	fl->mem = m;         /* the flash's own seam from here on */
+	if (t == LFSC_TARGET_LUA51) {
+		if ((r.ret = flash51_open(&fl->mem, data, len, base, &fl->f51, err)))
+			goto out;
+		*out = fl;
+		return 0;
+	}
 	fl->data = data;
 	fl->base = base;
 	fl->target = t;
@@ -318,21 +327,23 @@ LFSC_API int lfsc_flash_open(const void *data, size_t len, uint32_t base, enum l
 
 LFSC_API uint32_t lfsc_flash_size(const struct lfsc_flash *fl)
 {
-	return fl->size;
+	return fl->f51 ? flash51_size(fl->f51) : fl->size;
 }
 
 LFSC_API int64_t lfsc_flash_timestamp(const struct lfsc_flash *fl)
 {
-	return fl->timestamp;
+	return fl->f51 ? flash51_timestamp(fl->f51) : fl->timestamp;
 }
 
 LFSC_API int lfsc_flash_nmodules(const struct lfsc_flash *fl)
 {
-	return fl->nmodules;
+	return fl->f51 ? flash51_nmodules(fl->f51) : fl->nmodules;
 }
 
 LFSC_API const char *lfsc_flash_module_name(const struct lfsc_flash *fl, int i)
 {
+	if (fl->f51)
+		return flash51_module_name(fl->f51, i);
 	return i >= 0 && i < fl->nmodules ? fl->names[i] : NULL;
 }
 
@@ -345,6 +356,8 @@ LFSC_API int lfsc_flash_module_chunk(const struct lfsc_flash *fl, const char *na
 	struct fr r = { fl, &im, err, 0 };
 	int i, ret;
 
+	if (fl->f51)
+		return flash51_module_chunk(fl->f51, name, out, err);
 	for (i = 0; i < fl->nmodules; i++)
 		if (!strcmp(fl->names[i], name))
 			break;
@@ -362,4 +375,27 @@ LFSC_API int lfsc_flash_module_chunk(const struct lfsc_flash *fl, const char *na
 	proto_free(&m, main);
 	image_release(&im);
 	return ret;
+}
+
+int flash_read_image(const struct lfsc_flash *fl, struct image *im, struct lfsc_error *err)
+{
+	struct fr r = { fl, im, err, 0 };
+	int i, n = fl->nmodules;
+
+	im->target = fl->target;
+	im->timestamp = fl->timestamp;
+	im->mains = mem_calloc(im->mem, (size_t)n + 1, sizeof *im->mains);
+	im->names = mem_calloc(im->mem, (size_t)n + 1, sizeof *im->names);
+	im->cap = n + 1;
+	if (!im->mains || !im->names)
+		return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+	for (i = 0; i < n && !r.ret; i++) {
+		im->names[i] = strtab_intern(&im->strs, fl->names[i], strlen(fl->names[i]));
+		if (im->names[i] < 0)
+			return error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
+		im->mains[i] = proto(&r, fl->protos[i], -2, 0);
+		if (im->mains[i])
+			im->nmodules = i + 1;
+	}
+	return r.ret;
 }

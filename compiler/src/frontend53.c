@@ -24,82 +24,34 @@
 #endif
 
 struct job {
+	struct feed feed;           /* source in, chunk out */
 	const char *chunkname;
-	const char *src;
-	size_t len;
-	int fed;                    /* reader has handed out src */
-	struct lfsc_buffer *chunk;
-	int write_failed;
 	int load_status;            /* lua_load's result */
 };
 
 static const char *reader(lua_State *L, void *ud, size_t *size)
 {
-	struct job *j = ud;
-
 	(void)L;
-	if (j->fed) {
-		*size = 0;
-		return NULL;
-	}
-	j->fed = 1;
-	*size = j->len;
-	return j->src;
+	return feed_read(ud, size);
 }
 
 static int writer(lua_State *L, const void *p, size_t sz, void *ud)
 {
-	struct job *j = ud;
-	struct buf w = { NULL, j->chunk, 0 };
-
-	lua_getallocf(L, (void **)&w.mem);   /* the struct mem of FRONTEND_OPEN */
-	buf_put(&w, p, sz);
-	j->write_failed |= w.failed;
-	return w.failed;
+	(void)L;
+	return feed_write(ud, p, sz);
 }
 
 /* runs protected: load the text (mode "t") and dump it unstripped */
 static int run(lua_State *L)
 {
 	struct job *j = lua_touserdata(L, 1);
-	int status = lua_load(L, reader, j, j->chunkname, "t");
+	int status = lua_load(L, reader, &j->feed, j->chunkname, "t");
 
 	j->load_status = status;
 	if (status != LUA_OK)
 		return lua_error(L);
-	lua_dump(L, writer, j, 0);
+	lua_dump(L, writer, &j->feed, 0);
 	return 0;
-}
-
-/* "name:line: message" as Lua formats syntax errors -> err */
-static int syntax_error(struct lfsc_error *err, const char *msg)
-{
-	const char *p = msg;
-	char source[80];
-	size_t n;
-
-	/* the source part may itself contain ':'; take the last ":<digits>: " */
-	const char *best = NULL;
-	for (p = msg; (p = strchr(p, ':')) != NULL; p++) {
-		const char *q = p + 1;
-		if (*q < '0' || *q > '9')
-			continue;
-		while (*q >= '0' && *q <= '9')
-			q++;
-		if (q[0] == ':' && q[1] == ' ') {
-			best = p;
-			break;
-		}
-	}
-	if (!best)
-		return error_set(err, LFSC_ERR_SYNTAX, NULL, 0, "%s", msg);
-	n = (size_t)(best - msg);
-	if (n >= sizeof source)
-		n = sizeof source - 1;
-	memcpy(source, msg, n);
-	source[n] = 0;
-	return error_set(err, LFSC_ERR_SYNTAX, source, atoi(best + 1), "%s",
-			 strchr(best + 1, ':') + 2);
 }
 
 void *FRONTEND_OPEN(struct mem *m)
@@ -116,18 +68,19 @@ void FRONTEND_CLOSE(void *L)
 int FRONTEND_COMPILE(void *state, const char *chunkname, const char *src, size_t len,
 		     struct lfsc_buffer *chunk, struct lfsc_error *err)
 {
-	struct job j = { chunkname, src, len, 0, chunk, 0, LUA_ERRMEM };
+	struct job j = { { NULL, src, len, 0, chunk, 0 }, chunkname, LUA_ERRMEM };
 	lua_State *L = state;
 	int ret, status;
 
+	lua_getallocf(L, (void **)&j.feed.mem);   /* the struct mem of FRONTEND_OPEN */
 	lua_settop(L, 0);
 	lua_pushcfunction(L, run);
 	lua_pushlightuserdata(L, &j);
 	status = lua_pcall(L, 1, 0, 0);
-	if (status == LUA_OK && !j.write_failed)
+	if (status == LUA_OK && !j.feed.write_failed)
 		ret = 0;
 	else if (j.load_status == LUA_ERRSYNTAX && lua_isstring(L, -1))
-		ret = syntax_error(err, lua_tostring(L, -1));
+		ret = error_set_lua(err, LFSC_ERR_SYNTAX, lua_tostring(L, -1));
 	else
 		ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
 	lua_settop(L, 0);

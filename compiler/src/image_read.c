@@ -13,13 +13,6 @@
 #include <string.h>
 #include "lfsc_int.h"
 
-struct lfsc_image {
-	struct mem mem;
-	struct image im;
-	struct lfsc_image_info info;
-	struct lfsc_image_module *mods;
-};
-
 struct rd {
 	struct image *im;
 	const uint8_t *start, *p, *end;
@@ -454,19 +447,9 @@ int image_parse(struct image *im, const uint8_t *data, size_t len, size_t *used,
 	}
 	if (!r.ret && n > 255)
 		fail(&r, LFSC_ERR_FORMAT, "more than 255 modules: the firmware cannot index them");
+	im->numbered = 1;
 	*used = (size_t)(r.p - r.start);
 	return r.ret;
-}
-
-static void count(const struct proto *f, struct lfsc_image_info *in)
-{
-	int i;
-
-	in->nfunctions++;
-	in->nconstants += f->sizek;
-	in->code_bytes += (size_t)f->sizecode * 4;
-	for (i = 0; i < f->sizep; i++)
-		count(f->p[i], in);
 }
 
 int lc_parse(struct image *im, const uint8_t *data, size_t len, struct proto **out,
@@ -492,106 +475,4 @@ int lc_parse(struct image *im, const uint8_t *data, size_t len, struct proto **o
 		*out = NULL;
 	}
 	return r.ret;
-}
-
-int image_read_new(const struct mem *seam, const void *data, size_t len,
-		   struct lfsc_image **out, struct lfsc_error *err)
-{
-	struct mem m = *seam;
-	struct lfsc_image *img = mem_calloc(&m, 1, sizeof *img);
-	size_t used = 0;
-	int ret = LFSC_ERR_MEM, i;
-	const uint8_t *d = data;
-
-	*out = NULL;
-	if (!img)
-		return error_set(err, ret, NULL, 0, "out of memory");
-	img->mem = m;        /* the image's own seam from here on */
-	if (image_init(&img->im, &img->mem, LFSC_TARGET_LUA53)) {
-		error_set(err, ret, NULL, 0, "out of memory");
-		goto fail;
-	}
-	ret = image_parse(&img->im, d, len, &used, err);
-	if (ret)
-		goto fail;
-	img->mods = mem_calloc(&img->mem, (size_t)img->im.nmodules + 1, sizeof *img->mods);
-	if (!img->mods) {
-		ret = error_set(err, LFSC_ERR_MEM, NULL, 0, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < img->im.nmodules; i++) {
-		struct lfsc_buffer b;
-		struct buf w = { &img->mem, &b, 0 };
-		lfsc_buffer_init(&b);
-		image_write_proto(&w, &img->im, img->im.mains[i],
-				  !img->im.mains[i]->names_flag, 0);
-		img->mods[i].name = strtab_ref(&img->im.strs, img->im.names[i])->s;
-		img->mods[i].image_bytes = b.len;
-		img->mods[i].functions = proto_count(img->im.mains[i]);
-		buf_release(&img->mem, &b);
-	}
-	img->info.target = img->im.target;
-	img->info.size = used;
-	img->info.trailing = len - used;
-	img->info.seed = img->im.seed;
-	img->info.timestamp = img->im.timestamp;
-	img->info.maxlen = img->im.maxlen;
-	img->info.ns = img->im.ns;
-	img->info.nl = img->im.nl;
-	img->info.nstrings = img->im.strs.nvec;
-	img->info.nmodules = img->im.nmodules;
-	img->info.modules = img->mods;
-	for (i = 0; i < img->im.nmodules; i++)
-		count(img->im.mains[i], &img->info);
-	*out = img;
-	return 0;
-fail:
-	lfsc_image_free(img);
-	return ret;
-}
-
-LFSC_API int lfsc_image_read(const void *data, size_t len, struct lfsc_image **out,
-			     struct lfsc_error *err)
-{
-	struct mem m;
-
-	mem_init(&m);
-	return image_read_new(&m, data, len, out, err);
-}
-
-LFSC_API void lfsc_image_free(struct lfsc_image *img)
-{
-	struct mem m;
-
-	if (!img)
-		return;
-	mem_free(&img->mem, img->mods, ((size_t)img->im.nmodules + 1) * sizeof *img->mods);
-	image_release(&img->im);
-	m = img->mem;
-	mem_free(&m, img, sizeof *img);
-}
-
-LFSC_API const struct lfsc_image_info *lfsc_image_get_info(const struct lfsc_image *img)
-{
-	return &img->info;
-}
-
-LFSC_API int lfsc_image_flash(const struct lfsc_image *img, uint32_t base, uint32_t max_size,
-			      struct lfsc_buffer *out, struct lfsc_error *err)
-{
-	size_t start = out->len;
-	int ret = flash_write(&img->im, base, out, NULL, err);
-
-	if (!ret && max_size && out->len - start > max_size) {
-		ret = error_set(err, LFSC_ERR_LIMIT, NULL, 0,
-				"image needs %zu bytes of flash, more than the maximum of %u",
-				out->len - start, (unsigned)max_size);
-		out->len = start;
-	}
-	return ret;
-}
-
-LFSC_API int lfsc_image_list(const struct lfsc_image *img, int level, struct lfsc_buffer *out)
-{
-	return listing_write(&img->im, level, out);
 }

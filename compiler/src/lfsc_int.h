@@ -75,6 +75,10 @@ LFSC_INTERNAL void buf_put_slow(struct buf *w, const void *p, size_t n);
 LFSC_INTERNAL void buf_zero(struct buf *w, size_t n);
 /* Frees b's bytes through m (which grew them) and empties b. */
 LFSC_INTERNAL void buf_release(struct mem *m, struct lfsc_buffer *b);
+/* Makes room for `extra` more bytes after b->len without appending (for
+** writers that fill a region in place); sets the sticky failure and returns
+** -1 when out of memory. */
+LFSC_INTERNAL int buf_grow(struct buf *w, size_t extra);
 
 /* the writers' hot path: append when there is room, else grow */
 static inline void buf_put(struct buf *w, const void *p, size_t n)
@@ -108,6 +112,21 @@ static inline void buf_u32(struct buf *w, uint32_t v)     /* little-endian */
 	buf_put(w, b, 4);
 }
 
+/* One text in, one chunk out: the state of the reader a frontend gives
+** lua_load and of the writer it gives lua_dump (mem.c). */
+struct feed {
+	struct mem *mem;            /* the seam chunk grows through; borrowed */
+	const char *src;            /* borrowed for the load */
+	size_t len;
+	int fed;                    /* the reader has handed out src */
+	struct lfsc_buffer *chunk;  /* lua_dump's output is appended here */
+	int write_failed;
+};
+/* lua_Reader body: src once, then the end */
+LFSC_INTERNAL const char *feed_read(struct feed *f, size_t *size);
+/* lua_Writer body: append; returns nonzero (and remembers it) on failure */
+LFSC_INTERNAL int feed_write(struct feed *f, const void *p, size_t sz);
+
 /* ---- error.c --------------------------------------------------------------- */
 
 /* Fills e (if not NULL and still empty: first error wins); returns code. */
@@ -115,6 +134,9 @@ LFSC_INTERNAL int error_set(struct lfsc_error *e, int code, const char *source,
 			    int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 LFSC_INTERNAL void error_clear(struct lfsc_error *e);
+/* Fills e from a message as the reference Lua formats errors,
+** "source:line: text" (source and line split off); returns code. */
+LFSC_INTERNAL int error_set_lua(struct lfsc_error *e, int code, const char *msg);
 
 /* ---- strtab.c: the strings of one image --------------------------------- */
 
@@ -143,7 +165,8 @@ struct strtab {
 	int *ref_of;          /* during numbering: id -> ref (0 = not yet) */
 	int vcap;             /* entries allocated in vec and ref_of */
 };
-LFSC_INTERNAL int strtab_init(struct strtab *t, struct mem *m);
+/* fixed: intern the 72 fixed strings first (the 5.3 port, Appendix 1) */
+LFSC_INTERNAL int strtab_init(struct strtab *t, struct mem *m, int fixed);
 LFSC_INTERNAL void strtab_release(struct strtab *t);
 /* Returns the id of s/len (interned, copied), or -1 when out of memory. */
 LFSC_INTERNAL int strtab_intern(struct strtab *t, const char *s, size_t len);
@@ -183,6 +206,7 @@ struct proto {
 	struct konst *k;
 	int sizeupvalues;
 	struct upval *upvalues;
+	uint8_t nups;            /* 5.1: upvalue count (5.1 keeps no upvalue records) */
 	int names_flag;          /* §A3.7 field 13 as read (1 unless stripped) */
 	int sizelineinfo;        /* LCD bytes including the terminating 0 */
 	uint8_t *lineinfo;
@@ -211,6 +235,9 @@ struct image {
 	int64_t timestamp;
 	/* string vector header as read (image_read) or computed (strvec) */
 	int maxlen, ns, nl;
+	int numbered;           /* 1: string fields hold references (strvec_number(),
+				** a format-11 read); 0: string ids (5.1 models, an
+				** absolute 5.3 image read back) */
 };
 LFSC_INTERNAL int image_init(struct image *im, struct mem *m, enum lfsc_target t);
 LFSC_INTERNAL void image_release(struct image *im);
@@ -278,6 +305,10 @@ LFSC_INTERNAL int chunk_read(struct image *im, const uint8_t *data, size_t len,
 ** the header must match im->target. */
 LFSC_INTERNAL int lc_parse(struct image *im, const uint8_t *data, size_t len,
 			   struct proto **out, struct lfsc_error *err);
+/* An opened in-flash 5.3 partition (flash_read.c) -> image model with
+** string ids (not numbered), every module's Protos read and checked. */
+LFSC_INTERNAL int flash_read_image(const struct lfsc_flash *fl, struct image *im,
+				   struct lfsc_error *err);
 /* Format 11 -> numbered image (§A3, checks of §A6.2 and more). */
 LFSC_INTERNAL int image_parse(struct image *im, const uint8_t *data, size_t len,
 			      size_t *used, struct lfsc_error *err);
@@ -299,5 +330,154 @@ LFSC_INTERNAL int frontend53_32_compile(void *L, const char *chunkname, const ch
 LFSC_INTERNAL int frontend53_64_compile(void *L, const char *chunkname, const char *src,
 					size_t len, struct lfsc_buffer *chunk,
 					struct lfsc_error *err);
+
+/* ---- the Lua 5.1 port (nodemcu-lua51, lfs-format.md Part B) --------------- */
+
+/* cursor.c: bounds-checked little-endian reads with a sticky failure; after
+** the first read past the end every read gives 0 / NULL and bad is 1. */
+struct cursor {
+	const uint8_t *start, *p, *end;
+	int bad;
+};
+LFSC_INTERNAL void cursor_init(struct cursor *c, const uint8_t *data, size_t len);
+/* n bytes at the cursor (borrowed from the input), or NULL when fewer remain */
+LFSC_INTERNAL const uint8_t *cursor_take(struct cursor *c, size_t n);
+LFSC_INTERNAL int cursor_byte(struct cursor *c);
+LFSC_INTERNAL uint32_t cursor_u32(struct cursor *c);
+LFSC_INTERNAL uint64_t cursor_u64(struct cursor *c);
+LFSC_INTERNAL size_t cursor_left(const struct cursor *c);
+LFSC_INTERNAL size_t cursor_offset(const struct cursor *c);
+/* little-endian words in memory */
+LFSC_INTERNAL uint32_t get_u32(const uint8_t *p);
+LFSC_INTERNAL void put_u32(uint8_t *p, uint32_t v);
+
+/* lineinfo51.c: NodeMCU's 5.1 packed line info (§B3.3, lua51-frontend.md).
+** One re-attribution of instruction pc, recorded while the reference code
+** generator ran: luaK_fixline, or an OP_NOT dropped by a conditional jump
+** (the instruction then written at pc carries line `to`). */
+struct fix51 {
+	int32_t pc;
+	int32_t from;            /* the line pc had before */
+	int32_t to;              /* the line it was moved to */
+};
+/* The fix-up history of one compiled chunk: fix[start[f] .. start[f+1]) are
+** the fixes of function f (pre-order, the order of lua_dump), in the order
+** they happened. */
+struct history51 {
+	struct mem *mem;
+	struct fix51 *fix;       /* nfix + 1 entries */
+	int nfix;
+	int *start;              /* nfunc + 1 entries; start[nfunc] <= nfix */
+	int nfunc;
+};
+LFSC_INTERNAL void history51_release(struct history51 *h);   /* keeps mem */
+/*
+** Appends the packed line info of one function (terminating NUL included)
+** to w, as the 5.1 port's luaK_code/luaK_fixline build it: n instructions
+** with final lines lines[], replayed with the fixes fix[0..nfix) of that
+** function. The firmware's undo of a multi-byte delta (Known defect 14) is
+** reproduced; *defects is incremented for each undo it decodes wrongly.
+** Returns 0, or -1 when the fixes do not lead to lines[] (an inconsistent
+** history).
+*/
+LFSC_INTERNAL int lineinfo51_pack(struct buf *w, const int *lines, int n,
+				  const struct fix51 *fix, int nfix, int *defects);
+
+/* rostrt51.c: the 5.1 ROstrt (§B3.2) */
+LFSC_INTERNAL uint32_t rostrt51_hash(const char *s, size_t len);   /* Lua 5.1 hash */
+LFSC_INTERNAL uint32_t rostrt51_size(uint32_t nuse);   /* nROsize = 2 << floor(log2) */
+/* The distinct string ids of ids[0..n) (duplicates ignored) in the order
+** luac.cross allocates them: the traversal order of NodeMCU's Lua 5.1 table
+** after inserting them in this order. out must hold n entries; returns the
+** count, -1 when out of memory, -2 if the emulated table's chains would
+** loop (never seen; luac.cross would hang). */
+LFSC_INTERNAL int rostrt51_order(struct mem *m, const struct strtab *t, const int32_t *ids,
+				 int n, int32_t *out);
+
+/* index51.c: luac.cross's generated mains (luac.c combine()). Both borrow
+** the module mains; free with index51_free(), which leaves them alone. */
+LFSC_INTERNAL struct proto *index51_lookup(struct image *im);    /* §B3.4; NULL: OOM */
+/* the 5n + 5 instructions of the lookup main over n modules, into code[] */
+LFSC_INTERNAL void index51_code(int n, uint32_t *code);
+LFSC_INTERNAL struct proto *index51_sequence(struct image *im);  /* multi-file .lc */
+LFSC_INTERNAL void index51_free(struct mem *m, struct proto *f);
+
+/* frontend51.c (the only file that sees the reference Lua 5.1) */
+LFSC_INTERNAL void *frontend51_open(struct mem *m);       /* NULL: out of memory */
+LFSC_INTERNAL void frontend51_close(void *L);             /* NULL is a no-op */
+/* Compiles text source into a standard Lua 5.1 chunk appended to chunk and
+** the fix-up history of its functions into *h (released first; caller
+** releases). Returns 0, LFSC_ERR_SYNTAX (err from Lua's message), LFSC_ERR_MEM. */
+LFSC_INTERNAL int frontend51_compile(void *L, const char *chunkname, const char *src,
+				     size_t len, struct lfsc_buffer *chunk,
+				     struct history51 *h, struct lfsc_error *err);
+
+/* chunk51_read.c: a standard Lua 5.1 chunk of this host (lua_dump of the
+** reference library) -> tree with string ids; locals and upvalue names
+** dropped (§B1 level-1 strip), line info packed with the history h.
+** *defects counts functions whose line info hits Known defect 14. */
+LFSC_INTERNAL int chunk51_read(struct image *im, const uint8_t *data, size_t len,
+			       const struct history51 *h, struct proto **out, int *defects,
+			       struct lfsc_error *err);
+/* chunk51_read.c: a .lc file of the 5.1 port (§B5) given as an input -> tree */
+LFSC_INTERNAL int lc51_parse(struct image *im, const uint8_t *data, size_t len,
+			     struct proto **out, struct lfsc_error *err);
+
+/* image51_write.c: the raw image (§B3) of the 5.1 port's lookup main over
+** im's modules, pointers as word offsets, and its relocation bitmap (§B2).
+** module_bytes[i] gets the bytes of module i's Protos when not NULL.
+** Returns 0, LFSC_ERR_LIMIT ("Out of Flash memory" over 256 KB) or
+** LFSC_ERR_MEM. */
+LFSC_INTERNAL int image51_write(struct image *im, struct lfsc_buffer *raw,
+				struct lfsc_buffer *bitmap, size_t *module_bytes,
+				struct lfsc_error *err);
+/* Relocates raw/len (with its bitmap) to mapped address base, in place:
+** tagged words become base + 4 * word (§B4 pass 2); the signature's absolute
+** bit is set when `absolute` (the -a image, §B1), else cleared (what the
+** on-device loader leaves in flash). */
+LFSC_INTERNAL void image51_relocate(uint8_t *raw, size_t len, const uint8_t *bitmap,
+				    size_t bitmap_len, uint32_t base, int absolute);
+/* image51_read.c: a relocatable (gzip, §B2) or absolute (§B1) 5.1 image ->
+** the image model (string ids, not numbered): the loader's checks (§B4),
+** then every structure; one message per rejection, err->column the offset
+** in the raw image (or the file, for gzip framing). Returns 0,
+** LFSC_ERR_FORMAT or LFSC_ERR_MEM. */
+struct image51_facts {
+	uint32_t flash_size;     /* raw image bytes (§B3.1) */
+	uint32_t base;           /* absolute: mapped address of its first byte */
+	uint32_t nuse, nsize;    /* nROuse, nROsize */
+	struct lfsc_buffer *raw;    /* when not NULL: the raw image with pointers as
+				    ** word offsets (§B2), appended (caller owns) */
+	struct lfsc_buffer *bitmap; /* with raw: its relocation bitmap */
+};
+LFSC_INTERNAL int image51_parse(struct image *im, const uint8_t *data, size_t len,
+				int absolute, struct image51_facts *facts,
+				struct lfsc_error *err);
+/* bytes a Proto and its subtree occupy in a 5.1 image (records and vectors) */
+LFSC_INTERNAL size_t image51_proto_bytes(const struct proto *f);
+/* flash51_read.c: a 5.1 LFS partition mapped at base (§B4 step 4) for
+** lfsc_flash_*(); data is borrowed for the open only (the model copies what
+** it keeps). Allocated through m (borrowed until flash51_free()). */
+struct flash51;
+LFSC_INTERNAL int flash51_open(struct mem *m, const uint8_t *data, size_t len, uint32_t base,
+			       struct flash51 **out, struct lfsc_error *err);
+LFSC_INTERNAL void flash51_free(struct mem *m, struct flash51 *f);
+LFSC_INTERNAL uint32_t flash51_size(const struct flash51 *f);
+LFSC_INTERNAL int64_t flash51_timestamp(const struct flash51 *f);
+LFSC_INTERNAL int flash51_nmodules(const struct flash51 *f);
+LFSC_INTERNAL const char *flash51_module_name(const struct flash51 *f, int i);
+LFSC_INTERNAL int flash51_module_chunk(const struct flash51 *f, const char *name,
+				       struct lfsc_buffer *out, struct lfsc_error *err);
+/* chunk51_write.c: one tree (string ids) as a standard 5.1 chunk of this host */
+LFSC_INTERNAL int chunk51_write(const struct image *im, const struct proto *main,
+				struct lfsc_buffer *out);
+/* gzip_write.c: the gzip file of NodeMCU's uzlib compressor (§B2) of
+** data/len, appended to out. Returns 0 or LFSC_ERR_MEM. */
+LFSC_INTERNAL int gzip_write(struct mem *m, const uint8_t *data, size_t len,
+			     struct lfsc_buffer *out);
+/* lc51_write.c: .lc of the 5.1 port (§B5): one main, the lookup main (-i) or
+** luac.cross's sequence main over several inputs. */
+LFSC_INTERNAL int lc51_write(struct image *im, int strip, int module_index,
+			     struct lfsc_buffer *out, struct lfsc_error *err);
 
 #endif

@@ -2,8 +2,9 @@
 ** listing.c - luac-style listing of an image's functions (lfsc -l): each
 ** module main, then its nested functions depth-first; instructions with
 ** their source lines decoded from LCD; -l -l adds constants, locals and
-** upvalues. Works on the numbered image model, so the listing of a compile
-** and of the same image read back are comparable line for line.
+** upvalues. Works on the image model (numbered for 5.3, string ids for 5.1),
+** so the listing of a compile and of the same image read back are comparable
+** line for line.
 */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,12 +19,39 @@ static const char *const opnames[] = {
 	"TEST", "TESTSET", "CALL", "TAILCALL", "RETURN", "FORLOOP", "FORPREP",
 	"TFORCALL", "TFORLOOP", "SETLIST", "CLOSURE", "VARARG", "EXTRAARG"
 };
-#define NOPS ((int)(sizeof opnames / sizeof opnames[0]))
+static const char *const opnames51[] = {
+	"MOVE", "LOADK", "LOADBOOL", "LOADNIL", "GETUPVAL", "GETGLOBAL", "GETTABLE",
+	"SETGLOBAL", "SETUPVAL", "SETTABLE", "NEWTABLE", "SELF", "ADD", "SUB", "MUL",
+	"DIV", "MOD", "POW", "UNM", "NOT", "LEN", "CONCAT", "JMP", "EQ", "LT", "LE",
+	"TEST", "TESTSET", "CALL", "TAILCALL", "RETURN", "FORLOOP", "FORPREP",
+	"TFORLOOP", "SETLIST", "CLOSE", "CLOSURE", "VARARG"
+};
 
 enum { ABC, ABX, ASBX, AX };
 
-static int opmode(int op)
+struct lister {
+	const struct image *im;
+	struct buf w;
+	int level;
+	int lua51;
+};
+
+static const char *opname(const struct lister *l, int op)
 {
+	if (l->lua51)
+		return op < (int)(sizeof opnames51 / sizeof *opnames51) ? opnames51[op] : "?";
+	return op < (int)(sizeof opnames / sizeof *opnames) ? opnames[op] : "?";
+}
+
+static int opmode(const struct lister *l, int op)
+{
+	if (l->lua51) {
+		switch (op) {
+		case 1: case 5: case 7: case 36: return ABX;   /* LOADK GET/SETGLOBAL CLOSURE */
+		case 22: case 31: case 32: return ASBX;        /* JMP FORLOOP FORPREP */
+		default: return ABC;
+		}
+	}
 	switch (op) {
 	case 1: case 2: case 44: return ABX;          /* LOADK LOADKX CLOSURE */
 	case 30: case 39: case 40: case 42: return ASBX;  /* JMP FORLOOP FORPREP TFORLOOP */
@@ -32,11 +60,15 @@ static int opmode(int op)
 	}
 }
 
-struct lister {
-	const struct image *im;
-	struct buf w;
-	int level;
-};
+/* a string field: a reference (5.3, numbered) or an id (5.1); NULL if absent */
+static const struct lstr *str(const struct lister *l, int32_t x)
+{
+	const struct strtab *t = &l->im->strs;
+
+	if (l->im->numbered)
+		return strtab_ref(t, x);
+	return x >= 0 && x < t->n ? &t->str[x] : NULL;
+}
 
 static void out(struct lister *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void out(struct lister *l, const char *fmt, ...)
@@ -93,22 +125,22 @@ static void constant(struct lister *l, const struct konst *k)
 			out(l, "%.14g", d);
 		}
 		break;
-	default: quoted(l, strtab_ref(&l->im->strs, k->str)); break;
+	default: quoted(l, str(l, k->str)); break;
 	}
 }
 
 static const char *srcname(const struct lister *l, int32_t ref)
 {
-	const struct lstr *s = strtab_ref(&l->im->strs, ref);
+	const struct lstr *s = str(l, ref);
 
 	return s ? s->s : "?";
 }
 
 static void function(struct lister *l, const struct proto *f, int32_t source, int ismain)
 {
-	int pc, i, lines_ok, *lines;
+	int pc, i, lines_ok, *lines, nups = l->lua51 ? f->nups : f->sizeupvalues;
 
-	if (f->source > 0)
+	if (str(l, f->source))
 		source = f->source;
 	lines = mem_calloc(l->im->mem, (size_t)f->sizecode + 1, sizeof *lines);
 	if (!lines) {
@@ -122,7 +154,7 @@ static void function(struct lister *l, const struct proto *f, int32_t source, in
 	out(l, "%d%s param%s, %d slot%s, %d upvalue%s, %d local%s, %d constant%s, "
 	    "%d function%s\n", f->numparams, f->is_vararg ? "+" : "",
 	    f->numparams == 1 ? "" : "s", f->maxstacksize, f->maxstacksize == 1 ? "" : "s",
-	    f->sizeupvalues, f->sizeupvalues == 1 ? "" : "s", f->sizelocvars,
+	    nups, nups == 1 ? "" : "s", f->sizelocvars,
 	    f->sizelocvars == 1 ? "" : "s", f->sizek, f->sizek == 1 ? "" : "s",
 	    f->sizep, f->sizep == 1 ? "" : "s");
 	for (pc = 0; pc < f->sizecode; pc++) {
@@ -134,8 +166,8 @@ static void function(struct lister *l, const struct proto *f, int32_t source, in
 			out(l, "[%d]\t", lines[pc]);
 		else
 			out(l, "[-]\t");
-		out(l, "%-9s\t", op < NOPS ? opnames[op] : "?");
-		switch (op < NOPS ? opmode(op) : ABC) {
+		out(l, "%-9s\t", opname(l, op));
+		switch (opmode(l, op)) {
 		case ABC:
 			out(l, "%d %d %d", a, b & 0x100 ? -1 - (b & 0xff) : b,
 			    c & 0x100 ? -1 - (c & 0xff) : c);
@@ -170,7 +202,7 @@ static void function(struct lister *l, const struct proto *f, int32_t source, in
 		out(l, "upvalues (%d):\n", f->sizeupvalues);
 		for (i = 0; i < f->sizeupvalues; i++)
 			out(l, "\t%d\t%s\t%d\t%d\n", i,
-			    f->upvalues[i].name > 0 ? srcname(l, f->upvalues[i].name) : "-",
+			    str(l, f->upvalues[i].name) ? srcname(l, f->upvalues[i].name) : "-",
 			    f->upvalues[i].instack, f->upvalues[i].idx);
 	}
 	for (i = 0; i < f->sizep; i++)
@@ -179,7 +211,7 @@ static void function(struct lister *l, const struct proto *f, int32_t source, in
 
 int listing_write(const struct image *im, int level, struct lfsc_buffer *outb)
 {
-	struct lister l = { im, { im->mem, outb, 0 }, level };
+	struct lister l = { im, { im->mem, outb, 0 }, level, im->target == LFSC_TARGET_LUA51 };
 	int i;
 
 	for (i = 0; i < im->nmodules; i++) {

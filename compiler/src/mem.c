@@ -114,6 +114,13 @@ void buf_release(struct mem *m, struct lfsc_buffer *b)
 	lfsc_buffer_init(b);
 }
 
+int buf_grow(struct buf *w, size_t extra)
+{
+	if (!w->failed && reserve(w->mem, w->b, extra))
+		w->failed = 1;
+	return w->failed ? -1 : 0;
+}
+
 void buf_put_slow(struct buf *w, const void *p, size_t n)
 {
 	if (w->failed || n == 0)
@@ -136,4 +143,26 @@ void buf_zero(struct buf *w, size_t n)
 	}
 	memset(w->b->data + w->b->len, 0, n);
 	w->b->len += n;
+}
+
+/* ---- struct feed: lua_load's reader and lua_dump's writer ----------------- */
+
+const char *feed_read(struct feed *f, size_t *size)
+{
+	if (f->fed) {
+		*size = 0;
+		return NULL;
+	}
+	f->fed = 1;
+	*size = f->len;
+	return f->src;
+}
+
+int feed_write(struct feed *f, const void *p, size_t sz)
+{
+	struct buf w = { f->mem, f->chunk, 0 };
+
+	buf_put(&w, p, sz);
+	f->write_failed |= w.failed;
+	return w.failed;
 }

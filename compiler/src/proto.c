@@ -52,7 +52,8 @@ int image_init(struct image *im, struct mem *m, enum lfsc_target t)
 	memset(im, 0, sizeof *im);
 	im->mem = m;
 	im->target = t;
-	return strtab_init(&im->strs, m) ? LFSC_ERR_MEM : 0;
+	/* the 5.1 port has no fixed strings (§B3.2) */
+	return strtab_init(&im->strs, m, t != LFSC_TARGET_LUA51) ? LFSC_ERR_MEM : 0;
 }
 
 void image_release(struct image *im)
@@ -76,5 +77,5 @@ int image_int_size(enum lfsc_target t)
 
 int image_num_size(enum lfsc_target t)
 {
-	return t == LFSC_TARGET_LUA53_64 ? 8 : 4;
+	return t == LFSC_TARGET_LUA53 ? 4 : 8;
 }

@@ -58,13 +58,13 @@ static int rehash(struct strtab *t, int ncap)
 	return 0;
 }
 
-int strtab_init(struct strtab *t, struct mem *m)
+int strtab_init(struct strtab *t, struct mem *m, int fixed)
 {
 	int j;
 
 	memset(t, 0, sizeof *t);
 	t->mem = m;
-	for (j = 0; j < LFSC_NFIXED_LOADER; j++) {
+	for (j = 0; fixed && j < LFSC_NFIXED_LOADER; j++) {
 		t->fixed_id[j] = strtab_intern(t, loader_fixed[j], strlen(loader_fixed[j]));
 		if (t->fixed_id[j] < 0)
 			return -1;

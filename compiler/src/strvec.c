@@ -115,6 +115,7 @@ int strvec_number(struct image *im, struct lfsc_error *err)
 		rewrite(&w, im->mains[i]);
 		im->names[i] = ref(&w, im->names[i]);
 	}
+	im->numbered = 1;
 	ret = 0;
 out:
 	mem_free(im->mem, w.fixed_pos, n * sizeof *w.fixed_pos);

@@ -5,6 +5,10 @@
 ** files into an LFS image (front end + chunk read + numbering + image and
 ** flash layout). Then the peak resident memory of `lfsc -f` on the limits app,
 ** measured by wait4() on a child. usage: bench_lfsc CONFORMANCE_DIR LFSC
+** Built a second time as bench_lfsc51 (BENCH_LUA51, against the renamed Lua
+** 5.1.5 library): lfsc --target nodemcu-lua51 -f (front end with the fix-up
+** history, chunk read, raw image, gzip) against 5.1's load and dump alone,
+** on the 5.1 apps (limits51, which 5.1 refuses, left out).
 */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,6 +22,18 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lfsc.h"
+
+#if defined(BENCH_LUA51)
+#define PORT "lua51"
+#define TARGET LFSC_TARGET_LUA51
+#define load(L, s, n, name) luaL_loadbuffer(L, s, n, name)
+#define dump(L, w, ud) lua_dump(L, w, ud)
+#else
+#define PORT "lua53"
+#define TARGET LFSC_TARGET_LUA53
+#define load(L, s, n, name) luaL_loadbufferx(L, s, n, name, "t")
+#define dump(L, w, ud) lua_dump(L, w, ud, 0)
+#endif
 
 struct file { char name[256]; char *data; size_t len; };
 
@@ -88,14 +104,14 @@ static void frontend(struct file *f, int n)
 			len = nl ? len - (size_t)(nl - src) : 1;
 			src = nl ? nl : "\n";
 		}
-		if (luaL_loadbufferx(L, src, len, f[i].name, "t") != LUA_OK)
+		if (load(L, src, len, f[i].name) != 0)
 			exit(2);
-		lua_dump(L, sink, &out, 0);
+		dump(L, sink, &out);
 		lua_close(L);
 	}
 }
 
-static void full(struct file *f, int n)
+static void full(struct file *f, int n, enum lfsc_output kind)
 {
 	struct lfsc_options o;
 	struct lfsc_compiler *c;
@@ -103,13 +119,14 @@ static void full(struct file *f, int n)
 	int i;
 
 	lfsc_options_init(&o);
+	o.target = TARGET;
 	o.timestamp = 1;
 	c = lfsc_new(&o);
 	for (i = 0; i < n; i++)
 		if (lfsc_add_source(c, f[i].name + 1, f[i].data, f[i].len, NULL))
 			exit(3);
 	lfsc_buffer_init(&b);
-	if (lfsc_build(c, LFSC_OUT_IMAGE, &b, NULL))
+	if (lfsc_build(c, kind, &b, NULL))
 		exit(4);
 	lfsc_buffer_release(&b);
 	lfsc_free(c);
@@ -118,7 +135,7 @@ static void full(struct file *f, int n)
 int main(int argc, char **argv)
 {
 	static struct file files[256];
-	double tf_all = 0, tl_all = 0;
+	double tf_all = 0, tl_all = 0, ta_all = 0;
 	DIR *d;
 	struct dirent *e;
 	char apps[32][256];
@@ -130,23 +147,23 @@ int main(int argc, char **argv)
 	}
 	{
 		char src[1024];
-		snprintf(src, sizeof src, "%s/lua53/src", argv[1]);
+		snprintf(src, sizeof src, "%s/" PORT "/src", argv[1]);
 		d = opendir(src);
 		while (d && (e = readdir(d)))
-			if (e->d_name[0] != '.' && napps < 32)
+			if (e->d_name[0] != '.' && napps < 32 && strcmp(e->d_name, "limits51"))
 				snprintf(apps[napps++], 256, "%s", e->d_name);
 		if (d)
 			closedir(d);
 	}
 	qsort(apps, (size_t)napps, 256, (int (*)(const void *, const void *))strcmp);
-	printf("%-16s %6s %12s %12s %7s   (thread CPU time, best of 30; 7 for huge_constants)\n", "app", "files", "frontend ms", "lfsc -f ms", "ratio");
+	printf("%-16s %6s %12s %12s %7s   (" PORT "; thread CPU time, best of 30; 7 for huge_constants)\n", "app", "files", "frontend ms", "lfsc -f ms", "ratio");
 	for (a = 0; a < napps; a++) {
 		char dir[4096];
 		int n, r, reps;
 		if (strlen(argv[1]) + strlen(apps[a]) + 12 >= sizeof dir)
 			return 1;
-		double t0, tf = 1e9, tl = 1e9;
-		snprintf(dir, sizeof dir, "%.2000s/lua53/src/%.255s", argv[1], apps[a]);
+		double t0, tf = 1e9, tl = 1e9, ta = 1e9;
+		snprintf(dir, sizeof dir, "%.2000s/" PORT "/src/%.255s", argv[1], apps[a]);
 		n = load_app(dir, files, 256);
 		reps = strcmp(apps[a], "huge_constants") ? 30 : 7;
 		for (r = 0; r < reps; r++) {          /* best of reps, interleaved */
@@ -155,19 +172,29 @@ int main(int argc, char **argv)
 			if (now() - t0 < tf)
 				tf = now() - t0;
 			t0 = now();
-			full(files, n);
+			full(files, n, LFSC_OUT_IMAGE);
 			if (now() - t0 < tl)
 				tl = now() - t0;
+			if (TARGET == LFSC_TARGET_LUA51) {    /* the same without gzip */
+				t0 = now();
+				full(files, n, LFSC_OUT_ABSOLUTE);
+				if (now() - t0 < ta)
+					ta = now() - t0;
+			}
 		}
 		tf_all += tf;
 		tl_all += tl;
+		ta_all += ta;
 		printf("%-16s %6d %12.3f %12.3f %7.2f\n", apps[a], n, tf * 1e3, tl * 1e3, tl / tf);
 		while (n--)
 			free(files[n].data);
 	}
 	printf("%-16s %6s %12.3f %12.3f %7.2f   (target <= 1.30)\n", "total", "", tf_all * 1e3,
 	       tl_all * 1e3, tl_all / tf_all);
-	{       /* peak RSS of lfsc -f on limits */
+	if (TARGET == LFSC_TARGET_LUA51)
+		printf("%-16s %6s %12.3f %12.3f %7.2f   (lfsc -a: the same without the gzip "
+		       "compression)\n", "total -a", "", tf_all * 1e3, ta_all * 1e3, ta_all / tf_all);
+	if (TARGET == LFSC_TARGET_LUA53) {       /* peak RSS of lfsc -f on limits */
 		char dir[1024];
 		struct rusage ru;
 		int status;

@@ -58,3 +58,25 @@ device() {
 	"$DEV" --server "https://$TLS_ADDR" --device "$id" --key "$key" --pin-sha256 "$PIN" \
 		--data "$data" --once "$@"
 }
+
+# ---- the emulated NodeMCU board (lfs-device --client lua) ----
+# board <datadir> [options...]: one run of the board; init.lua and the other
+# SPIFFS files are in <datadir>/spiffs/
+board() {
+	local data=$1
+	shift
+	"$DEV" --client lua --data "$data" "$@"
+}
+# lua_checks <output file> <count> <what>: the Lua scripts print "ok NAME" or
+# "not ok NAME" (see check() in tests/device/nodemcu/*.lua); each becomes one
+# TAP test, and exactly <count> of them must have run
+lua_checks() {
+	local out=$1 want=$2 what=$3 line n=0
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok 0 "$what: ${line#ok }"; n=$((n + 1)) ;;
+		"not ok "*) ok 1 "$what: ${line#not ok }"; n=$((n + 1)) ;;
+		esac
+	done < "$out"
+	is "$n" "$want" "$what: all $want checks ran"
+}

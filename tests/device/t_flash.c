@@ -108,17 +108,17 @@ static long load_a_then_b(const char *name)
 	long ops_a, ops_b;
 
 	assert_non_null(fl);
-	install_flag(fl, &word, &kind, NULL);
+	install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 	assert_int_equal(kind, INSTALL_EMPTY);          /* a new partition is empty */
-	assert_int_equal(install_load(fl, a, LEN, NULL), 0);
-	install_flag(fl, &word, &kind, NULL);
+	assert_int_equal(install_load(fl, LFSC_TARGET_LUA53, a, LEN, NULL), 0);
+	install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 	assert_int_equal(kind, INSTALL_VALID);
 	assert_int_equal(word, 0xFAFAA250u);
 	assert_true(content_is(fl, a, LEN));            /* exactly image A */
 	ops_a = flash_ops(fl);
 	/* fresh chip: no erase; flag, 4 record programs, header, flag */
 	assert_int_equal(ops_a, 1 + 4 + 1 + 1);
-	assert_int_equal(install_load(fl, b, sizeof b, NULL), 0);
+	assert_int_equal(install_load(fl, LFSC_TARGET_LUA53, b, sizeof b, NULL), 0);
 	ops_b = flash_ops(fl) - ops_a;
 	assert_true(content_is(fl, b, sizeof b));       /* exactly image B */
 	/* reload: 4 erases (used sectors only), flag, 3 programs, header, flag */
@@ -149,7 +149,7 @@ static void power_cut_at_every_step(void **state)
 			struct flash *c = open_flash("cut.bin", PART, n);
 			if (!freopen("/dev/null", "w", stderr))   /* the cut's own message */
 				_exit(1);
-			install_load(c, a, LEN, NULL);
+			install_load(c, LFSC_TARGET_LUA53, a, LEN, NULL);
 			flash_free(c);
 			_exit(0);
 		}
@@ -160,7 +160,7 @@ static void power_cut_at_every_step(void **state)
 		assert_int_equal(WEXITSTATUS(status), FLASH_POWER_CUT_EXIT);
 		fl = open_flash("cut.bin", PART, 0);
 		assert_non_null(fl);
-		install_flag(fl, &word, &kind, NULL);
+		install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 		if (kind == INSTALL_TORN || kind == INSTALL_CORRUPT)
 			saw_torn = 1;
 		/* the invariant: a VALID flag only over a complete image */
@@ -168,15 +168,65 @@ static void power_cut_at_every_step(void **state)
 			assert_true(content_is(fl, a, LEN));
 		/* after every cut a new load completes with exactly the new image */
 		dev_error_clear(&e);
-		assert_int_equal(install_load(fl, a, LEN, &e), 0);
+		assert_int_equal(install_load(fl, LFSC_TARGET_LUA53, a, LEN, &e), 0);
 		assert_true(content_is(fl, a, LEN));
-		install_flag(fl, &word, &kind, NULL);
+		install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 		assert_int_equal(kind, INSTALL_VALID);
 		/* back to B for the next step */
-		assert_int_equal(install_load(fl, b, sizeof b, NULL), 0);
+		assert_int_equal(install_load(fl, LFSC_TARGET_LUA53, b, sizeof b, NULL), 0);
 		flash_free(fl);
 	}
 	assert_true(saw_torn);      /* some cuts leave a torn flag the boot check detects */
+}
+
+/* the 5.1 port's loader (install.c 51.1-51.3, lfs-format.md §B4): every
+** sector the image spans erased, 2 KB blocks in order with the in-progress
+** bit in the first, then the signature; a cut at any step leaves a flag the
+** boot check does not adopt, or the complete image */
+static void load51_and_cuts(void **state)
+{
+	static uint8_t c[LEN];
+	struct flash *fl = open_flash("l51.bin", PART, 0);
+	enum install_flag kind;
+	uint32_t word;
+	long ops, n;
+	int saw_torn = 0;
+
+	memcpy(c, a, LEN);
+	c[0] = 0x54; c[1] = 0xa1;                       /* 0xfafaa154 */
+	assert_non_null(fl);
+	assert_int_equal(install_load(fl, LFSC_TARGET_LUA53, c, LEN, NULL), DEV_ERR_VERIFY);
+	assert_int_equal(install_load(fl, LFSC_TARGET_LUA51, c, LEN, NULL), 0);
+	install_flag(fl, LFSC_TARGET_LUA51, &word, &kind, NULL);
+	assert_int_equal(kind, INSTALL_VALID);
+	assert_int_equal(word, 0xFAFAA154u);
+	assert_true(content_is(fl, c, LEN));
+	ops = flash_ops(fl);
+	assert_int_equal(ops, 4 + 7 + 1);              /* 4 erases, 7 blocks, the signature */
+	flash_free(fl);
+	for (n = 1; n <= ops; n++) {
+		pid_t pid = fork();
+		int status = 0;
+		if (pid == 0) {
+			struct flash *x = open_flash("l51.bin", PART, n);
+			if (!freopen("/dev/null", "w", stderr))
+				_exit(1);
+			install_load(x, LFSC_TARGET_LUA51, c, LEN, NULL);
+			_exit(0);
+		}
+		assert_true(pid > 0);
+		waitpid(pid, &status, 0);
+		assert_int_equal(WEXITSTATUS(status), FLASH_POWER_CUT_EXIT);
+		fl = open_flash("l51.bin", PART, 0);
+		install_flag(fl, LFSC_TARGET_LUA51, &word, &kind, NULL);
+		saw_torn |= kind == INSTALL_TORN && word == 0xFAFAA15Cu;
+		if (kind == INSTALL_VALID)
+			assert_true(content_is(fl, c, LEN));
+		assert_int_equal(install_load(fl, LFSC_TARGET_LUA51, c, LEN, NULL), 0);
+		assert_true(content_is(fl, c, LEN));
+		flash_free(fl);
+	}
+	assert_true(saw_torn);      /* the in-progress bit is what the cuts leave */
 }
 
 static void clear_and_refuse(void **state)
@@ -188,16 +238,16 @@ static void clear_and_refuse(void **state)
 	struct dev_error e;
 
 	assert_non_null(fl);
-	assert_int_equal(install_load(fl, a, LEN, NULL), 0);
+	assert_int_equal(install_load(fl, LFSC_TARGET_LUA53, a, LEN, NULL), 0);
 	assert_int_equal(install_clear(fl, NULL), 0);
-	install_flag(fl, &word, &kind, NULL);
+	install_flag(fl, LFSC_TARGET_LUA53, &word, &kind, NULL);
 	assert_int_equal(kind, INSTALL_EMPTY);          /* a cleared partition is empty */
 	make_layout(c, LEN, 3);
 	c[0] = 0;                                       /* no signature */
 	dev_error_clear(&e);
-	assert_int_equal(install_load(fl, c, LEN, &e), DEV_ERR_VERIFY);
+	assert_int_equal(install_load(fl, LFSC_TARGET_LUA53, c, LEN, &e), DEV_ERR_VERIFY);
 	/* larger than the partition (PART is 16 sectors) */
-	assert_int_equal(install_load(fl, c, 17 * FLASH_SECTOR, NULL), DEV_ERR_VERIFY);
+	assert_int_equal(install_load(fl, LFSC_TARGET_LUA53, c, 17 * FLASH_SECTOR, NULL), DEV_ERR_VERIFY);
 	flash_free(fl);
 }
 
@@ -226,6 +276,7 @@ int main(void)
 		cmocka_unit_test(load_and_reload),
 		cmocka_unit_test(power_cut_at_every_step),
 		cmocka_unit_test(clear_and_refuse),
+		cmocka_unit_test(load51_and_cuts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -31,7 +31,7 @@ static void init_interns_fixed(void **state)
 	int j;
 
 	mem_init(&m);
-	assert_int_equal(strtab_init(&t, &m), 0);
+	assert_int_equal(strtab_init(&t, &m, 1), 0);
 	/* 71 distinct strings: "userdata" twice is one id */
 	assert_int_equal(t.n, 71);
 	assert_int_equal(t.fixed_id[65], t.fixed_id[69]);
@@ -57,7 +57,7 @@ static void interns_by_content(void **state)
 	int a, b, c, d, i, ids[5000];
 
 	mem_init(&m);
-	assert_int_equal(strtab_init(&t, &m), 0);
+	assert_int_equal(strtab_init(&t, &m, 1), 0);
 	a = strtab_intern(&t, buf, 6);
 	buf[0] = 'M';                              /* the table keeps its own copy */
 	assert_string_equal(t.str[a].s, "module");
@@ -100,7 +100,7 @@ static void alloc_failures(void **state)
 		char s[16];
 		mem_init(&m);
 		m.fail_at = n;
-		ret = strtab_init(&t, &m);
+		ret = strtab_init(&t, &m, 1);
 		for (i = 0; !ret && i < 300; i++) {
 			snprintf(s, sizeof s, "x%d", i);
 			ret = strtab_intern(&t, s, strlen(s)) < 0 ? -1 : 0;

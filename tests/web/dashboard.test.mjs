@@ -207,6 +207,17 @@ test('build options reach lfsd; a limit error is shown with its reason', async (
   assert.match(facts, /nodemcu-lua53-64/);
   assert.match(facts, /Strip\s+yes/);
   assert.equal(await page.locator('#partition').inputValue(), '65536', 'the partition defaults to the build\'s max size');
+  // the Lua 5.1 port: offered, built, shown (a 5.1 conformance app)
+  await visit(`/builds`);
+  await page.waitForSelector('#dropzone');
+  if (!(await page.locator('.upload-options').getAttribute('open'))) await page.click('.upload-options summary');
+  await page.fill('#opt-max', '');
+  await page.uncheck('#opt-strip');
+  await page.selectOption('#opt-target', 'nodemcu-lua51');
+  await page.setInputFiles('#file-input', appFiles('../../lua51/src/json51'));
+  const id51 = await uploadEnds();
+  assert.equal((await lfsd.call('GET', `/builds/${id51}`)).body.options.target, 'nodemcu-lua51');
+  assert.match(await page.locator('.facts').innerText(), /nodemcu-lua51/);
 });
 
 test('builds list: newest first, paged', async () => {

@@ -40,7 +40,8 @@ export function uploadPanel({ onBuilt }) {
   const pick = h('button.btn.primary#choose-files', { type: 'button', onclick: () => input.click() }, 'Choose .lua files');
   const target = h('select#opt-target', { name: 'target' },
     h('option', { value: 'nodemcu-lua53' }, 'nodemcu-lua53 (32-bit numbers)'),
-    h('option', { value: 'nodemcu-lua53-64' }, 'nodemcu-lua53-64 (64-bit numbers)'));
+    h('option', { value: 'nodemcu-lua53-64' }, 'nodemcu-lua53-64 (64-bit numbers)'),
+    h('option', { value: 'nodemcu-lua51' }, 'nodemcu-lua51 (Lua 5.1 firmware)'));
   const strip = h('input#opt-strip', { type: 'checkbox', name: 'strip' });
   const maxSize = h('input#opt-max', { type: 'text', inputmode: 'numeric', placeholder: 'no limit', size: 9, name: 'max_size', pattern: '(0x[0-9a-fA-F]+|[0-9]+)(\\s*[kK])?' });
   const base = h('input#opt-base', { type: 'text', placeholder: 'relocatable', size: 11, name: 'base_address', pattern: '0x[0-9a-fA-F]{1,8}', title: 'hex address, e.g. 0x40296000' });

@@ -42,7 +42,7 @@ static const char usage[] =
 "  --request-timeout SEC time allowed for a TLS handshake, for a request head\n"
 "                        and for an idle keep-alive connection (default 20)\n"
 "  --tls-ticket-rotation SEC  seconds between TLS session-ticket key rotations;\n"
-"                        sessions resume for at most twice that (default 3600)\n"
+"                        sessions resume for less than twice that (default 3600)\n"
 "  --log-format FORMAT   text (default) or json: one object per line on stderr\n"
 "  --access-log on|off   one log line per request (default on)\n"
 "  --admin-token-file FILE  write a generated admin token to FILE (mode 0600)\n"

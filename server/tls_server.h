@@ -14,8 +14,8 @@ struct tls_server;
 
 /* Makes the configuration from a PEM certificate chain (leaf first) and its
 ** PEM private key (both borrowed, copied). ticket_period: seconds between
-** session-ticket key rotations; sessions (cache and tickets) live at most two
-** periods. Returns it (caller owns: tls_server_free()) or NULL with the reason
+** session-ticket key rotations (tls_tickets.h); sessions (cache and tickets)
+** live less than two periods. Returns it (caller owns: tls_server_free()) or NULL with the reason
 ** in err. */
 struct tls_server *tls_server_new(const char *cert_pem, const char *key_pem,
                                   long long ticket_period, char *err, size_t errsize);

@@ -1,5 +1,6 @@
-/* tls_tickets.c - session-ticket keys: current and previous, rotated every
-** period seconds, checked lazily whenever a ticket is sealed or opened. */
+/* tls_tickets.c - session-ticket keys: one per period, the current and the
+** previous period's; a new period's key is made when a ticket is first sealed
+** or opened in it. */
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -12,21 +13,23 @@ static int fresh(struct tls_ticket_key *k)
 	return RAND_bytes((unsigned char *)k, sizeof *k) == 1 ? 0 : -1;
 }
 
-/* Called with t->mu held. A key is demoted once; after two periods without
-** a rotation (no TLS traffic) the previous key is dropped as well. */
+/* Called with t->mu held: moves to now's period. The current key becomes the
+** previous one only when now is in the very next period; after a quiet spell
+** of a whole period or more, its tickets are too old and it goes as well. */
 static int rotate(struct tls_tickets *t, long long now)
 {
+	long long e = now > t->start ? (now - t->start) / t->period : 0;
 	struct tls_ticket_key k;
 
-	if (now < t->next)
+	if (e <= t->epoch)
 		return 0;
 	if (fresh(&k))
 		return -1;
-	t->have_prev = now < t->next + t->period;
+	t->have_prev = e == t->epoch + 1;
 	if (t->have_prev)
 		t->prev = t->cur;
 	t->cur = k;
-	t->next = now + t->period;
+	t->epoch = e;
 	OPENSSL_cleanse(&k, sizeof k);
 	return 0;
 }
@@ -37,7 +40,7 @@ int tls_tickets_init(struct tls_tickets *t, long long period, long long now)
 	if (fresh(&t->cur))
 		return -1;
 	t->period = period < 1 ? 1 : period;
-	t->next = now + t->period;
+	t->start = now;
 	pthread_mutex_init(&t->mu, NULL);
 	return 0;
 }

@@ -64,6 +64,7 @@ struct gate_conn {
 	unsigned ev_fd, ev_sp;           /* epoll interest registered */
 	unsigned hs_want;                /* what the handshake waits for */
 	int client_eof, mhd_eof;         /* the client / libmicrohttpd sent no more */
+	int rx_short;                    /* the last read of the socket did not fill its buffer */
 	char *in;                        /* owned: plaintext libmicrohttpd has not taken */
 	size_t in_len, in_off;
 	char *wire;                      /* owned: sealed records not yet sent */

@@ -58,6 +58,7 @@ static int wire_read(BIO *b, char *buf, int n)
 		BIO_set_retry_read(b);
 		return -1;
 	}
+	c->rx_short = r < n;
 	return (int)r;   /* 0: end of stream */
 }
 
@@ -226,6 +227,8 @@ static void from_client(struct gate_conn *c)
 			if (atomic_load(&c->phase) == GATE_IDLE)
 				gate_set_phase(c, GATE_HEAD, 0);
 			err = to_mhd(c, buf, (size_t)r);
+			if (c->rx_short && !SSL_has_pending(c->ssl))
+				break;   /* drained for now: epoll says when more comes */
 			continue;
 		}
 		switch (SSL_get_error(c->ssl, r)) {

@@ -234,10 +234,11 @@ static int append_body(struct req *r, const char *data, size_t len)
 	return 0;
 }
 
-/* A device request is authenticated on its headers: the bearer key, and the
-** device=ID of the query when there is one (a report may name its device
-** only in its body: the handler checks it there, the body capped at
-** DEVICE_BODY_MAX). */
+/* A device request that takes a body is authenticated on its headers: the
+** bearer key, and the device=ID of the query when there is one (a report may
+** name its device only in its body: the handler checks it there, the body
+** capped at DEVICE_BODY_MAX). One without a body (a poll, a download) has
+** nothing to buffer: its handler authenticates it, once. */
 static int device_ok(struct req *r)
 {
 	const char *key = http_bearer(r), *id = http_arg(r, "device");
@@ -245,7 +246,7 @@ static int device_ok(struct req *r)
 
 	if (!key)
 		return 0;
-	return !id || fleet_auth(r->app->fleet, id, key, channel) == FLEET_OK;
+	return !id || !body_max(r) || fleet_auth(r->app->fleet, id, key, channel) == FLEET_OK;
 }
 
 static struct req *start(struct http_listener *l, struct MHD_Connection *conn,

@@ -435,6 +435,7 @@ test('a device that rolled back is shown rolled-back with its reason, and the re
   const note = page.locator('.live .release-failures');
   await note.waitFor();
   assert.match(await note.innerText(), /1 rolled back/);
+  await shot('12-release-failures');
   await visit('/devices/dev-web-rb');
   await page.locator('.badge[data-state="rolled-back"]').first().waitFor();
   assert.match(await page.locator('main').innerText(), /_init failed: boom/);

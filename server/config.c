@@ -33,7 +33,7 @@ static const char usage[] =
 "  --web-dir DIR         dashboard files (default: <prefix>/share/lfsd/web for an\n"
 "                        installed lfsd, the checkout's web/ for a built one)\n"
 "  --poll-interval SEC   poll interval told to devices (default 60)\n"
-"  --threads N           HTTP worker threads per listener (default 2)\n"
+"  --threads N           worker threads per listener: accept, TLS, HTTP (default 2)\n"
 "  --max-connections N   connections at once per listener (default: what the\n"
 "                        open-file limit allows); at the limit a new connection\n"
 "                        replaces the oldest one not busy with a request\n"

@@ -21,6 +21,7 @@
 #define NOTE_US 10000000u      /* refusals are logged at most this often */
 #define EVICT_MAX 64           /* evicted connections not yet closed, at most */
 #define ACCEPT_BATCH 1         /* connections accepted per wake-up */
+#define VICTIM_SCAN 32         /* waiting connections weighed for an eviction */
 
 uint64_t gate_now(void)
 {
@@ -134,25 +135,46 @@ static void unref(struct gate_conn *c)
 		free(c);
 }
 
+/* Rule 2's victim, under g->mu: of the VICTIM_SCAN connections waiting
+** longest, the one whose address holds the most connections (the oldest of
+** those): a burst of new connections from a few addresses evicts their own,
+** not a client that has one connection in its handshake. NULL: none waits. */
+static struct gate_conn *victim(struct gate *g)
+{
+	struct gate_conn *c, *best = NULL;
+	int i, n, most = 0;
+
+	for (c = g->qhead, i = 0; c && i < VICTIM_SCAN; c = c->qnext, i++) {
+		n = gate_addrs_count(&g->addrs, (struct sockaddr *)&c->addr);
+		if (n > most) {
+			most = n;
+			best = c;
+		}
+	}
+	return best;
+}
+
 /* Rule 1 and rule 2 for a new connection from sa. Returns 0 (counted) or -1
 ** (refused, noted). An eviction marks the victim and wakes its thread. */
 static int admit(struct gate *g, const struct sockaddr *sa)
 {
-	struct gate_conn *victim = NULL;
+	struct gate_conn *v;
+	struct gate_worker *wake = NULL;
 	int rc;
 
 	pthread_mutex_lock(&g->mu);
 	rc = gate_addrs_take(&g->addrs, sa, g->lim.max_per_addr);
 	if (rc == 0 && g->open >= g->lim.max_conns) {
-		victim = g->qhead;
-		if (!victim || g->evicting >= EVICT_MAX) {
+		v = victim(g);
+		if (!v || g->evicting >= EVICT_MAX) {
 			gate_addrs_drop(&g->addrs, sa);
 			rc = 2;
 		} else {
-			unqueue(g, victim);
-			atomic_store(&victim->deadline, 1);
+			unqueue(g, v);
+			atomic_store(&v->deadline, 1);
 			g->evicting++;
 			g->n_evicted++;
+			wake = v->w;
 		}
 	}
 	if (rc == 0)
@@ -162,8 +184,8 @@ static int admit(struct gate *g, const struct sockaddr *sa)
 	else
 		g->n_addr++;
 	pthread_mutex_unlock(&g->mu);
-	if (victim)
-		eventfd_write(victim->w->wake, 1);
+	if (wake)
+		eventfd_write(wake->wake, 1);
 	return rc ? -1 : 0;
 }
 

@@ -12,9 +12,10 @@
 ** Rules (server/README.md "Connections"):
 ** 1. At most max_per_addr connections at once from one client address (IPv6:
 **    one /64); more are closed at once.
-** 2. At most max_conns at once. At the limit a new connection replaces the
-**    oldest one that is still in its TLS handshake, waiting for its request
-**    head or idle between requests; when every connection is busy with a
+** 2. At most max_conns at once. At the limit a new connection replaces one
+**    that is still in its TLS handshake, waiting for its request head or idle
+**    between requests: of the 32 that have waited longest, the one whose
+**    address holds the most connections. When every connection is busy with a
 **    request the new one is closed.
 ** 3. Deadlines count from when a phase starts and never restart on a byte:
 **    the TLS handshake, a request head and an idle keep-alive connection get

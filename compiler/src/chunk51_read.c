@@ -60,20 +60,33 @@ static void align(struct reader *r)        /* the port's ldump.c Align4 */
 		cursor_take(&r->c, (4 - cursor_offset(&r->c) % 4) % 4);
 }
 
-/* a string (size_t length with its NUL, then the bytes) -> id; -1 for NULL */
-static int32_t string(struct reader *r)
+/* a string (size_t length with its NUL, then the bytes): its bytes and
+** length without the NUL; NULL for the NULL string or a failure */
+static const uint8_t *text(struct reader *r, size_t *len)
 {
 	uint64_t size = r->lc ? cursor_u32(&r->c) : cursor_u64(&r->c);
 	const uint8_t *q;
-	int id;
 
 	if (check(r) || size == 0)
-		return -1;
+		return NULL;
 	if (size > cursor_left(&r->c) || !(q = cursor_take(&r->c, (size_t)size)))
-		return fail(r, LFSC_ERR_FORMAT, "truncated precompiled chunk"), -1;
+		return fail(r, LFSC_ERR_FORMAT, "truncated precompiled chunk"), NULL;
 	if (q[size - 1])
-		return fail(r, LFSC_ERR_FORMAT, "string without its terminating zero"), -1;
-	if ((id = strtab_intern(&r->im->strs, (const char *)q, (size_t)size - 1)) < 0)
+		return fail(r, LFSC_ERR_FORMAT, "string without its terminating zero"), NULL;
+	*len = (size_t)size - 1;
+	return q;
+}
+
+/* a string kept in the tree -> id; -1 for NULL */
+static int32_t string(struct reader *r)
+{
+	size_t len;
+	const uint8_t *q = text(r, &len);
+	int id;
+
+	if (!q)
+		return -1;
+	if ((id = strtab_intern(&r->im->strs, (const char *)q, len)) < 0)
 		fail(r, LFSC_ERR_MEM, "out of memory");
 	return id;
 }
@@ -171,12 +184,12 @@ static void debug(struct reader *r, struct proto *f, int index)
 		pack_lines(r, f, index);
 	n = count(r, sizet + 8);                   /* §B1: locals dropped */
 	for (i = 0; i < n && !check(r); i++) {
-		string(r);
+		text(r, &(size_t){ 0 });           /* checked, not interned */
 		cursor_take(&r->c, 8);
 	}
 	n = count(r, sizet);                       /* upvalue names dropped */
 	for (i = 0; i < n && !check(r); i++)
-		string(r);
+		text(r, &(size_t){ 0 });
 }
 
 static struct proto *function(struct reader *r, int depth)

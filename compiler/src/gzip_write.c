@@ -151,19 +151,24 @@ static int same2(const uint8_t *a, const uint8_t *b)
 	return x == y;
 }
 
-/* uzlib's chain has MAX_OFFSET slots, indexed by offset & (MAX_OFFSET - 1);
-** here each slot has two copies, at both 15-bit offsets that share it, so
-** the walk indexes by the offset itself: following a link is one load, not
-** a mask and a load (the walk is a chain of dependent loads: this is ~20%) */
-#define CHAIN_SLOTS    (2 * MAX_OFFSET)
-
+/* uzlib's chain has MAX_OFFSET slots, indexed by offset & (MAX_OFFSET - 1).
+** Here, for an input over MAX_OFFSET bytes, each slot has two copies, at
+** both 15-bit offsets that share it, so the walk indexes by the offset
+** itself: following a link is one load, not a mask and a load (the walk is
+** a chain of dependent loads; this saves ~20%). A shorter input has
+** offsets below MAX_OFFSET only, so one copy of `len` slots does. */
 struct lz {
 	const uint8_t *src;
 	int len;
 	uint16_t *table;     /* hash -> 16-bit offset of the newest position */
-	uint16_t *chain;     /* offset -> the one before it (CHAIN_SLOTS) */
+	uint16_t *chain;     /* offset -> the one before it (chain_slots()) */
 	uint32_t mask, shift;
 };
+
+static size_t chain_slots(size_t len)
+{
+	return len > MAX_OFFSET ? 2 * MAX_OFFSET : len;
+}
 
 /* uzlib inserts every position it searches (and only those) into the hash
 ** chains; returns the offset the chain went on with before i */
@@ -176,7 +181,8 @@ static unsigned insert(struct lz *z, int i)
 
 	z->table[h] = (uint16_t)io;
 	z->chain[io] = (uint16_t)next;
-	z->chain[io ^ MAX_OFFSET] = (uint16_t)next;
+	if (z->len > MAX_OFFSET)
+		z->chain[io ^ MAX_OFFSET] = (uint16_t)next;
 	return next;
 }
 
@@ -270,7 +276,7 @@ int gzip_write(struct mem *m, const uint8_t *data, size_t len, struct lfsc_buffe
 	z.table = mem_alloc(m, slots * sizeof *z.table);
 	/* chain slots are read only through offsets of inserted positions, so
 	** they need no initial value */
-	z.chain = mem_alloc(m, CHAIN_SLOTS * sizeof *z.chain);
+	z.chain = mem_alloc(m, chain_slots(len) * sizeof *z.chain);
 	if (!z.table || !z.chain || buf_grow(&w, len / 2 + 64)) {
 		w.failed = 1;
 		goto out;
@@ -286,6 +292,6 @@ int gzip_write(struct mem *m, const uint8_t *data, size_t len, struct lfsc_buffe
 	buf_u32(&w, (uint32_t)len);
 out:
 	mem_free(m, z.table, slots * sizeof *z.table);
-	mem_free(m, z.chain, CHAIN_SLOTS * sizeof *z.chain);
+	mem_free(m, z.chain, chain_slots(len) * sizeof *z.chain);
 	return w.failed ? LFSC_ERR_MEM : 0;
 }

@@ -72,7 +72,7 @@ struct buf {
 	int failed;
 };
 LFSC_INTERNAL void buf_put_slow(struct buf *w, const void *p, size_t n);
-LFSC_INTERNAL void buf_zero(struct buf *w, size_t n);
+LFSC_INTERNAL void buf_zero_slow(struct buf *w, size_t n);
 /* Frees b's bytes through m (which grew them) and empties b. */
 LFSC_INTERNAL void buf_release(struct mem *m, struct lfsc_buffer *b);
 /* Makes room for `extra` more bytes after b->len without appending (for
@@ -90,6 +90,19 @@ static inline void buf_put(struct buf *w, const void *p, size_t n)
 		b->len += n;
 	} else {
 		buf_put_slow(w, p, n);
+	}
+}
+
+/* appends n zero bytes (the writers' padding and empty fields) */
+static inline void buf_zero(struct buf *w, size_t n)
+{
+	struct lfsc_buffer *b = w->b;
+
+	if (n - 1 < b->cap - b->len && !w->failed) {     /* n == 0: nothing */
+		__builtin_memset(b->data + b->len, 0, n);
+		b->len += n;
+	} else {
+		buf_zero_slow(w, n);
 	}
 }
 

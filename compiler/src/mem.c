@@ -133,7 +133,7 @@ void buf_put_slow(struct buf *w, const void *p, size_t n)
 	w->b->len += n;
 }
 
-void buf_zero(struct buf *w, size_t n)
+void buf_zero_slow(struct buf *w, size_t n)
 {
 	if (w->failed || n == 0)
 		return;

@@ -137,8 +137,16 @@ struct feed {
 };
 /* lua_Reader body: src once, then the end */
 LFSC_INTERNAL const char *feed_read(struct feed *f, size_t *size);
-/* lua_Writer body: append; returns nonzero (and remembers it) on failure */
-LFSC_INTERNAL int feed_write(struct feed *f, const void *p, size_t sz);
+/* lua_Writer body: append; returns nonzero (and remembers it) on failure.
+** Inline: lua_dump writes a chunk a few bytes at a time. */
+static inline int feed_write(struct feed *f, const void *p, size_t sz)
+{
+	struct buf w = { f->mem, f->chunk, 0 };
+
+	buf_put(&w, p, sz);
+	f->write_failed |= w.failed;
+	return w.failed;
+}
 
 /* ---- error.c --------------------------------------------------------------- */
 

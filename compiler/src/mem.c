@@ -157,12 +157,3 @@ const char *feed_read(struct feed *f, size_t *size)
 	*size = f->len;
 	return f->src;
 }
-
-int feed_write(struct feed *f, const void *p, size_t sz)
-{
-	struct buf w = { f->mem, f->chunk, 0 };
-
-	buf_put(&w, p, sz);
-	f->write_failed |= w.failed;
-	return w.failed;
-}

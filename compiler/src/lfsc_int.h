@@ -138,12 +138,18 @@ struct feed {
 /* lua_Reader body: src once, then the end */
 LFSC_INTERNAL const char *feed_read(struct feed *f, size_t *size);
 /* lua_Writer body: append; returns nonzero (and remembers it) on failure.
-** Inline: lua_dump writes a chunk a few bytes at a time. */
+** Inline, and a fixed-size copy for the 1-, 4- and 8-byte fields lua_dump
+** writes most (rather than a call to memcpy each). */
 static inline int feed_write(struct feed *f, const void *p, size_t sz)
 {
 	struct buf w = { f->mem, f->chunk, 0 };
 
-	buf_put(&w, p, sz);
+	switch (sz) {
+	case 1: buf_put(&w, p, 1); break;
+	case 4: buf_put(&w, p, 4); break;
+	case 8: buf_put(&w, p, 8); break;
+	default: buf_put(&w, p, sz);
+	}
 	f->write_failed |= w.failed;
 	return w.failed;
 }

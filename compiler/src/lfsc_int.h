@@ -191,6 +191,10 @@ struct strtab {
 	int fixed_id[LFSC_NFIXED_LOADER]; /* id of each loader-order fixed string */
 	int *ref_of;          /* during numbering: id -> ref (0 = not yet) */
 	int vcap;             /* entries allocated in vec and ref_of */
+	char *block;          /* the string copies are cut from blocks (one
+			      ** allocation per block, not per string): the newest,
+			      ** which links to the one before in its header */
+	size_t used, size;    /* bytes of it in use and in all */
 };
 /* fixed: intern the 72 fixed strings first (the 5.3 port, Appendix 1) */
 LFSC_INTERNAL int strtab_init(struct strtab *t, struct mem *m, int fixed);

@@ -33,6 +33,7 @@ struct agent_config {
 	struct nodemcu_config nodemcu;   /* options of the Lua-client mode */
 	enum lfsc_target target;  /* the firmware port this device runs (images of
 				  ** another port are refused before flashing) */
+	int target_set;           /* --target was given */
 };
 
 /* Fills the defaults (partition 0x40000 at 0x40296000, boot timeout 60 s,

@@ -67,7 +67,7 @@ static const struct opt opts[] = {
 	O("--until", STR, nodemcu.until),    O("--run-for", LONG, nodemcu.run_for),
 	O("--modules", STR, nodemcu.modules), O("--spiffs-size", U32, nodemcu.spiffs_size),
 	O("--reset", FLAG, nodemcu.reset),   O("--seed", U32, nodemcu.seed),
-	O("--target", TARGET, target),
+	O("--target", TARGET, target),      O("--port-offset", STR, nodemcu.port_offset),
 	{ NULL, FLAG, 0 }
 };
 
@@ -81,6 +81,34 @@ static int parse_number(const char *name, const char *text, unsigned long long m
 	if (errno || end == text || *end || *out > max || text[0] == '-') {
 		fprintf(stderr, "lfs-device: %s: '%s' is not a number in 0..%llu\n", name, text,
 			max);
+		return -1;
+	}
+	return 0;
+}
+
+/* --lua names the port the way --target does: they must agree; --port-offset
+** is a number or "any". */
+static int port_options(struct agent_config *c)
+{
+	const char *lua = c->nodemcu.lua, *o = c->nodemcu.port_offset;
+	enum lfsc_target t;
+	char *end;
+
+	if (lua) {
+		if (strcmp(lua, "5.3") && strcmp(lua, "5.1")) {
+			fprintf(stderr, "lfs-device: --lua: '%s' is not 5.3 or 5.1\n", lua);
+			return -1;
+		}
+		t = !strcmp(lua, "5.1") ? LFSC_TARGET_LUA51 : LFSC_TARGET_LUA53;
+		if (c->target_set && c->target != t) {
+			fprintf(stderr, "lfs-device: --lua %s and --target %s disagree\n", lua,
+				lfsc_target_name(c->target));
+			return -1;
+		}
+		c->target = t;
+	}
+	if (o && strcmp(o, "any") && (strtol(o, &end, 10), *end || !*o)) {
+		fprintf(stderr, "lfs-device: --port-offset: '%s' is not a number or 'any'\n", o);
 		return -1;
 	}
 	return 0;
@@ -143,6 +171,7 @@ int main(int argc, char **argv)
 					"or nodemcu-lua51\n", argv[i]);
 				return 2;
 			}
+			cfg.target_set = 1;
 			continue;
 		}
 		if (parse_number(o->name, argv[i], o->kind == U32 ? 0xFFFFFFFFull : 0x7FFFFFFFull,
@@ -163,6 +192,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lfs-device: --client must be c or lua\n");
 		return 2;
 	}
+	if (port_options(&cfg))
+		return 2;
 	if (cfg.client && !strcmp(cfg.client, "lua") ? nodemcu_device_run(&cfg, &err)
 						      : agent_run(&cfg, &err)) {
 		fprintf(stderr, "lfs-device: %s\n", err.text);

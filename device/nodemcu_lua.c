@@ -12,13 +12,30 @@
 
 static const char halt_token = 'H';   /* the error value of nm_halt() */
 
-/* The count hook: the watchdog, and after the end of the boot an error at
-** every instruction. */
+/* The 5.1 port's emergency collection (nodemcu_heap.h): a full collection;
+** 1 if the live data still does not fit. */
+static int egc_collect(lua_State *L, struct nodemcu_vm *vm)
+{
+	vm->heap.egc_pending = 0;
+	lua_gc(L, LUA_GCCOLLECT, 0);
+	return nodemcu_heap_over(&vm->heap);
+}
+
+/* The count hook: the watchdog, the 5.1 port's emergency collection, and
+** after the end of the boot an error at every instruction. */
 static void hook(lua_State *L, lua_Debug *ar)
 {
 	struct nodemcu_vm *vm = nm_vm(L);
 
 	(void)ar;
+	if (!vm->end)   /* back to the watchdog's pace after egc_soon() */
+		lua_sethook(L, hook, LUA_MASKCOUNT, WATCHDOG_COUNT);
+	if (vm->heap.egc_pending && !vm->end) {
+		if (egc_collect(L, vm)) {
+			lua_pushliteral(L, "not enough memory");
+			lua_error(L);
+		}
+	}
 	if (!vm->end && vm->watchdog_ms > 0 && vm->task_depth > 0 &&
 	    platform_ms() - vm->task_ms > vm->watchdog_ms) {
 		nodemcu_consolef(vm, "\nSoft WDT reset (a task ran longer than %ld ms)\n",
@@ -29,9 +46,28 @@ static void hook(lua_State *L, lua_Debug *ar)
 		nm_halt(L, vm->reset_why);
 }
 
+/* heap.on_egc: the main thread collects at its next instruction */
+static void egc_soon(void *ctx)
+{
+	struct nodemcu_vm *vm = ctx;
+
+	if (vm->lua && !vm->end)
+		lua_sethook(vm->lua, hook, LUA_MASKCOUNT, 1);
+}
+
 void nm_watchdog(lua_State *L)
 {
+	struct nodemcu_vm *vm = nm_vm(L);
+
 	lua_sethook(L, hook, LUA_MASKCOUNT, WATCHDOG_COUNT);
+#ifdef NODEMCU_LUA51
+	vm->heap.egc = 1;
+	vm->heap.on_egc = egc_soon;
+	vm->heap.egc_ctx = vm;
+#else
+	(void)vm;
+	(void)egc_soon;
+#endif
 }
 
 int nm_halt(lua_State *L, enum rtc_reset why)
@@ -56,6 +92,8 @@ int nm_pcall(lua_State *L, int nargs, int nresults, int msgh)
 		lua_pushlightuserdata(L, (void *)&halt_token);
 		return LUA_ERRRUN;
 	}
+	if (vm->heap.egc_pending)   /* between tasks: a safe point */
+		egc_collect(L, vm);
 	if (vm->task_depth++ == 0)
 		vm->task_ms = platform_ms();
 	status = lua_pcall(L, nargs, nresults, msgh);

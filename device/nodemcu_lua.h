@@ -101,9 +101,10 @@ int nm_pcall(lua_State *L, int nargs, int nresults, int msgh);
 ** would catch the error raised here (every instruction raises again). Never
 ** returns. */
 int nm_halt(lua_State *L, enum rtc_reset why);
-/* Installs the software watchdog on L (the main thread; coroutines inherit
-** it): a task running longer than vm->watchdog_ms prints "Soft WDT reset"
-** and halts the chip (bootreason 2, 3). */
+/* Installs the count hook on L (the main thread; coroutines inherit it):
+** the software watchdog - a task running longer than vm->watchdog_ms prints
+** "Soft WDT reset" and halts the chip (bootreason 2, 3) - and, on the 5.1
+** port, the emergency collector's safe point (nodemcu_heap.h). */
 void nm_watchdog(lua_State *L);
 
 /* How a module's callback is called (nodemcu-api.md §0). */

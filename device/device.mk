@@ -6,15 +6,13 @@
 # port: <name>-53.o against the 5.3 headers with NodeMCU's 32-bit numbers,
 # <name>-51.o against the 5.1 headers with their symbols renamed l51_*.
 
-DEVICE_NM_SRCS  := $(addprefix device/nodemcu_,lua.c lfs.c boot.c node.c tmr.c file.c net.c \
+DEVICE_NM_SRCS  := $(addprefix device/nodemcu_,lua.c lfs.c boot.c node.c tmr.c file.c net.c netsrv.c \
                      tls.c crypto.c encoder.c rtcmem.c)
-DEVICE_LUA_SRCS := device/runtime.c $(DEVICE_NM_SRCS)
-DEVICE_SRCS   := $(filter-out $(DEVICE_LUA_SRCS) device/runtime51.c,$(wildcard device/*.c))
+DEVICE_SRCS   := $(filter-out $(DEVICE_NM_SRCS),$(wildcard device/*.c))
 DEVICE_OBJDIR := $(BUILD)/obj/device
 DEVICE_OBJS   := $(patsubst device/%.c,$(DEVICE_OBJDIR)/%.o,$(DEVICE_SRCS)) \
-                 $(patsubst device/%.c,$(DEVICE_OBJDIR)/%-53.o,$(DEVICE_LUA_SRCS)) \
-                 $(patsubst device/%.c,$(DEVICE_OBJDIR)/%-51.o,$(DEVICE_NM_SRCS)) \
-                 $(DEVICE_OBJDIR)/runtime51.o
+                 $(patsubst device/%.c,$(DEVICE_OBJDIR)/%-53.o,$(DEVICE_NM_SRCS)) \
+                 $(patsubst device/%.c,$(DEVICE_OBJDIR)/%-51.o,$(DEVICE_NM_SRCS))
 DEVICE_LIBS    = $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
 
 $(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
@@ -29,10 +27,6 @@ $(DEVICE_OBJDIR)/%-53.o: device/%.c $(LUA32_LIB) | $(DEVICE_OBJDIR)
 $(DEVICE_OBJDIR)/%-51.o: device/%.c $(LUA51_LIB) | $(DEVICE_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA51_INC) -include $(LUA51_RENAME) -DNODEMCU_LUA51 \
 	  -c $< -o $@
-
-# the one device file that includes the reference Lua 5.1 headers (renamed l51_*)
-$(DEVICE_OBJDIR)/runtime51.o: device/runtime51.c $(LUA51_LIB) | $(DEVICE_OBJDIR)
-	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA51_INC) -include $(LUA51_RENAME) -c $< -o $@
 
 $(BIN)/lfs-device: $(DEVICE_OBJS) $(LFSC_LIB) $(LUA32_LIB) $(LUA51_LIB)
 	@mkdir -p $(@D)

@@ -245,9 +245,7 @@ static void init_command(lua_State *L, struct nodemcu_vm *vm)
 		msg = "watchdog reset: the init command ran too long";
 	else if (vm->end == NODEMCU_RESTART)
 		msg = "the chip reset while the init command ran";
-	else if (vm->end)
-		msg = "switched off while the init command ran";
-	else
+	else if (!vm->quiet || vm->init_status != NODEMCU_INIT_MISSING)
 		nodemcu_consolef(vm, "%s\n", msg ? msg : "?");
 	snprintf(vm->init_msg, sizeof vm->init_msg, "%s", msg ? msg : "(error object is not a string)");
 	lua_pop(L, 1);

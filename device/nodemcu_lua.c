@@ -22,7 +22,7 @@ static int egc_collect(lua_State *L, struct nodemcu_vm *vm)
 }
 
 /* The count hook: the watchdog, the 5.1 port's emergency collection, and
-** after the end of the boot an error at every instruction. */
+** after a reset an error at every instruction. */
 static void hook(lua_State *L, lua_Debug *ar)
 {
 	struct nodemcu_vm *vm = nm_vm(L);
@@ -42,7 +42,7 @@ static void hook(lua_State *L, lua_Debug *ar)
 				 vm->watchdog_ms);
 		nm_halt(L, RTC_SOFT_WDT);
 	}
-	if (vm->end)
+	if (vm->end == NODEMCU_RESTART)   /* a reset; a switch-off waits for the task */
 		nm_halt(L, vm->reset_why);
 }
 

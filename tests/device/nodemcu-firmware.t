@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The emulated NodeMCU firmware (lfs-device --client lua) keeps the rules of
-# nodemcu-api.md §0, §4-§8 and §12 that need no network: tests/device/
-# nodemcu/modules.lua checks them from inside (one TAP line per rule); the
-# rest here checks resets, RTC memory, the heap cap, the loader order and
-# node.LFS.reload across boots.
+# The emulated NodeMCU firmware (lfs-device --client lua), on both ports,
+# keeps the rules of nodemcu-api.md §0, §4-§8 and §12 that need no server:
+# tests/device/nodemcu/modules.lua and netsrv.lua check them from inside (one
+# TAP line per rule); the rest here checks resets, RTC memory, the watchdog,
+# the heap cap, the loader order and node.LFS.reload across boots (5.3: at
+# the next boot; 5.1: in-line, its error strings and power cuts).
 . "$(dirname "$0")/lib.sh"
 N=$ROOT/tests/device/nodemcu
 spiffs() { mkdir -p "$1/spiffs" && cp "$N/check.lua" "$1/spiffs/"; }
@@ -17,6 +18,14 @@ board "$T/m$lua" --lua $lua --spiffs-size 0x20000 --until "BOOT2 DONE" > "$T/out
 ok $? "$port modules.lua: two boots, exit 0"
 lua_checks "$T/out" 43 "$port modules.lua"
 grep -q '^STILL RUNNING AFTER RESTART$' "$T/out"; ok $? "$port node.restart() is deferred until the task returns"
+
+# net servers: the board connects to its own server (§1)
+spiffs "$T/n$lua"
+cp "$N/netsrv.lua" "$T/n$lua/spiffs/init.lua"
+board "$T/n$lua" --lua $lua --until "NETSRV DONE" --run-for 10 > "$T/out" 2> "$T/err"
+lua_checks "$T/out" 14 "$port netsrv.lua"
+grep -q "^lfs-device: net: device port [0-9]* listens on 127.0.0.1:[0-9]*$" "$T/err"
+ok $? "$port a server's port map is logged"
 
 # RTC memory: kept across a reset pin start, garbage after a power-on (§13 Q9)
 spiffs "$T/r$lua"

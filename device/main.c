@@ -18,29 +18,33 @@ static const char usage[] =
 "                  [--partition-size 0x40000] [--base 0x40296000] [--once]\n"
 "                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
 "                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n"
-"                  [--target nodemcu-lua53|nodemcu-lua51]\n"
-"       lfs-device --client lua --data DIR [--lua 5.3] [--heap BYTES]\n"
-"                  [--rx-chunk 1460|N|random] [--seed N] [--modules LIST]\n"
-"                  [--spiffs-size BYTES] [--until TEXT] [--run-for S] [--reset]\n"
+"                  [--target nodemcu-lua53|nodemcu-lua51] [firmware options]\n"
+"       lfs-device --client lua --data DIR [--lua 5.3|5.1] [firmware options]\n"
 "                  [--partition-size ..] [--base ..] [--power-cut-at N] [--reload IMAGE]\n"
 "       lfs-device --show-pin CERT.pem   (prints the value for --pin-sha256)\n"
 "       lfs-device --help | --version\n"
 "The NodeMCU device simulator and OTA agent (device/README.md).\n"
 "\n"
-"--client c (default): the C OTA agent polls --server itself and runs `_init`.\n"
+"--client c (default): the C OTA agent polls --server itself and runs the image's\n"
+"  `_init` on the emulated firmware, whose timers and sockets run while it waits.\n"
 "--client lua: an emulated NodeMCU board (device/README.md): it loads the LFS,\n"
 "  runs init.lua from SPIFFS (DIR/spiffs/) with the firmware's net, tls, file,\n"
 "  node, tmr, crypto, encoder and rtcmem modules, and its OTA client is Lua code.\n"
-"  --lua 5.3          the firmware port emulated\n"
+"--lua 5.3|5.1        the firmware port (the same as --target nodemcu-lua53|51)\n"
+"Firmware options (both clients):\n"
 "  --heap BYTES       Lua heap cap (node.heap() = cap - use; 0 = no cap)\n"
+"  --watchdog-ms MS   a task running longer resets the chip (default 5000)\n"
 "  --rx-chunk X       receive pbufs of 1460 bytes (default), of N bytes (1..1460),\n"
 "                     or random sizes in random bursts\n"
 "  --seed N           seed of the random receive chunking (repeatable runs)\n"
 "  --modules LIST     firmware modules built in, e.g. file,net,node,tmr\n"
 "  --spiffs-size N    SPIFFS bytes (default 0x100000)\n"
+"  --port-offset N    a net server on device port P listens on 127.0.0.1:P+N\n"
+"                     (default 0); 'any': on a free port. DIR/ports has the map\n"
 "  --until TEXT       switch off once the console prints a line containing TEXT\n"
-"  --run-for S        switch off after S seconds (the run also ends when nothing\n"
-"                     is left to do: no task, timer or connection)\n"
+"  --run-for S        switch off after S seconds (the board's run also ends when\n"
+"                     nothing is left to do; with --once the C agent's firmware\n"
+"                     runs on after its cycle until then)\n"
 "  --reset            this start is the reset pin (RTC memory kept), not power-on\n"
 "  --reload IMAGE     node.LFS.reload(IMAGE) typed on the console before boot\n";
 
@@ -129,7 +133,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
-		printf("lfs-device %s (NodeMCU device simulator; Lua 5.3.6)\n", LFSD_VERSION);
+		printf("lfs-device %s (NodeMCU device simulator; Lua 5.3.6 and 5.1.5)\n",
+		       LFSD_VERSION);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "--show-pin")) {

@@ -14,14 +14,6 @@ TARGET=nodemcu-lua51
 . "$ROOT/tests/device/nodemcu/client.sh"
 BUDGET=58000   # bytes of the emulated heap on 5.1 (device/nodemcu/README.md, "Heap")
 
-build() {   # build <name> <timestamp> [main line] -> sets S_<name>, R_<name>, Z_<name>
-	app "$T/$1" "$1" "${3:-}"
-	local b
-	b=$(upload_build "$T/$1" "{\"timestamp\":$2,\"target\":\"nodemcu-lua51\"}")
-	eval "R_$1=\$(release $b)"
-	img "$b" "$T/$1.img"
-	eval "S_$1=\$(sha256 \$T/$1.img); Z_$1=\$(stat -c %s \$T/$1.img)"
-}
 build A 1700000000
 build B 1700000100
 build D 1700000300 'error("D is broken")'

@@ -110,7 +110,7 @@ mkdir -p "$T/app" && printf 'return "lfs"\n' > "$T/app/m.lua"
 printf 'print("LFS _init")\n' > "$T/app/_init.lua"
 (cd "$T/app" && "$LFSC" -f -o app.img _init.lua m.lua)
 spiffs "$T/l"
-cp "$T/app/app.img" "$T/l/spiffs/"
+cp "$T/app/app.img" "$N/loaders.lua" "$T/l/spiffs/"
 cat > "$T/l/spiffs/init.lua" <<'LUA'
 dofile("check.lua")
 if not node.LFS.list() then
@@ -121,15 +121,7 @@ if not node.LFS.list() then
   return
 end
 check(table.concat(node.LFS.list(), ",") == "_init,m", "the image is in the LFS after the reboot")
-table.insert(package.loaders, function(n) return node.LFS.get(n) end)
-check(require("m") == "lfs", "require finds the LFS module last")
-package.loaded.m = nil
-file.putcontents("m.lua", 'return "lua"')
-check(require("m") == "lua", "a SPIFFS m.lua shadows the LFS module")
-package.loaded.m = nil
--- a binary chunk; the emulator loads standard 5.3 chunks (not luac.cross's format 10)
-file.putcontents("m.lc", string.dump(load('return "lc"')))
-check(require("m") == "lc", "a SPIFFS m.lc beats m.lua")
+dofile("loaders.lua")
 print("LOADERS DONE")
 LUA
 board "$T/l" --until "LOADERS DONE" > "$T/out" 2>&1
@@ -161,7 +153,7 @@ printf 'print("LFS _init " .. _VERSION)\n' > "$T/a51/_init.lua"
 printf 'return "lfs"\n' > "$T/a51/m.lua"
 (cd "$T/a51" && "$LFSC" --target nodemcu-lua51 -f -o app.img _init.lua m.lua > /dev/null)
 spiffs "$T/l51"
-cp "$T/a51/app.img" "$T/l51/spiffs/"
+cp "$T/a51/app.img" "$N/loaders.lua" "$T/l51/spiffs/"
 head -c 150 "$T/a51/app.img" > "$T/l51/spiffs/short.img"
 cp "$T/app/app.img" "$T/l51/spiffs/lua53.img"
 python3 - "$T/a51/app.img" "$T/l51/spiffs" <<'PY'
@@ -205,14 +197,7 @@ check(table.concat(node.LFS.list(), ",") == "_init,m", "the image is in the LFS 
 local raw, ext = node.bootreason()
 check(raw == 2 and ext == 3, "the reload ended with a software watchdog reset", raw .. "," .. ext)
 check(type(node.LFS.time) == "number" and node.LFS.config.lfs_used > 0, "node.LFS.time and config")
-table.insert(package.loaders, function(n) return node.LFS.get(n) end)
-check(require("m") == "lfs", "require finds the LFS module last")
-package.loaded.m = nil
-file.putcontents("m.lua", 'return "lua"')
-check(require("m") == "lua", "a SPIFFS m.lua shadows the LFS module")
-package.loaded.m = nil
-file.putcontents("m.lc", string.dump(loadstring('return "lc"')))
-check(require("m") == "lc", "a SPIFFS m.lc beats m.lua")
+dofile("loaders.lua")
 print("LOADERS DONE")
 LUA
 board "$T/l51" --lua 5.1 --heap 80000 --until "LOADERS DONE" > "$T/out" 2>&1

@@ -269,7 +269,7 @@ static int start(struct nodemcu_vm *vm)
 	}
 	lua_gc(L, LUA_GCCOLLECT, 0);
 	nodemcu_heap_rom(&vm->heap);   /* the firmware's libraries are ROTables in flash */
-	nm_watchdog(L);
+	nm_hooks(L);
 	if (!vm->quiet)
 		banner(vm);
 	init_command(L, vm);

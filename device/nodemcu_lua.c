@@ -3,6 +3,7 @@
 ** ports, registry references, and the firmware's two ways of calling a Lua
 ** callback (nodemcu-api.md §0).
 */
+#include <setjmp.h>
 #include <string.h>
 #include "nodemcu_lua.h"
 #include "nodemcu_sock.h"
@@ -55,10 +56,25 @@ static void egc_soon(void *ctx)
 		lua_sethook(vm->lua, hook, LUA_MASKCOUNT, 1);
 }
 
-void nm_watchdog(lua_State *L)
+/* lua_atpanic: the chip reboots (§0: 5.3 aborts, 5.1 spins until the
+** watchdog); the boot ends where nodemcu_vm.c set vm->panic */
+static int panic(lua_State *L)
+{
+	struct nodemcu_vm *vm = nm_vm(L);
+	const char *m = lua_tostring(L, -1);
+
+	nodemcu_consolef(vm, "PANIC: unprotected error in call to Lua API (%s)\n", m ? m : "?");
+	nodemcu_vm_reset_now(vm, vm->port == 51 ? RTC_SOFT_WDT : RTC_EXCEPTION);
+	if (vm->panic_set)
+		longjmp(vm->panic, 1);
+	return 0;   /* Lua aborts */
+}
+
+void nm_hooks(lua_State *L)
 {
 	struct nodemcu_vm *vm = nm_vm(L);
 
+	lua_atpanic(L, panic);
 	lua_sethook(L, hook, LUA_MASKCOUNT, WATCHDOG_COUNT);
 #ifdef NODEMCU_LUA51
 	vm->heap.egc = 1;

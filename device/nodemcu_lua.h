@@ -51,7 +51,7 @@
 #define nm_events_dns    NM_PORT(nm_events_dns)
 #define nm_pcall         NM_PORT(nm_pcall)
 #define nm_halt          NM_PORT(nm_halt)
-#define nm_watchdog      NM_PORT(nm_watchdog)
+#define nm_hooks         NM_PORT(nm_hooks)
 
 /* luaL_setfuncs(L, l, 0) / luaL_register(L, NULL, l): into the table on top. */
 void nm_setfuncs(lua_State *L, const luaL_Reg *l);
@@ -92,7 +92,7 @@ int nm_events_push(struct nm_events *e, int i, int with_self);
 int nm_events_dns(struct nm_events *e, const char *host, char ip[16]);
 
 /* lua_pcall for the firmware's own calls into Lua (a task: the init
-** command, a callback): the watchdog (nm_watchdog) times the outermost one.
+** command, a callback): the watchdog (nm_hooks) times the outermost one.
 ** After the boot ended (vm->end) nothing runs: the function and arguments
 ** are dropped and LUA_ERRRUN returned with a non-string error value. */
 int nm_pcall(lua_State *L, int nargs, int nresults, int msgh);
@@ -101,11 +101,14 @@ int nm_pcall(lua_State *L, int nargs, int nresults, int msgh);
 ** would catch the error raised here (every instruction raises again). Never
 ** returns. */
 int nm_halt(lua_State *L, enum rtc_reset why);
-/* Installs the count hook on L (the main thread; coroutines inherit it):
-** the software watchdog - a task running longer than vm->watchdog_ms prints
-** "Soft WDT reset" and halts the chip (bootreason 2, 3) - and, on the 5.1
-** port, the emergency collector's safe point (nodemcu_heap.h). */
-void nm_watchdog(lua_State *L);
+/* Installs the firmware's hooks on L, the main thread: the count hook
+** (coroutines inherit it) with the software watchdog - a task running longer
+** than vm->watchdog_ms prints "Soft WDT reset" and halts the chip
+** (bootreason 2, 3) - and, on the 5.1 port, the emergency collector's safe
+** point (nodemcu_heap.h); and the panic function: an error outside any
+** protected call (say, out of memory while the firmware pushes a callback's
+** arguments) is the firmware's PANIC, a reset, and lands on vm->panic. */
+void nm_hooks(lua_State *L);
 
 /* How a module's callback is called (nodemcu-api.md §0). */
 enum nm_call {

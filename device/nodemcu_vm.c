@@ -159,11 +159,20 @@ void nodemcu_vm_init(struct nodemcu_vm *vm, const struct nodemcu_config *cfg,
 
 int nodemcu_vm_start(struct nodemcu_vm *vm)
 {
+	int rc;
+
 	if (sched_new(&vm->sched)) {
 		nodemcu_consolef(vm, "not enough memory to start the firmware\n");
 		return -1;
 	}
-	if (vm->boot->start(vm))
+	if (setjmp(vm->panic)) {   /* a PANIC (nm_hooks): the chip reset */
+		vm->panic_set = 0;
+		return 0;
+	}
+	vm->panic_set = 1;
+	rc = vm->boot->start(vm);
+	vm->panic_set = 0;
+	if (rc)
 		return -1;
 	if (vm->restart_pending)   /* node.restart() in the init command: it returned */
 		nodemcu_vm_reset_now(vm, RTC_SOFT_RESTART);
@@ -174,6 +183,11 @@ int nodemcu_vm_run(struct nodemcu_vm *vm, int64_t deadline_ms)
 {
 	int64_t wait;
 
+	if (setjmp(vm->panic)) {   /* a PANIC (nm_hooks): the chip reset */
+		vm->panic_set = 0;
+		return 0;
+	}
+	vm->panic_set = 1;
 	while (!vm->end) {
 		if (vm->restart_pending) {   /* node.restart(): the task has returned */
 			nodemcu_vm_reset_now(vm, RTC_SOFT_RESTART);
@@ -183,13 +197,16 @@ int nodemcu_vm_run(struct nodemcu_vm *vm, int64_t deadline_ms)
 		if (deadline_ms) {
 			wait = deadline_ms - platform_ms();
 			if (wait <= 0)
-				return 0;
+				break;
 			if (wait > 100)
 				wait = 100;
 		}
-		if (sched_step(vm->sched, wait) < 0 && !vm->end && !vm->restart_pending)
+		if (sched_step(vm->sched, wait) < 0 && !vm->end && !vm->restart_pending) {
+			vm->panic_set = 0;
 			return 1;
+		}
 	}
+	vm->panic_set = 0;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #ifndef DEVICE_NODEMCU_VM_H
 #define DEVICE_NODEMCU_VM_H
 
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "flash.h"
@@ -24,7 +25,7 @@
 #define NODEMCU_TCP_MSS 1460   /* TCP_MSS, app/include/lwipopts.h:956 */
 #define NODEMCU_TCP_WND 5840   /* TCP_WND, app/lwip/core/init.c:263 */
 
-/* Options of the Lua-client mode (lfs-device --help). */
+/* Options of the emulated firmware, for both clients (lfs-device --help). */
 struct nodemcu_config {
 	const char *lua;           /* --lua: "5.3" or "5.1" (NULL: from --target) */
 	long heap;                 /* --heap: Lua heap cap in bytes, 0 = none */
@@ -91,6 +92,9 @@ struct nodemcu_vm {
 	int (*reload)(void *ctx, const char *name, char *msg, size_t n);
 	void *reload_ctx;
 	int servers[NODEMCU_MAX_SERVERS][2];   /* listening: device port, host port */
+	jmp_buf panic;                     /* where a PANIC outside any protected call
+					      lands (nm_hooks), while panic_set */
+	int panic_set;
 	int dns_pending;                   /* net.dns lookups under way (lwIP: 4) */
 	enum nodemcu_end end;              /* set when the boot must end */
 	enum rtc_reset reset_why;          /* with NODEMCU_RESTART */

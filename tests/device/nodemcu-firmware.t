@@ -63,6 +63,15 @@ else
 	grep -q '^AFTER PANIC 2,3$' "$T/out"; ok $? "$port the next boot reports a software watchdog reset"
 fi
 
+# out of memory outside any protected call (the firmware pushing a received
+# pbuf) is a PANIC too; the simulator survives it
+spiffs "$T/x$lua"
+cp "$N/oom.lua" "$T/x$lua/spiffs/init.lua"
+board "$T/x$lua" --lua $lua --heap 60000 --until AFTER --run-for 10 > "$T/out" 2>&1
+grep -q '^PANIC: unprotected error in call to Lua API (not enough memory)$' "$T/out" &&
+	grep -q "^AFTER 2,$([ $lua = 5.3 ] && echo 2 || echo 3)" "$T/out"
+ok $? "$port out of memory while a receive is pushed: a PANIC, the chip resets"
+
 # a task running away: the software watchdog resets the chip (2, 3)
 spiffs "$T/w$lua"
 cat > "$T/w$lua/spiffs/init.lua" <<'LUA'

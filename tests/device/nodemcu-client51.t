@@ -14,6 +14,8 @@ TARGET=nodemcu-lua51
 . "$ROOT/tests/device/nodemcu/client.sh"
 BUDGET=58000   # bytes of the emulated heap on 5.1 (device/nodemcu/README.md, "Heap")
 
+"$LFSC" --target nodemcu-lua51 -p "$C"/*.lua && "$LFSC" -p "$C"/*.lua
+ok $? "lfsota.lua, init.lua and _init.lua parse on both ports (lfsc -p)"
 build A 1700000000
 build B 1700000100
 build D 1700000300 'error("D is broken")'

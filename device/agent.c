@@ -408,6 +408,8 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 		if (res.failed) {
 			snprintf(detail, sizeof detail, "_init failed: %s", res.message);
 			ret = fail_trial(a, detail, restart, err);
+			if (!*restart && res.restart)   /* kept, after a crash in _init */
+				runtime_stop(&a->rt);
 			goto out;
 		}
 		if (!a->st.trial_since) {
@@ -422,9 +424,13 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 	}
 	if ((ret = save(a, err)))
 		goto out;
-	if (res.restart) {
-		platform_log("the firmware reset while _init ran (node.restart() or a crash)");
+	if (res.restart && (!res.failed || a->st.phase == STATE_APPLYING)) {
+		platform_log("_init restarts the firmware (node.restart(), node.LFS.reload())");
 		*restart = 1;
+	} else if (res.restart) {   /* a boot loop would keep the agent from polling */
+		platform_log("the firmware reset while _init ran: it stays down until the "
+			     "next restart; the agent goes on");
+		runtime_stop(&a->rt);
 	}
 out:
 	return ret;

@@ -44,6 +44,11 @@ static void end_boot(struct runtime *rt, enum nodemcu_end how, enum rtc_reset wh
 	fflush(stdout);
 }
 
+void runtime_stop(struct runtime *rt)
+{
+	end_boot(rt, NODEMCU_STOP, RTC_POWER_ON);
+}
+
 void runtime_close(struct runtime *rt)
 {
 	end_boot(rt, NODEMCU_STOP, RTC_POWER_ON);

@@ -57,6 +57,10 @@ void runtime_close(struct runtime *rt);
 int runtime_boot(struct runtime *rt, int has_lfs, struct runtime_result *res,
 		 struct dev_error *err);
 
+/* Ends the running boot now (the firmware stays down until the next
+** runtime_boot()). */
+void runtime_stop(struct runtime *rt);
+
 /* Runs the boot's event loop until platform_ms() reaches deadline_ms, or the
 ** boot ends: then *restart (a reset) or *off (--until) is set to 1. With no
 ** boot, or nothing left to run, it sleeps until the deadline. */

@@ -4,7 +4,8 @@
 # event loop runs while the agent waits, with TCP servers on mapped ports. The
 # conformance app telnet_console answers a real TCP client; node.LFS.reload
 # goes through the agent's loader; a first image whose _init raises is kept
-# and reported failed with the reason, as there is nothing to go back to.
+# and reported failed with the reason, as there is nothing to go back to; a
+# crash in _init leaves the firmware down, not boot-looping.
 . "$(dirname "$0")/lib.sh"
 
 (cd "$APPS/telnet_console" && "$LFSC" -f -o "$T/telnet.img" ./*.lua) > /dev/null
@@ -60,4 +61,17 @@ ok $? "the image is current; the queued report says it runs"
 "$DEV" --data "$T/b" --once > "$T/out" 2> "$T/err"
 grep -q '^BAD STARTS$' "$T/out" && grep -q 'LFS image loaded' "$T/err"
 ok $? "the next power-on runs it again (the LFS was not erased)"
+
+# an _init that runs away: the watchdog resets the chip; the image is kept
+# (first image) and at the next power-on the firmware stays down after the
+# reset instead of boot-looping, so the agent can still poll for a fix
+mkdir -p "$T/loop"
+printf 'print("LOOPING")\nwhile true do end\n' > "$T/loop/_init.lua"
+(cd "$T/loop" && "$LFSC" -f -o app.img _init.lua)
+"$DEV" --data "$T/w" --reload "$T/loop/app.img" --once --watchdog-ms 300 > "$T/out" 2> "$T/err"
+grep -q 'Soft WDT reset' "$T/out" && grep -q 'report failed .*watchdog reset.*kept' "$T/err"
+ok $? "a runaway _init: Soft WDT reset, reported failed, kept"
+"$DEV" --data "$T/w" --once --watchdog-ms 300 > "$T/out" 2> "$T/err"
+ok $? "the next power-on ends its cycle normally (no restart loop)"
+grep -q 'it stays down until the next restart' "$T/err"; ok $? "... with the firmware down after the reset"
 done_testing

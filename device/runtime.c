@@ -75,7 +75,7 @@ int runtime_boot(struct runtime *rt, int has_lfs, struct runtime_result *res,
 {
 	const struct nodemcu_port *port = rt->cfg->target == LFSC_TARGET_LUA51 ?
 					  &nodemcu_port_51 : &nodemcu_port_53;
-	int ret;
+	int ret = DEV_ERR_MEM;
 
 	memset(res, 0, sizeof *res);
 	end_boot(rt, NODEMCU_RESTART, RTC_SOFT_RESTART);
@@ -86,27 +86,30 @@ int runtime_boot(struct runtime *rt, int has_lfs, struct runtime_result *res,
 	rt->vm.watchdog_ms = rt->cfg->watchdog_ms;
 	rt->vm.reload = rt->reload;
 	rt->vm.reload_ctx = rt->reload_ctx;
-	if (!(rt->part = malloc(flash_size(rt->fl))))
-		return dev_error_set(err, DEV_ERR_MEM, "out of memory");
 	rt->up = 1;
-	if ((ret = flash_read(rt->fl, 0, rt->part, flash_size(rt->fl), err)) ||
-	    (has_lfs && (ret = adopt(rt, err)))) {
-		end_boot(rt, NODEMCU_STOP, RTC_POWER_ON);
-		return ret;
+	if (!(rt->part = malloc(flash_size(rt->fl)))) {
+		dev_error_set(err, ret, "out of memory");
+		goto out;
 	}
+	if ((ret = flash_read(rt->fl, 0, rt->part, flash_size(rt->fl), err)) ||
+	    (has_lfs && (ret = adopt(rt, err))))
+		goto out;
 	res->has_lfs = has_lfs;
 	if (nodemcu_vm_start(&rt->vm)) {
 		res->failed = 1;
 		snprintf(res->message, sizeof res->message, "the firmware did not start");
-		return DEV_OK;
+		goto out;
 	}
 	res->ran_init = rt->vm.init_status != NODEMCU_INIT_MISSING;
 	res->failed = rt->vm.init_status == NODEMCU_INIT_FAILED;
 	snprintf(res->message, sizeof res->message, "%s", rt->vm.init_msg);
 	res->restart = rt->vm.end == NODEMCU_RESTART;
 	res->off = rt->vm.end == NODEMCU_STOP;
+out:
+	if (ret)
+		end_boot(rt, NODEMCU_STOP, RTC_POWER_ON);
 	fflush(stdout);
-	return DEV_OK;
+	return ret;
 }
 
 void runtime_run(struct runtime *rt, int64_t deadline_ms, int *restart, int *off)

@@ -10,6 +10,11 @@
 **   TRIAL --_init error / no check-in in time--> ROLLBACK(current) ("rolled-back")
 **   APPLYING --load fails 3 times / staged image damaged--> ROLLBACK(current)
 **   ROLLBACK --load done--> IDLE ("booted" for the old image)
+**   TRIAL --failed, with no other image to go back to--> IDLE (the image is
+**     kept as current, "failed" with the reason: an LFS whose _init fails
+**     beats an empty one, and the agent, not the image, does the updates)
+** Each boot runs the image on the emulated firmware (runtime.c), whose event
+** loop runs whenever the agent waits; --run-for / --until switch it off.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +47,10 @@ struct agent {
 	char pubkey_path[1100];
 	char *pubkey_pem;                 /* owned */
 	long poll_interval;               /* seconds */
-	int restarts;                     /* restarts in this run */
+	int restarts;                     /* restarts since the firmware last ran quietly */
+	struct runtime rt;                /* the firmware */
+	int64_t end_ms;                   /* --run-for's end (platform_ms()), 0 = none */
+	int off;                          /* switched off: --run-for passed, --until */
 };
 
 void agent_config_init(struct agent_config *c)
@@ -55,6 +63,7 @@ void agent_config_init(struct agent_config *c)
 	c->watchdog_ms = 5000;
 	c->download_tries = 3;
 	c->nodemcu.spiffs_size = 0x100000;
+	c->target = LFSC_TARGET_LUA53;
 }
 
 static const char *short_sha(const char *sha)
@@ -186,6 +195,31 @@ static int rollback(struct agent *a, const char *reason, struct dev_error *err)
 		ret = go_empty(a, a->st.current[0] ? e.text : "no previous image", err);
 	lfsc_buffer_release(&layout);
 	return ret;
+}
+
+/* 1 when the trial of target can go back to another image: current. */
+static int has_fallback(struct agent *a)
+{
+	return a->st.current[0] && strcmp(a->st.current, a->st.target) &&
+	       stage_has(&a->stage, a->st.current);
+}
+
+/* The trial of target failed: back to the previous image (*restart = 1: a
+** restart loads it) or, with nothing to go back to, the image stays as
+** current and is reported failed with the reason. */
+static int fail_trial(struct agent *a, const char *reason, int *restart,
+		      struct dev_error *err)
+{
+	char detail[400];
+
+	if (has_fallback(a)) {
+		*restart = 1;
+		return rollback(a, reason, err);
+	}
+	snprintf(detail, sizeof detail, "%s; no previous image to go back to: kept", reason);
+	report_running(a, "failed", a->st.target, detail, a->st.target);
+	commit(a);
+	return save(a, err);
 }
 
 /* Runs the loader for target. Returns 0 when the load is complete, 1 when it
@@ -325,13 +359,13 @@ static int boot_check(struct agent *a, int *stable, struct dev_error *err)
 	return go_empty(a, "nothing staged to reload", err);
 }
 
-/* One boot: settle the flash, then run _init. *restart = 1 when the device
-** must restart again (node.restart(), a rollback). */
+/* One boot: settle the flash, then start the firmware, which runs _init.
+** *restart = 1 when the device must restart again (node.restart(), a reset,
+** a rollback); a->off when it was switched off meanwhile. */
 static int boot(struct agent *a, int *restart, struct dev_error *err)
 {
 	struct runtime_result res;
 	enum install_flag kind;
-	uint8_t *part = NULL;
 	uint32_t word;
 	char detail[400];
 	int ret, stable = 0;
@@ -350,18 +384,9 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 	}
 	if ((ret = install_flag(a->fl, a->cfg->target, &word, &kind, err)))
 		goto out;
-	part = malloc(flash_size(a->fl));
-	if (!part) {
-		ret = dev_error_set(err, DEV_ERR_MEM, "out of memory");
-		goto out;
-	}
-	if ((ret = flash_read(a->fl, 0, part, flash_size(a->fl), err)))
-		goto out;
 	if (kind == INSTALL_VALID)
 		platform_log("LFS image loaded");
-	ret = (a->cfg->target == LFSC_TARGET_LUA51 ? runtime51_boot : runtime_boot)
-		(part, flash_size(a->fl), flash_base(a->fl), kind == INSTALL_VALID, "_init",
-		 a->cfg->watchdog_ms, &res, err);
+	ret = runtime_boot(&a->rt, kind == INSTALL_VALID, &res, err);
 	if (ret == DEV_ERR_VERIFY) {   /* the adopted LFS cannot be read */
 		res.failed = 1;
 		snprintf(res.message, sizeof res.message, "%s", err ? err->text : "");
@@ -370,6 +395,10 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 	}
 	if (ret)
 		goto out;
+	if (res.off) {   /* switched off while _init ran: nothing is judged */
+		a->off = 1;
+		goto out;
+	}
 	if (res.failed)
 		platform_log("_init failed: %s", res.message);
 	else
@@ -378,8 +407,9 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 	if (a->st.phase == STATE_TRIAL) {
 		if (res.failed) {
 			snprintf(detail, sizeof detail, "_init failed: %s", res.message);
-			ret = rollback(a, detail, err);
-			*restart = 1;
+			ret = fail_trial(a, detail, restart, err);
+			if (!*restart && res.restart)   /* kept, after a crash in _init */
+				runtime_stop(&a->rt);
 			goto out;
 		}
 		if (!a->st.trial_since) {
@@ -394,17 +424,44 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 	}
 	if ((ret = save(a, err)))
 		goto out;
-	if (res.restart) {
-		platform_log("node.restart()");
+	if (res.restart && (!res.failed || a->st.phase == STATE_APPLYING)) {
+		platform_log("_init restarts the firmware (node.restart(), node.LFS.reload())");
 		*restart = 1;
+	} else if (res.restart) {   /* a boot loop would keep the agent from polling */
+		platform_log("the firmware reset while _init ran: it stays down until the "
+			     "next restart; the agent goes on");
+		runtime_stop(&a->rt);
 	}
 out:
-	free(part);
 	return ret;
 }
 
-/* Waits for the trial image's check-in; rolls back at the deadline.
-** *restart = 1 after a rollback. */
+/* Runs the firmware for ms (a wait of the agent). Returns 1 when its boot
+** ended: a->off set for a switch-off (also when --run-for passes), else a
+** reset (the caller boots again). */
+static int wait(struct agent *a, int64_t ms)
+{
+	int64_t until = platform_ms() + (ms > 0 ? ms : 0);
+	int restart = 0, off = 0;
+
+	if (a->end_ms && until >= a->end_ms)
+		until = a->end_ms;
+	runtime_run(&a->rt, until, &restart, &off);
+	if (!restart && !off && a->end_ms && platform_ms() >= a->end_ms) {
+		platform_log("--run-for: %ld s passed, switching off", a->cfg->nodemcu.run_for);
+		off = 1;
+	}
+	if (off)
+		a->off = 1;
+	else if (restart)
+		platform_log("the firmware reset; restarting");
+	else
+		a->restarts = 0;   /* it ran quietly: no restart loop */
+	return restart || off;
+}
+
+/* Waits for the trial image's check-in (the firmware runs meanwhile); rolls
+** back at the deadline. *restart = 1 after a rollback or a reset. */
 static int trial(struct agent *a, int *restart, struct dev_error *err)
 {
 	char detail[400];
@@ -419,10 +476,12 @@ static int trial(struct agent *a, int *restart, struct dev_error *err)
 		if (platform_time() >= a->st.trial_since + a->cfg->boot_timeout) {
 			snprintf(detail, sizeof detail, "no successful check-in within %ld s",
 				 a->cfg->boot_timeout);
-			*restart = 1;
-			return rollback(a, detail, err);
+			return fail_trial(a, detail, restart, err);
 		}
-		platform_sleep_ms(500);
+		if (wait(a, 500)) {
+			*restart = !a->off;
+			return DEV_OK;
+		}
 	}
 	return save(a, err);
 }
@@ -542,6 +601,34 @@ out:
 	return ret;
 }
 
+/* node.LFS.reload(name) of the firmware (runtime.h): the SPIFFS file is
+** staged like --reload and loaded by the failsafe loader at the restart. */
+static int lua_reload(void *ctx, const char *name, char *msg, size_t n)
+{
+	struct agent *a = ctx;
+	struct lfsc_buffer layout;
+	struct dev_error e;
+	char path[1200], sha[65];
+	int ret = -1;
+
+	lfsc_buffer_init(&layout);
+	dev_error_clear(&e);
+	if (!name || spiffs_path(&a->rt.fs, name, path, sizeof path) || !platform_exists(path)) {
+		snprintf(msg, n, "LFS image file not found");
+		goto out;
+	}
+	if (stage_local(&a->stage, path, sha, &layout, &e) ||
+	    begin_load(a, STATE_APPLYING, sha, &layout, &e)) {
+		snprintf(msg, n, "%s", e.text);
+		goto out;
+	}
+	platform_log("node.LFS.reload(\"%s\"): staged as %s; loading at the restart", name, sha);
+	ret = 0;
+out:
+	lfsc_buffer_release(&layout);
+	return ret;
+}
+
 static long jitter(long seconds)
 {
 	long ms = seconds * 1000;
@@ -566,8 +653,13 @@ static int setup(struct agent *a, const struct agent_config *c, struct dev_error
 	a->stage.tries = c->download_tries > 0 ? c->download_tries : 1;
 	if ((ret = platform_mkdir(c->data, err)) || (ret = platform_mkdir(a->spiffs, err)) ||
 	    (ret = flash_open(path, c->part_size, c->base, c->power_cut_at, &a->fl, err)) ||
-	    (ret = state_load(a->state_path, &a->st, err)))
+	    (ret = state_load(a->state_path, &a->st, err)) ||
+	    (ret = runtime_open(&a->rt, c, a->fl, err)))
 		return ret;
+	a->rt.reload = lua_reload;
+	a->rt.reload_ctx = a;
+	if (c->nodemcu.run_for > 0)
+		a->end_ms = platform_ms() + c->nodemcu.run_for * 1000;
 	if (c->server) {
 		if ((ret = tls_client_new(c->ca, c->pin, 10000, &a->tls, err)) ||
 		    (ret = fetch_init(&a->http, a->tls, c->server, c->key, err)))
@@ -585,46 +677,50 @@ static int setup(struct agent *a, const struct agent_config *c, struct dev_error
 int agent_run(const struct agent_config *c, struct dev_error *err)
 {
 	struct agent a;
-	int ret, restart, polled = 0, need_boot = 1;
+	int ret, restart, polled = 0, need_boot = 1, done = 0;
 
 	memset(&a, 0, sizeof a);
 	if ((ret = setup(&a, c, err)))
 		goto out;
 	if (c->reload && (ret = local_reload(&a, err)))
 		goto out;
-	for (;;) {
+	while (!a.off) {
 		if (need_boot) {
-			if ((ret = boot(&a, &restart, err)))
+			if ((ret = boot(&a, &restart, err)) || a.off)
 				goto out;
 			if (restart)
 				continue;
 			if (a.tls && (ret = trial(&a, &restart, err)))
 				goto out;
-			if (restart)
+			if (restart || a.off)
 				continue;
 			need_boot = 0;
 		}
 		if ((ret = flush(&a, err)))
 			goto out;
 		if (c->once && (polled || !a.tls))
+			done = 1;   /* the cycle is over; with --run-for the firmware runs on */
+		if (done && !a.end_ms && !c->nodemcu.until)
 			break;
-		if (!a.tls) {   /* offline: nothing to do until the next power-on */
-			platform_sleep_ms(jitter(a.poll_interval));
-			continue;
+		if (done || !a.tls || polled) {
+			need_boot = wait(&a, !done ? jitter(a.poll_interval) :
+					     a.end_ms ? a.end_ms - platform_ms() : 1000);
+			if (done || !a.tls || need_boot)
+				continue;
 		}
-		if (polled)
-			platform_sleep_ms(jitter(a.poll_interval));
 		polled = 1;
 		if ((ret = poll(&a, &restart, err)))
 			goto out;
 		if (restart)
 			need_boot = 1;
 		else if (c->once)
-			break;
+			done = 1;
 	}
-	platform_log("done: phase %s, current %s, flash operations %ld",
-		     state_phase_name(a.st.phase), short_sha(a.st.current), flash_ops(a.fl));
 out:
+	if (a.fl)
+		platform_log("done: phase %s, current %s, flash operations %ld",
+			     state_phase_name(a.st.phase), short_sha(a.st.current), flash_ops(a.fl));
+	runtime_close(&a.rt);
 	free(a.pubkey_pem);
 	tls_client_free(a.tls);
 	flash_free(a.fl);

@@ -27,12 +27,14 @@ struct agent_config {
 	int once;                 /* one poll/update/boot cycle, then return */
 	long boot_timeout;        /* seconds a new image has to check in */
 	long poll_interval;       /* seconds between polls until the server says otherwise */
-	long watchdog_ms;         /* bound on _init's run time */
+	long watchdog_ms;         /* the firmware's software watchdog: a task (_init
+				  ** included) running longer resets the chip */
 	int download_tries;       /* attempts per download in one cycle (resuming) */
 	const char *client;       /* "c" (this agent, default) or "lua" (nodemcu_device.c) */
-	struct nodemcu_config nodemcu;   /* options of the Lua-client mode */
+	struct nodemcu_config nodemcu;   /* options of the emulated firmware (both clients) */
 	enum lfsc_target target;  /* the firmware port this device runs (images of
 				  ** another port are refused before flashing) */
+	int target_set;           /* --target was given */
 };
 
 /* Fills the defaults (partition 0x40000 at 0x40296000, boot timeout 60 s,
@@ -41,7 +43,9 @@ void agent_config_init(struct agent_config *c);
 
 /*
 ** Runs the device: power-on, boot, then the poll loop (forever, or one cycle
-** with `once`). c and everything it points to are borrowed for the call.
+** with `once`; until --run-for or --until switch it off), the firmware's
+** event loop running whenever it waits. c and everything it points to are
+** borrowed for the call.
 ** Returns 0, or an error that stops the device (unusable data directory,
 ** flash file, TLS settings); network and image problems are reported to the
 ** server and survived, never returned.

@@ -1,19 +1,18 @@
 # device/device.mk - lfs-device, the NodeMCU device simulator and OTA agent.
 # Portable core + POSIX port; links the compiler library (the shared image
 # reader and the in-flash reader), the reference Lua 5.3 with 32-bit numbers
-# and the reference Lua 5.1 (--target nodemcu-lua51). The files with Lua 5.3
-# code (runtime.c, and the NodeMCU emulation written against nodemcu_lua.h) are
-# compiled per port: <name>-53.o against the 5.3 headers with NodeMCU's 32-bit
-# numbers; only runtime51.c sees the Lua 5.1 headers.
+# and the reference Lua 5.1 (--target nodemcu-lua51). The emulated firmware's
+# files with Lua code (written against nodemcu_lua.h) are compiled once per
+# port: <name>-53.o against the 5.3 headers with NodeMCU's 32-bit numbers,
+# <name>-51.o against the 5.1 headers with their symbols renamed l51_*.
 
-DEVICE_LUA_SRCS := device/runtime.c \
-                   $(addprefix device/nodemcu_,lua.c lfs.c boot.c node.c tmr.c file.c net.c tls.c \
-                     crypto.c encoder.c rtcmem.c)
-DEVICE_SRCS   := $(filter-out $(DEVICE_LUA_SRCS) device/runtime51.c,$(wildcard device/*.c))
+DEVICE_NM_SRCS  := $(addprefix device/nodemcu_,lua.c lfs.c boot.c node.c tmr.c file.c net.c netsrv.c \
+                     tls.c crypto.c encoder.c rtcmem.c)
+DEVICE_SRCS   := $(filter-out $(DEVICE_NM_SRCS),$(wildcard device/*.c))
 DEVICE_OBJDIR := $(BUILD)/obj/device
 DEVICE_OBJS   := $(patsubst device/%.c,$(DEVICE_OBJDIR)/%.o,$(DEVICE_SRCS)) \
-                 $(patsubst device/%.c,$(DEVICE_OBJDIR)/%-53.o,$(DEVICE_LUA_SRCS)) \
-                 $(DEVICE_OBJDIR)/runtime51.o
+                 $(patsubst device/%.c,$(DEVICE_OBJDIR)/%-53.o,$(DEVICE_NM_SRCS)) \
+                 $(patsubst device/%.c,$(DEVICE_OBJDIR)/%-51.o,$(DEVICE_NM_SRCS))
 DEVICE_LIBS    = $(LFSC_LIBS) $(shell pkg-config --libs jansson) $(MBEDTLS_LIBS) -lm
 
 $(DEVICE_OBJDIR)/%.o: device/%.c | $(DEVICE_OBJDIR)
@@ -24,9 +23,10 @@ $(DEVICE_OBJDIR)/main.o: $(VERSION_H)
 $(DEVICE_OBJDIR)/%-53.o: device/%.c $(LUA32_LIB) | $(DEVICE_OBJDIR)
 	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA32_INC) -DLFSC_LUA_32 -c $< -o $@
 
-# the one device file that includes the reference Lua 5.1 headers (renamed l51_*)
-$(DEVICE_OBJDIR)/runtime51.o: device/runtime51.c $(LUA51_LIB) | $(DEVICE_OBJDIR)
-	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA51_INC) -include $(LUA51_RENAME) -c $< -o $@
+# the files with Lua code, for the 5.1 port (doubles; symbols renamed l51_*)
+$(DEVICE_OBJDIR)/%-51.o: device/%.c $(LUA51_LIB) | $(DEVICE_OBJDIR)
+	$(CC) $(CFLAGS) $(LFSC_INC) -I$(LUA51_INC) -include $(LUA51_RENAME) -DNODEMCU_LUA51 \
+	  -c $< -o $@
 
 $(BIN)/lfs-device: $(DEVICE_OBJS) $(LFSC_LIB) $(LUA32_LIB) $(LUA51_LIB)
 	@mkdir -p $(@D)

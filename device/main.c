@@ -18,29 +18,33 @@ static const char usage[] =
 "                  [--partition-size 0x40000] [--base 0x40296000] [--once]\n"
 "                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
 "                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n"
-"                  [--target nodemcu-lua53|nodemcu-lua51]\n"
-"       lfs-device --client lua --data DIR [--lua 5.3] [--heap BYTES]\n"
-"                  [--rx-chunk 1460|N|random] [--seed N] [--modules LIST]\n"
-"                  [--spiffs-size BYTES] [--until TEXT] [--run-for S] [--reset]\n"
+"                  [--target nodemcu-lua53|nodemcu-lua51] [firmware options]\n"
+"       lfs-device --client lua --data DIR [--lua 5.3|5.1] [firmware options]\n"
 "                  [--partition-size ..] [--base ..] [--power-cut-at N] [--reload IMAGE]\n"
 "       lfs-device --show-pin CERT.pem   (prints the value for --pin-sha256)\n"
 "       lfs-device --help | --version\n"
 "The NodeMCU device simulator and OTA agent (device/README.md).\n"
 "\n"
-"--client c (default): the C OTA agent polls --server itself and runs `_init`.\n"
+"--client c (default): the C OTA agent polls --server itself and runs the image's\n"
+"  `_init` on the emulated firmware, whose timers and sockets run while it waits.\n"
 "--client lua: an emulated NodeMCU board (device/README.md): it loads the LFS,\n"
 "  runs init.lua from SPIFFS (DIR/spiffs/) with the firmware's net, tls, file,\n"
 "  node, tmr, crypto, encoder and rtcmem modules, and its OTA client is Lua code.\n"
-"  --lua 5.3          the firmware port emulated\n"
+"--lua 5.3|5.1        the firmware port (the same as --target nodemcu-lua53|51)\n"
+"Firmware options (both clients):\n"
 "  --heap BYTES       Lua heap cap (node.heap() = cap - use; 0 = no cap)\n"
+"  --watchdog-ms MS   a task running longer resets the chip (default 5000)\n"
 "  --rx-chunk X       receive pbufs of 1460 bytes (default), of N bytes (1..1460),\n"
 "                     or random sizes in random bursts\n"
 "  --seed N           seed of the random receive chunking (repeatable runs)\n"
 "  --modules LIST     firmware modules built in, e.g. file,net,node,tmr\n"
 "  --spiffs-size N    SPIFFS bytes (default 0x100000)\n"
+"  --port-offset N    a net server on device port P listens on 127.0.0.1:P+N\n"
+"                     (default 0); 'any': on a free port. DIR/ports has the map\n"
 "  --until TEXT       switch off once the console prints a line containing TEXT\n"
-"  --run-for S        switch off after S seconds (the run also ends when nothing\n"
-"                     is left to do: no task, timer or connection)\n"
+"  --run-for S        switch off after S seconds (the board's run also ends when\n"
+"                     nothing is left to do; with --once the C agent's firmware\n"
+"                     runs on after its cycle until then)\n"
 "  --reset            this start is the reset pin (RTC memory kept), not power-on\n"
 "  --reload IMAGE     node.LFS.reload(IMAGE) typed on the console before boot\n";
 
@@ -67,7 +71,7 @@ static const struct opt opts[] = {
 	O("--until", STR, nodemcu.until),    O("--run-for", LONG, nodemcu.run_for),
 	O("--modules", STR, nodemcu.modules), O("--spiffs-size", U32, nodemcu.spiffs_size),
 	O("--reset", FLAG, nodemcu.reset),   O("--seed", U32, nodemcu.seed),
-	O("--target", TARGET, target),
+	O("--target", TARGET, target),      O("--port-offset", STR, nodemcu.port_offset),
 	{ NULL, FLAG, 0 }
 };
 
@@ -81,6 +85,34 @@ static int parse_number(const char *name, const char *text, unsigned long long m
 	if (errno || end == text || *end || *out > max || text[0] == '-') {
 		fprintf(stderr, "lfs-device: %s: '%s' is not a number in 0..%llu\n", name, text,
 			max);
+		return -1;
+	}
+	return 0;
+}
+
+/* --lua names the port the way --target does: they must agree; --port-offset
+** is a number or "any". */
+static int port_options(struct agent_config *c)
+{
+	const char *lua = c->nodemcu.lua, *o = c->nodemcu.port_offset;
+	enum lfsc_target t;
+	char *end;
+
+	if (lua) {
+		if (strcmp(lua, "5.3") && strcmp(lua, "5.1")) {
+			fprintf(stderr, "lfs-device: --lua: '%s' is not 5.3 or 5.1\n", lua);
+			return -1;
+		}
+		t = !strcmp(lua, "5.1") ? LFSC_TARGET_LUA51 : LFSC_TARGET_LUA53;
+		if (c->target_set && c->target != t) {
+			fprintf(stderr, "lfs-device: --lua %s and --target %s disagree\n", lua,
+				lfsc_target_name(c->target));
+			return -1;
+		}
+		c->target = t;
+	}
+	if (o && strcmp(o, "any") && (strtol(o, &end, 10), *end || !*o)) {
+		fprintf(stderr, "lfs-device: --port-offset: '%s' is not a number or 'any'\n", o);
 		return -1;
 	}
 	return 0;
@@ -101,7 +133,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
-		printf("lfs-device %s (NodeMCU device simulator; Lua 5.3.6)\n", LFSD_VERSION);
+		printf("lfs-device %s (NodeMCU device simulator; Lua 5.3.6 and 5.1.5)\n",
+		       LFSD_VERSION);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "--show-pin")) {
@@ -143,6 +176,7 @@ int main(int argc, char **argv)
 					"or nodemcu-lua51\n", argv[i]);
 				return 2;
 			}
+			cfg.target_set = 1;
 			continue;
 		}
 		if (parse_number(o->name, argv[i], o->kind == U32 ? 0xFFFFFFFFull : 0x7FFFFFFFull,
@@ -163,6 +197,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lfs-device: --client must be c or lua\n");
 		return 2;
 	}
+	if (port_options(&cfg))
+		return 2;
 	if (cfg.client && !strcmp(cfg.client, "lua") ? nodemcu_device_run(&cfg, &err)
 						      : agent_run(&cfg, &err)) {
 		fprintf(stderr, "lfs-device: %s\n", err.text);

@@ -6,6 +6,7 @@
 ** the init command from the reboot record, "@init.lua" by default, run
 ** protected: an error is printed and the chip does not restart (§8).
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nodemcu_boot.h"
@@ -207,8 +208,11 @@ static int run_init(lua_State *L)
 			return 0;
 		}
 	} else if (cmd[0] == '!') {
-		if (!nodemcu_lfs_module(L, &vm->lfs, cmd + 1) || lua_isnil(L, -1))
-			return luaL_error(L, "LFS module %s not found", cmd + 1);
+		nodemcu_lfs_module(L, &vm->lfs, cmd + 1);
+		if (!lua_isfunction(L, -1)) {
+			vm->init_status = NODEMCU_INIT_MISSING;
+			return luaL_error(L, "cannot load LFS.%s", cmd + 1);
+		}
 	} else if (luaL_loadstring(L, cmd) != LUA_OK) {
 		return lua_error(L);
 	}
@@ -223,11 +227,34 @@ static void banner(struct nodemcu_vm *vm)
 			 NM_PORT_NUMBER == 51 ? "Lua 5.1.4" : "Lua 5.3.6");
 }
 
-static int start(struct nodemcu_vm *vm, void **state)
+/* The init command, protected: an error is printed and the chip does not
+** restart (§8); the outcome goes to vm->init_status / init_msg. */
+static void init_command(lua_State *L, struct nodemcu_vm *vm)
+{
+	const char *msg;
+
+	lua_pushcfunction(L, run_init);
+	lua_pushstring(L, vm->init ? vm->init :
+			  vm->rcr->startup[0] ? vm->rcr->startup : "@init.lua");
+	if (nm_pcall(L, 1, 0, 0) == LUA_OK)
+		return;
+	if (vm->init_status != NODEMCU_INIT_MISSING)
+		vm->init_status = NODEMCU_INIT_FAILED;
+	msg = lua_tostring(L, -1);
+	if (vm->end == NODEMCU_RESTART && vm->reset_why == RTC_SOFT_WDT)
+		msg = "watchdog reset: the init command ran too long";
+	else if (vm->end == NODEMCU_RESTART)
+		msg = "the chip reset while the init command ran";
+	else if (!vm->quiet || vm->init_status != NODEMCU_INIT_MISSING)
+		nodemcu_consolef(vm, "%s\n", msg ? msg : "?");
+	snprintf(vm->init_msg, sizeof vm->init_msg, "%s", msg ? msg : "(error object is not a string)");
+	lua_pop(L, 1);
+}
+
+static int start(struct nodemcu_vm *vm)
 {
 	lua_State *L = lua_newstate(nodemcu_heap_alloc, vm);
 
-	*state = L;
 	if (!L) {
 		nodemcu_consolef(vm, "not enough memory to start Lua\n");
 		return -1;
@@ -237,25 +264,23 @@ static int start(struct nodemcu_vm *vm, void **state)
 	if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
 		nodemcu_consolef(vm, "cannot start Lua: %s\n", lua_tostring(L, -1));
 		lua_close(L);
-		*state = NULL;
+		vm->lua = NULL;
 		return -1;
 	}
 	lua_gc(L, LUA_GCCOLLECT, 0);
 	nodemcu_heap_rom(&vm->heap);   /* the firmware's libraries are ROTables in flash */
-	banner(vm);
-	lua_pushcfunction(L, run_init);
-	lua_pushstring(L, vm->rcr->startup[0] ? vm->rcr->startup : "@init.lua");
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {   /* printed; no restart (§8) */
-		nodemcu_consolef(vm, "%s\n", lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
-		lua_pop(L, 1);
-	}
+	nm_hooks(L);
+	if (!vm->quiet)
+		banner(vm);
+	init_command(L, vm);
 	return 0;
 }
 
-static void stop(void *state)
+static void stop(struct nodemcu_vm *vm)
 {
-	if (state)
-		lua_close(state);
+	if (vm->lua)
+		lua_close(vm->lua);
+	vm->lua = NULL;
 }
 
 const struct nodemcu_port nodemcu_boot_port = {

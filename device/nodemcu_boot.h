@@ -12,14 +12,15 @@
 struct nodemcu_port {
 	int number;                 /* 53 or 51 */
 	const char *version;        /* _VERSION */
-	/* Creates the Lua state of this boot (allocator: vm->heap), opens the
-	** libraries and modules, runs the init command (errors are printed, §8).
-	** *state: the port's handle for stop(). Returns 0, or -1 when no state
-	** could be created (the message is on the console). */
-	int (*start)(struct nodemcu_vm *vm, void **state);
-	/* Closes the state (all __gc run; SPIFFS was reset before, so unflushed
-	** writes are already lost). */
-	void (*stop)(void *state);
+	/* Creates the Lua state of this boot in vm->lua (allocator: vm->heap),
+	** opens the libraries and modules, runs the init command vm->init
+	** (errors are printed, §8; vm->init_status says how it went). Returns 0,
+	** or -1 when no state could be set up (the message is on the console;
+	** vm->lua is NULL). */
+	int (*start)(struct nodemcu_vm *vm);
+	/* Closes vm->lua (its __gc run; SPIFFS was reset before, so unflushed
+	** writes are already lost) and sets it NULL. */
+	void (*stop)(struct nodemcu_vm *vm);
 };
 
 extern const struct nodemcu_port nodemcu_port_53;

@@ -1,7 +1,8 @@
 /*
-** nodemcu_device.c - the emulated NodeMCU board (lfs-device --client lua):
-** power-on, the firmware's early boot, the 5.3 port's LFS load at boot, and
-** the event loop of each boot; see nodemcu_device.h.
+** nodemcu_device.c - the emulated NodeMCU board (lfs-device --client lua),
+** either port: power-on, the firmware's early boot (the port's LFS checks),
+** the 5.3 port's LFS load at boot, the console reload, and the boots in a
+** row (nodemcu_vm.c runs each); see nodemcu_device.h.
 **
 ** Choices where nodemcu-api.md §13 leaves a question open (the harsher one):
 **  Q2  after a failed LFS load at boot (5.3) neither init.lua nor the UART
@@ -9,7 +10,6 @@
 **  Q9  RTC memory does not survive power loss (garbage at power-on);
 **  Q1  a 5.1 PANIC or reload spins until the software watchdog (ext 3).
 */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "install.h"
 #include "nodemcu_boot.h"
 #include "nodemcu_device.h"
+#include "nodemcu_reload51.h"
 #include "platform.h"
 #include "verify.h"
 
@@ -25,6 +26,7 @@
 struct device {
 	const struct agent_config *cfg;    /* borrowed */
 	const struct nodemcu_port *port;
+	enum lfsc_target target;           /* the port's images */
 	struct flash *fl;
 	struct spiffs fs;
 	struct nodemcu_rtc rtc;
@@ -32,93 +34,36 @@ struct device {
 	int64_t end_ms;                    /* platform_ms() of --run-for's end, 0 = none */
 };
 
-void nodemcu_console(struct nodemcu_vm *vm, const char *s, size_t n)
+/* The 5.1 port's early boot (lflash.c luaN_init, lfs-format.md §B4 step 4):
+** the signature first ("No LFS image loaded", "Flash sig not correct: ..." -
+** an interrupted load's in-progress bit ends here), then the sizes and the
+** structure (the compiler's 5.1 flash reader); an image that fails is
+** reported and not used - the port never erases at boot. */
+static int adopt51(struct device *d, struct nodemcu_vm *vm, uint8_t *part,
+		   struct dev_error *err)
 {
-	size_t i;
+	struct lfsc_error lerr;
+	uint32_t sig = (uint32_t)part[0] | (uint32_t)part[1] << 8 | (uint32_t)part[2] << 16 |
+		       (uint32_t)part[3] << 24;
+	int rc;
 
-	fwrite(s, 1, n, stdout);
-	for (i = 0; i < n; i++) {
-		if (s[i] != '\n') {
-			if (vm->line_len < sizeof vm->line - 1)
-				vm->line[vm->line_len++] = s[i];
-			continue;
-		}
-		vm->line[vm->line_len] = '\0';
-		vm->line_len = 0;
-		fflush(stdout);
-		if (vm->cfg->until && strstr(vm->line, vm->cfg->until) && !vm->end) {
-			platform_log("--until: the console printed \"%s\"", vm->cfg->until);
-			vm->end = NODEMCU_STOP;
-		}
+	if (sig == 0 || sig == 0xFFFFFFFFu) {
+		nodemcu_consolef(vm, "No LFS image loaded\n");
+		return DEV_OK;
 	}
-}
-
-void nodemcu_consolef(struct nodemcu_vm *vm, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	nodemcu_console(vm, buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-void nodemcu_vm_reset_now(struct nodemcu_vm *vm, enum rtc_reset why)
-{
-	if (vm->end)
-		return;
-	vm->end = NODEMCU_RESTART;
-	vm->reset_why = why;
-}
-
-void nodemcu_vm_restart_later(struct nodemcu_vm *vm)
-{
-	vm->restart_pending = 1;
-}
-
-static uint32_t next_random(struct nodemcu_vm *vm)
-{
-	uint32_t x = vm->rng ? vm->rng : 2463534242u;   /* xorshift32 */
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return vm->rng = x;
-}
-
-static int rx_random(const struct nodemcu_vm *vm)
-{
-	return vm->cfg->rx && !strcmp(vm->cfg->rx, "random");
-}
-
-size_t nodemcu_vm_burst(struct nodemcu_vm *vm)
-{
-	return rx_random(vm) ? 1 + next_random(vm) % NODEMCU_TCP_WND : NODEMCU_TCP_WND;
-}
-
-size_t nodemcu_vm_chunk(struct nodemcu_vm *vm)
-{
-	long n;
-
-	if (rx_random(vm))
-		return 1 + next_random(vm) % NODEMCU_TCP_MSS;
-	n = vm->cfg->rx ? atol(vm->cfg->rx) : NODEMCU_TCP_MSS;
-	return n >= 1 && n <= NODEMCU_TCP_MSS ? (size_t)n : NODEMCU_TCP_MSS;
-}
-
-int nodemcu_vm_has(const struct nodemcu_vm *vm, const char *name)
-{
-	const char *m = vm->cfg->modules, *p;
-	size_t n = strlen(name);
-
-	if (!m)
-		return 1;
-	for (p = m; (p = strstr(p, name)); p += n)
-		if ((p == m || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return 1;
-	return 0;
+	if ((sig & ~1u) != INSTALL51_SIG_DONE) {   /* the absolute bit is ignored */
+		nodemcu_consolef(vm, "Flash sig not correct: 0x%08x vs 0x%08x\n", sig & ~1u,
+				 INSTALL51_SIG_DONE);
+		return DEV_OK;
+	}
+	memset(&lerr, 0, sizeof lerr);
+	rc = lfsc_flash_open(part, flash_size(d->fl), flash_base(d->fl), LFSC_TARGET_LUA51,
+			     &vm->lfs.fl, &lerr);
+	if (rc == LFSC_ERR_MEM)
+		return dev_error_set(err, DEV_ERR_MEM, "out of memory");
+	if (rc)
+		nodemcu_consolef(vm, "%s\n", lerr.text);
+	return DEV_OK;
 }
 
 /* Early boot (§8 step 1): a valid LFS is adopted; a header that is neither
@@ -131,15 +76,17 @@ static int adopt(struct device *d, struct nodemcu_vm *vm, uint8_t **part,
 	uint32_t word, size = flash_size(d->fl);
 	int ret;
 
-	if ((ret = install_flag(d->fl, LFSC_TARGET_LUA53, &word, &kind, err)))
+	if ((ret = install_flag(d->fl, d->target, &word, &kind, err)))
 		return ret;
-	if (kind == INSTALL_VALID) {
+	if (kind == INSTALL_VALID || d->target == LFSC_TARGET_LUA51) {
 		*part = malloc(size);
 		if (!*part)
 			return dev_error_set(err, DEV_ERR_MEM, "out of memory");
 		memset(&lerr, 0, sizeof lerr);
 		if ((ret = flash_read(d->fl, 0, *part, size, err)))
 			return ret;
+		if (d->target == LFSC_TARGET_LUA51)
+			return adopt51(d, vm, *part, err);
 		if (!lfsc_flash_open(*part, size, flash_base(d->fl), LFSC_TARGET_LUA53,
 				     &vm->lfs.fl, &lerr))
 			return DEV_OK;
@@ -187,53 +134,16 @@ out:
 	return ret;
 }
 
-static void vm_init(struct device *d, struct nodemcu_vm *vm)
-{
-	const struct nodemcu_config *nc = &d->cfg->nodemcu;
-
-	memset(vm, 0, sizeof *vm);
-	nodemcu_heap_init(&vm->heap, nc->heap > 0 ? (size_t)nc->heap : 0);
-	vm->cfg = nc;
-	vm->data = d->cfg->data;
-	vm->fs = &d->fs;
-	vm->rtc = &d->rtc;
-	vm->rcr = &d->rcr;
-	vm->flash = d->fl;
-	vm->lfs.base = flash_base(d->fl);
-	vm->lfs.size = flash_size(d->fl);
-	vm->lfs.heap = &vm->heap;
-	vm->port = d->port->number;
-	vm->rng = nc->seed ? nc->seed : platform_random() | 1;
-}
-
-/* The event loop of one boot: one unit of work at a time (§0). */
+/* The event loop of one boot until it ends; the run ends at --run-for or
+** when nothing is left to do. */
 static void run(struct device *d, struct nodemcu_vm *vm)
 {
-	int64_t wait;
-	int rc;
-
-	while (!vm->end) {
-		if (vm->restart_pending) {   /* node.restart(): the task has returned */
-			nodemcu_vm_reset_now(vm, RTC_SOFT_RESTART);
-			break;
-		}
-		wait = 100;
-		if (d->end_ms) {
-			wait = d->end_ms - platform_ms();
-			if (wait <= 0) {
-				platform_log("--run-for: %ld s passed, switching off",
-					     d->cfg->nodemcu.run_for);
-				vm->end = NODEMCU_STOP;
-				break;
-			}
-			if (wait > 100)
-				wait = 100;
-		}
-		rc = sched_step(vm->sched, wait);
-		if (rc < 0 && !vm->end && !vm->restart_pending) {
-			platform_log("idle: no task, timer or connection left; switching off");
-			vm->end = NODEMCU_STOP;
-		}
+	if (nodemcu_vm_run(vm, d->end_ms)) {
+		platform_log("idle: no task, timer or connection left; switching off");
+		vm->end = NODEMCU_STOP;
+	} else if (!vm->end) {
+		platform_log("--run-for: %ld s passed, switching off", d->cfg->nodemcu.run_for);
+		vm->end = NODEMCU_STOP;
 	}
 }
 
@@ -242,13 +152,12 @@ static int boot(struct device *d, int *again, struct dev_error *err)
 {
 	struct nodemcu_vm vm;
 	uint8_t *part = NULL;
-	void *state = NULL;
 	int ret, rc;
 
 	*again = 0;
-	vm_init(d, &vm);
-	if (sched_new(&vm.sched))
-		return dev_error_set(err, DEV_ERR_MEM, "out of memory");
+	nodemcu_vm_init(&vm, &d->cfg->nodemcu, d->cfg->data, d->port, &d->fs, &d->rtc,
+			&d->rcr, d->fl);
+	vm.watchdog_ms = d->cfg->watchdog_ms;
 	if ((ret = adopt(d, &vm, &part, err)))
 		goto out;
 	if (d->port->number == 53 && d->rcr.lfs[0]) {
@@ -268,29 +177,43 @@ static int boot(struct device *d, int *again, struct dev_error *err)
 		if ((ret = adopt(d, &vm, &part, err)))
 			goto out;
 	}
-	if (d->port->start(&vm, &state) == 0)
+	if (nodemcu_vm_start(&vm) == 0 && !vm.end)
 		run(d, &vm);
-	spiffs_reset(&d->fs);   /* unflushed SPIFFS writes are lost at any reset */
-	d->port->stop(state);
-	platform_log("boot ended: Lua heap peak %zu bytes (TLS charges included), cap %ld",
-		     vm.heap.peak, d->cfg->nodemcu.heap);
-	if (vm.end == NODEMCU_RESTART) {
-		int raw, ext;
-		nodemcu_rtc_reason(vm.reset_why, &raw, &ext);
-		platform_log("reset (bootreason %d, %d)", raw, ext);
-		nodemcu_rtc_reset(&d->rtc, vm.reset_why);
-		*again = 1;
-	}
+	nodemcu_vm_stop(&vm);
+	*again = vm.end == NODEMCU_RESTART;
 out:
 	fflush(stdout);
 	lfsc_flash_free(vm.lfs.fl);
-	sched_free(vm.sched);
 	free(part);
 	return ret;
 }
 
+/* The 5.1 port's console reload runs at once (§6): pass 1, then pass 2 and
+** the watchdog reset, so the first boot of this run is a software watchdog
+** one; a pass-1 error is what the console prints, the LFS is untouched. */
+static void console_reload51(struct device *d, const char *name)
+{
+	struct lfsc_buffer layout;
+	const char *msg;
+	size_t used;
+	char buf[256];
+
+	lfsc_buffer_init(&layout);
+	msg = reload51_check(&d->fs, name, d->fl, &layout, &used, buf, sizeof buf);
+	if (!msg) {
+		msg = reload51_write(d->fl, &layout, buf, sizeof buf);
+		printf("%s\n", msg ? msg : "LFS region updated.  Restarting.");
+		nodemcu_rtc_reset(&d->rtc, RTC_SOFT_WDT);
+	} else {
+		printf("%s\n", msg);
+	}
+	fflush(stdout);
+	lfsc_buffer_release(&layout);
+}
+
 /* --reload IMAGE: as node.LFS.reload on the console before this power-on:
-** the image goes into SPIFFS and the reboot record. */
+** the image goes into SPIFFS and, on 5.3, the reboot record (5.1: loaded at
+** once). */
 static int console_reload(struct device *d, struct dev_error *err)
 {
 	const char *base = strrchr(d->cfg->reload, '/');
@@ -309,6 +232,10 @@ static int console_reload(struct device *d, struct dev_error *err)
 	free(data);
 	if (ret)
 		return ret;
+	if (d->target == LFSC_TARGET_LUA51) {
+		console_reload51(d, base);
+		return DEV_OK;
+	}
 	snprintf(d->rcr.lfs, sizeof d->rcr.lfs, "%s", base);
 	return nodemcu_rcr_save(&d->rcr, err);
 }
@@ -320,10 +247,8 @@ static int setup(struct device *d, const struct agent_config *c, struct dev_erro
 	int ret;
 
 	d->cfg = c;
-	if (nc->lua && strcmp(nc->lua, "5.3"))
-		return dev_error_set(err, DEV_ERR_USAGE, "--lua %s: this build emulates the "
-				     "5.3 port only", nc->lua);
-	d->port = &nodemcu_port_53;
+	d->target = c->target;
+	d->port = c->target == LFSC_TARGET_LUA51 ? &nodemcu_port_51 : &nodemcu_port_53;
 	snprintf(path, sizeof path, "%s/spiffs", c->data);
 	if ((ret = platform_mkdir(c->data, err)) ||
 	    (ret = spiffs_init(&d->fs, path, nc->spiffs_size, err)))
@@ -333,13 +258,13 @@ static int setup(struct device *d, const struct agent_config *c, struct dev_erro
 	    (ret = nodemcu_rtc_start(&d->rtc, c->data, !nc->reset, err)) ||
 	    (ret = nodemcu_rcr_load(&d->rcr, c->data, err)))
 		return ret;
-	if (c->reload && (ret = console_reload(d, err)))
-		return ret;
 	if (nc->run_for > 0)
 		d->end_ms = platform_ms() + nc->run_for * 1000;
 	platform_log("%s: NodeMCU %s emulation, Lua heap cap %ld (0 = none), "
 		     "receive chunks %s", nc->reset ? "reset" : "power on",
-		     nc->lua ? nc->lua : "5.3", nc->heap, nc->rx ? nc->rx : "1460");
+		     d->port->version, nc->heap, nc->rx ? nc->rx : "1460");
+	if (c->reload && (ret = console_reload(d, err)))
+		return ret;
 	return DEV_OK;
 }
 

@@ -57,8 +57,15 @@ void *nodemcu_heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	}
 	/* Lua never fails a shrink; the cap applies to growth of RAM blocks */
 	if (!flash && h->cap && nsize > old &&
-	    lua_bytes(h) + h->charged + (nsize - old) > h->cap)
-		return NULL;
+	    lua_bytes(h) + h->charged + (nsize - old) > h->cap) {
+		if (!h->egc || lua_bytes(h) + h->charged + (nsize - old) > 2 * h->cap)
+			return NULL;
+		if (!h->egc_pending) {   /* EGC: collect at the next safe point */
+			h->egc_pending = 1;
+			if (h->on_egc)
+				h->on_egc(h->egc_ctx);
+		}
+	}
 	nb = realloc(b, sizeof *b + nsize);
 	if (!nb)
 		return NULL;   /* b (if any) is still valid; Lua keeps it */
@@ -66,6 +73,11 @@ void *nodemcu_heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	b->flash = (size_t)flash;
 	book(h, flash, nsize, old);
 	return b + 1;
+}
+
+int nodemcu_heap_over(const struct nodemcu_heap *h)
+{
+	return h->cap && lua_bytes(h) + h->charged > h->cap;
 }
 
 size_t nodemcu_heap_free(const struct nodemcu_heap *h)

@@ -5,6 +5,12 @@
 ** firmware takes from the same heap outside Lua (a TLS session). Code loaded
 ** from the LFS lives in flash on the device, so its allocations are tracked
 ** apart and not counted (nodemcu-api.md §10, lfs-format.md §A6.5).
+** The 5.1 port's emergency collector (EGC, node.egc) is emulated with `egc`:
+** the reference Lua 5.1 cannot collect inside an allocation, so an
+** allocation that does not fit is granted (up to twice the cap), and the
+** port collects at the next instruction boundary and raises "not enough
+** memory" only if the live data still does not fit (nodemcu_lua.c). The
+** reference Lua 5.3 collects by itself when an allocation fails.
 ** Lua-free; the same lua_Alloc signature serves both ports.
 */
 #ifndef DEVICE_NODEMCU_HEAP_H
@@ -21,13 +27,18 @@ struct nodemcu_heap {
 	size_t rom;          /* bytes the libraries' tables took at start-up: in the
 				firmware they are ROTables in flash (not counted) */
 	int loading_flash;   /* > 0 while an LFS module is being loaded */
+	int egc;             /* 1: over-cap allocations are granted for a collection */
+	int egc_pending;     /* such an allocation happened; no collection since */
+	void (*on_egc)(void *ctx);   /* called when egc_pending becomes 1 */
+	void *egc_ctx;
 };
 
 /* Empties h and sets its cap (0 = none). */
 void nodemcu_heap_init(struct nodemcu_heap *h, size_t cap);
 
 /* The lua_Alloc: ud is the struct nodemcu_heap (borrowed for the state's life).
-** Returns NULL (Lua raises its memory error) when the cap would be passed. */
+** Returns NULL (Lua raises its memory error) when the cap would be passed
+** (with egc: twice the cap; over the cap it sets egc_pending). */
 void *nodemcu_heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 /* Marks what is allocated now as the firmware's read-only tables (after the
@@ -37,6 +48,9 @@ void nodemcu_heap_rom(struct nodemcu_heap *h);
 /* What node.heap() reports: cap - (used - rom) - charged (a large constant
 ** without a cap). */
 size_t nodemcu_heap_free(const struct nodemcu_heap *h);
+
+/* 1 when the counted bytes exceed the cap. */
+int nodemcu_heap_over(const struct nodemcu_heap *h);
 
 /* Takes n bytes for a non-Lua user; -1 (nothing taken) if they do not fit. */
 int nodemcu_heap_charge(struct nodemcu_heap *h, size_t n);

@@ -1,8 +1,10 @@
 /*
 ** nodemcu_lfs.c - node.LFS over the flash partition: the modules are rebuilt
-** as standard chunks by lfsc_flash_module_chunk and loaded with lua_load.
-** Their allocations are booked as flash (nodemcu_heap.h): on the device the
-** code stays in flash.
+** as standard chunks of the port by lfsc_flash_module_chunk and loaded with
+** lua_load. Their allocations are booked as flash (nodemcu_heap.h): on the
+** device the code stays in flash. The lookup rules are the port's: 5.3
+** lfs-format.md §A6.5-A6.6, 5.1 §B3.4 (the index function compiled into the
+** image returns the first module of that name, any length).
 */
 #include <string.h>
 #include "nodemcu_lfs.h"
@@ -27,12 +29,14 @@ static int find(struct nodemcu_lfs *ctx, const char *name)
 {
 	int i, n = lfsc_flash_nmodules(ctx->fl);
 
-	/* lfs-format.md §A6.6: only short names can match, and a "__" name is
-	** searched only in the leading run of "__" entries */
-	for (i = 0; i < n && strlen(name) <= 40; i++) {
+	for (i = 0; i < n; i++) {
 		const char *m = lfsc_flash_module_name(ctx->fl, i);
-		if (!strncmp(name, "__", 2) && strncmp(m, "__", 2))
+#ifndef NODEMCU_LUA51
+		/* lfs-format.md §A6.6: only short names can match, and a "__" name
+		** is searched only in the leading run of "__" entries */
+		if (strlen(name) > 40 || (!strncmp(name, "__", 2) && strncmp(m, "__", 2)))
 			break;
+#endif
 		if (!strcmp(m, name))
 			return 1;
 	}
@@ -101,10 +105,10 @@ static int lfs_list(lua_State *L)
 	for (i = 0; i < n; i++) {
 		lua_pushstring(L, lfsc_flash_module_name(ctx->fl, i));
 		lua_rawseti(L, -2, i + 1);
-		if (strlen(lfsc_flash_module_name(ctx->fl, i)) > 40)
+		if (NM_PORT_NUMBER == 53 && strlen(lfsc_flash_module_name(ctx->fl, i)) > 40)
 			break;          /* §A6.6: enumeration stops after a long name */
 	}
-	/* §A6.5: sorted with table.sort */
+	/* §A6.5, §B3.4: sorted with table.sort */
 	lua_getglobal(L, "table");
 	lua_getfield(L, -1, "sort");
 	lua_pushvalue(L, -3);

@@ -3,9 +3,119 @@
 ** ports, registry references, and the firmware's two ways of calling a Lua
 ** callback (nodemcu-api.md §0).
 */
+#include <setjmp.h>
 #include <string.h>
 #include "nodemcu_lua.h"
 #include "nodemcu_sock.h"
+#include "platform.h"
+
+#define WATCHDOG_COUNT 1000   /* instructions between two looks at the clock */
+
+static const char halt_token = 'H';   /* the error value of nm_halt() */
+
+/* The 5.1 port's emergency collection (nodemcu_heap.h): a full collection;
+** 1 if the live data still does not fit. */
+static int egc_collect(lua_State *L, struct nodemcu_vm *vm)
+{
+	vm->heap.egc_pending = 0;
+	lua_gc(L, LUA_GCCOLLECT, 0);
+	return nodemcu_heap_over(&vm->heap);
+}
+
+/* The count hook: the watchdog, the 5.1 port's emergency collection, and
+** after a reset an error at every instruction. */
+static void hook(lua_State *L, lua_Debug *ar)
+{
+	struct nodemcu_vm *vm = nm_vm(L);
+
+	(void)ar;
+	if (!vm->end)   /* back to the watchdog's pace after egc_soon() */
+		lua_sethook(L, hook, LUA_MASKCOUNT, WATCHDOG_COUNT);
+	if (vm->heap.egc_pending && !vm->end) {
+		if (egc_collect(L, vm)) {
+			lua_pushliteral(L, "not enough memory");
+			lua_error(L);
+		}
+	}
+	if (!vm->end && vm->watchdog_ms > 0 && vm->task_depth > 0 &&
+	    platform_ms() - vm->task_ms > vm->watchdog_ms) {
+		nodemcu_consolef(vm, "\nSoft WDT reset (a task ran longer than %ld ms)\n",
+				 vm->watchdog_ms);
+		nm_halt(L, RTC_SOFT_WDT);
+	}
+	if (vm->end == NODEMCU_RESTART)   /* a reset; a switch-off waits for the task */
+		nm_halt(L, vm->reset_why);
+}
+
+/* heap.on_egc: the main thread collects at its next instruction */
+static void egc_soon(void *ctx)
+{
+	struct nodemcu_vm *vm = ctx;
+
+	if (vm->lua && !vm->end)
+		lua_sethook(vm->lua, hook, LUA_MASKCOUNT, 1);
+}
+
+/* lua_atpanic: the chip reboots (§0: 5.3 aborts, 5.1 spins until the
+** watchdog); the boot ends where nodemcu_vm.c set vm->panic */
+static int panic(lua_State *L)
+{
+	struct nodemcu_vm *vm = nm_vm(L);
+	const char *m = lua_tostring(L, -1);
+
+	nodemcu_consolef(vm, "PANIC: unprotected error in call to Lua API (%s)\n", m ? m : "?");
+	nodemcu_vm_reset_now(vm, vm->port == 51 ? RTC_SOFT_WDT : RTC_EXCEPTION);
+	if (vm->panic_set)
+		longjmp(vm->panic, 1);
+	return 0;   /* Lua aborts */
+}
+
+void nm_hooks(lua_State *L)
+{
+	struct nodemcu_vm *vm = nm_vm(L);
+
+	lua_atpanic(L, panic);
+	lua_sethook(L, hook, LUA_MASKCOUNT, WATCHDOG_COUNT);
+#ifdef NODEMCU_LUA51
+	vm->heap.egc = 1;
+	vm->heap.on_egc = egc_soon;
+	vm->heap.egc_ctx = vm;
+#else
+	(void)vm;
+	(void)egc_soon;
+#endif
+}
+
+int nm_halt(lua_State *L, enum rtc_reset why)
+{
+	struct nodemcu_vm *vm = nm_vm(L);
+
+	nodemcu_vm_reset_now(vm, why);
+	lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+	if (vm->lua && vm->lua != L)
+		lua_sethook(vm->lua, hook, LUA_MASKCOUNT, 1);
+	lua_pushlightuserdata(L, (void *)&halt_token);
+	return lua_error(L);
+}
+
+int nm_pcall(lua_State *L, int nargs, int nresults, int msgh)
+{
+	struct nodemcu_vm *vm = nm_vm(L);
+	int status;
+
+	if (vm->end) {
+		lua_pop(L, nargs + 1);
+		lua_pushlightuserdata(L, (void *)&halt_token);
+		return LUA_ERRRUN;
+	}
+	if (vm->heap.egc_pending)   /* between tasks: a safe point */
+		egc_collect(L, vm);
+	if (vm->task_depth++ == 0)
+		vm->task_ms = platform_ms();
+	status = lua_pcall(L, nargs, nresults, msgh);
+	vm->task_depth--;
+	return status;
+}
 
 void nm_setfuncs(lua_State *L, const luaL_Reg *l)
 {
@@ -150,8 +260,9 @@ static void report_task(void *ctx, intptr_t ref)
 	}
 	nm_push_ref(L, r);
 	nm_unref(L, &r);
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-		nodemcu_consolef(nm_vm(L), "%s\n", lua_tostring(L, -1));
+	if (nm_pcall(L, 1, 0, 0) != LUA_OK) {
+		if (!nm_vm(L)->end)
+			nodemcu_consolef(nm_vm(L), "%s\n", lua_tostring(L, -1));
 		lua_pop(L, 1);
 	}
 }
@@ -176,8 +287,12 @@ int nm_callback(lua_State *L, int nargs, enum nm_call how)
 	int base = lua_gettop(L) - nargs, status;
 
 	if (how == NM_UNPROTECTED) {
-		if (lua_pcall(L, nargs, 0, 0) == LUA_OK)
+		if (nm_pcall(L, nargs, 0, 0) == LUA_OK)
 			return 0;
+		if (vm->end) {   /* the chip stopped inside (nm_halt) */
+			lua_pop(L, 1);
+			return -1;
+		}
 		/* nodemcu-api.md §0: plain lua_call in the firmware, so this is a PANIC;
 		** 5.3 aborts (an exception reset), 5.1 spins until the watchdog */
 		nodemcu_consolef(vm, "PANIC: unprotected error in call to Lua API (%s)\n",
@@ -190,10 +305,14 @@ int nm_callback(lua_State *L, int nargs, enum nm_call how)
 	** separate high-priority task */
 	lua_pushcfunction(L, traceback);
 	lua_insert(L, base);
-	status = lua_pcall(L, nargs, 0, base);
+	status = nm_pcall(L, nargs, 0, base);
 	lua_remove(L, base);
 	if (status == LUA_OK)
 		return 0;
+	if (vm->end) {
+		lua_pop(L, 1);
+		return -1;
+	}
 	if (status != LUA_ERRRUN) {
 		lua_pop(L, 1);
 		lua_pushliteral(L, "out of memory");

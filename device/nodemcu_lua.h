@@ -49,6 +49,9 @@
 #define nm_events_on     NM_PORT(nm_events_on)
 #define nm_events_push   NM_PORT(nm_events_push)
 #define nm_events_dns    NM_PORT(nm_events_dns)
+#define nm_pcall         NM_PORT(nm_pcall)
+#define nm_halt          NM_PORT(nm_halt)
+#define nm_hooks         NM_PORT(nm_hooks)
 
 /* luaL_setfuncs(L, l, 0) / luaL_register(L, NULL, l): into the table on top. */
 void nm_setfuncs(lua_State *L, const luaL_Reg *l);
@@ -87,6 +90,25 @@ int nm_events_push(struct nm_events *e, int i, int with_self);
 ** with ip (16 bytes, caller's) filled, 0 when the name is unknown, -1 when
 ** the callback raised (the boot is ending). */
 int nm_events_dns(struct nm_events *e, const char *host, char ip[16]);
+
+/* lua_pcall for the firmware's own calls into Lua (a task: the init
+** command, a callback): the watchdog (nm_hooks) times the outermost one.
+** After the boot ended (vm->end) nothing runs: the function and arguments
+** are dropped and LUA_ERRRUN returned with a non-string error value. */
+int nm_pcall(lua_State *L, int nargs, int nresults, int msgh);
+/* The chip stops now: the boot ends with reset cause `why` (nodemcu_vm.h)
+** and no more Lua code of this boot runs, not even after a pcall in Lua that
+** would catch the error raised here (every instruction raises again). Never
+** returns. */
+int nm_halt(lua_State *L, enum rtc_reset why);
+/* Installs the firmware's hooks on L, the main thread: the count hook
+** (coroutines inherit it) with the software watchdog - a task running longer
+** than vm->watchdog_ms prints "Soft WDT reset" and halts the chip
+** (bootreason 2, 3) - and, on the 5.1 port, the emergency collector's safe
+** point (nodemcu_heap.h); and the panic function: an error outside any
+** protected call (say, out of memory while the firmware pushes a callback's
+** arguments) is the firmware's PANIC, a reset, and lands on vm->panic. */
+void nm_hooks(lua_State *L);
 
 /* How a module's callback is called (nodemcu-api.md §0). */
 enum nm_call {

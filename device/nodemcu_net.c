@@ -16,7 +16,8 @@
 **  - connect resolves an IP at once (dns callback inside connect), a name
 **    later; a failed lookup calls dns(sock, nil) and then nothing more ever
 **    happens (§13 Q6, the harsher answer: the connect to 255.255.255.255 is
-**    never answered); no idle timeout.
+**    never answered); no idle timeout;
+**  - an accepted connection of a server (nodemcu_netsrv.c) is one of these.
 */
 #include <errno.h>
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "nodemcu_modules.h"
+#include "nodemcu_net.h"
 #include "nodemcu_sock.h"
 
 
@@ -37,6 +39,7 @@ struct nsock {
 	int fd;                     /* -1 before the connect starts / after the end */
 	int connecting;
 	int port;
+	int local_port;             /* an accepted socket's device port, 0 = the host's */
 	int held;
 	size_t window;              /* bytes still let through while held */
 	size_t in_chain;            /* bytes of the chain being delivered (not yet
@@ -342,7 +345,7 @@ static int push_name(lua_State *L, int peer)
 		lua_pushnil(L);
 		lua_pushnil(L);
 	} else {
-		lua_pushinteger(L, port);   /* port first, then ip (§1) */
+		lua_pushinteger(L, !peer && s->local_port ? s->local_port : port);   /* port, ip (§1) */
 		lua_pushstring(L, ip);
 	}
 	return 2;
@@ -377,6 +380,32 @@ static int create(lua_State *L)
 	luaL_getmetatable(L, "net.tcpsocket");
 	lua_setmetatable(L, -2);
 	return 1;
+}
+
+void nodemcu_net_accepted(lua_State *L, int fd, int port)
+{
+	struct nsock *s;
+
+	create(L);
+	s = lua_touserdata(L, -1);
+	s->fd = fd;
+	s->pcb = 1;
+	s->local_port = port;
+	s->ev.self_ref = nm_ref(L, -1);
+	s->w.fd = fd;
+	s->w.fn = on_ready;
+	s->w.ctx = s;
+	update(s);
+	sched_watch_add(s->ev.vm->sched, &s->w);
+}
+
+int nodemcu_net_accept_done(lua_State *L, int i)
+{
+	struct nsock *s = lua_touserdata(L, i);
+
+	if (!s->pcb || !nm_events_push(&s->ev, NM_CB_CONN, 1))
+		return 0;
+	return nm_callback(s->ev.L, 1, NM_UNPROTECTED);
 }
 
 struct lookup {
@@ -447,6 +476,7 @@ int nodemcu_net_open(lua_State *L)
 	lua_newtable(L);
 	lua_pushcfunction(L, create);
 	lua_setfield(L, -2, "createConnection");
+	nodemcu_netsrv_open(L);
 	lua_pushinteger(L, 1);
 	lua_setfield(L, -2, "TCP");
 	lua_pushinteger(L, 2);

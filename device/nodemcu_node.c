@@ -4,9 +4,11 @@
 ** task.post, setonerror, node.LFS with the port's reload, and node.egc on the
 ** 5.1 port only (§0).
 */
+#include <stdio.h>
 #include <string.h>
 #include "nodemcu_lfs.h"
 #include "nodemcu_modules.h"
+#include "nodemcu_reload51.h"
 #include "platform.h"
 
 #define CHIP_ID  0x00c0ffee   /* any constant: the simulator is one chip */
@@ -110,9 +112,9 @@ static int node_info(lua_State *L)
 		set_int(L, "lfs_size", 0);
 		push_modules(L, vm);
 		lua_setfield(L, -2, "modules");
-		/* §0: 5.3 default build has 32-bit floats; the 5.1 build modelled
-		** here is the integer-only one */
-		set_str(L, "number_type", vm->port == 51 ? "integer" : "float");
+		/* §0: the default builds: 5.3 with 32-bit floats, 5.1 "float"
+		** (doubles, the packed TValues of signature 0xfafaa154) */
+		set_str(L, "number_type", "float");
 		break;
 	}
 	return 1;
@@ -249,6 +251,21 @@ static int node_setonerror(lua_State *L)
 	return 0;
 }
 
+/* The C agent's firmware: its loader takes the image at the restart (the
+** agent's failsafe load, device/README.md); pushes the agent's refusal and
+** returns 1, or returns 0 when the image is taken. */
+static int agent_reload(lua_State *L, struct nodemcu_vm *vm, const char *img)
+{
+	char msg[256];
+
+	if (vm->reload(vm->reload_ctx, img, msg, sizeof msg)) {
+		lua_pushstring(L, msg);
+		return 1;
+	}
+	return 0;
+}
+
+#ifndef NODEMCU_LUA51
 /* node.LFS.reload on the 5.3 port (lnodemcu.c:500-581): nothing is checked
 ** but the file's existence; the load happens at the next boot */
 static int lfs_reload(lua_State *L)
@@ -256,11 +273,6 @@ static int lfs_reload(lua_State *L)
 	struct nodemcu_vm *vm = nm_vm(L);
 	const char *img = luaL_checkstring(L, 1);
 
-#ifdef NODEMCU_LUA51
-	(void)img;
-	lua_pushstring(L, "LFS reload on the 5.1 port is not available in this build");
-	return 1;
-#else
 	lua_getglobal(L, "file");
 	if (!lua_istable(L, -1)) {
 		lua_pushliteral(L, "No file system mounted");
@@ -273,13 +285,71 @@ static int lfs_reload(lua_State *L)
 		lua_pushliteral(L, "No LFS partition allocated");
 		return 1;
 	}
-	snprintf(vm->rcr->lfs, sizeof vm->rcr->lfs, "%s", img);
-	if (nodemcu_rcr_save(vm->rcr, NULL))
-		return luaL_error(L, "cannot write the reboot config record");
+	if (vm->reload) {
+		if (agent_reload(L, vm, img))
+			return 1;
+	} else {
+		snprintf(vm->rcr->lfs, sizeof vm->rcr->lfs, "%s", img);
+		if (nodemcu_rcr_save(vm->rcr, NULL))
+			return luaL_error(L, "cannot write the reboot config record");
+	}
 	nodemcu_vm_restart_later(vm);   /* system_restart(): after this task */
 	return luaL_error(L, "system restarting");
-#endif
 }
+#else
+/* Takes n bytes of the loader's buffers from the heap the way luaM_new does
+** with the default EGC_ALWAYS mode: a full collection first. */
+static int loader_alloc(lua_State *L, struct nodemcu_vm *vm, size_t n)
+{
+	lua_gc(L, LUA_GCCOLLECT, 0);
+	return nodemcu_heap_charge(&vm->heap, n);
+}
+
+/* node.LFS.reload on the 5.1 port (lflash.c:202-259,449-511): pass 1 checks
+** and returns its error; pass 2 writes, prints and never returns: the
+** firmware spins until the watchdog resets the chip (§13 Q1: the software
+** watchdog, bootreason 2, 3); a pass-2 error erases the region first. */
+static int lfs_reload(lua_State *L)
+{
+	struct nodemcu_vm *vm = nm_vm(L);
+	const char *img = lua_tostring(L, 1), *msg;
+	struct lfsc_buffer layout;
+	size_t used = 0, taken = 0;
+	char buf[256];
+
+	if (!vm->lfs.size) {
+		lua_pushliteral(L, "No LFS partition allocated");
+		return 1;
+	}
+	if (vm->reload) {   /* the agent validates (pass 1) and loads at the restart */
+		if (agent_reload(L, vm, img))
+			return 1;
+		nodemcu_consolef(vm, "LFS region updated.  Restarting.\n");
+		return nm_halt(L, RTC_SOFT_WDT);
+	}
+	lfsc_buffer_init(&layout);
+	msg = "Memory allocation error";   /* §6.4: about 22 KB at call time */
+	if (loader_alloc(L, vm, RELOAD51_WORK_BYTES))
+		goto out;
+	taken = RELOAD51_WORK_BYTES;
+	msg = reload51_check(vm->fs, img, vm->flash, &layout, &used, buf, sizeof buf);
+	if (!msg && loader_alloc(L, vm, reload51_flags_bytes(used)))
+		msg = "Memory allocation error";
+	else if (!msg)
+		taken += reload51_flags_bytes(used);
+out:
+	if (msg) {   /* pass 1 failed: nothing written, the buffers are freed */
+		nodemcu_heap_release(&vm->heap, taken);
+		lfsc_buffer_release(&layout);
+		lua_pushstring(L, msg);
+		return 1;
+	}
+	msg = reload51_write(vm->flash, &layout, buf, sizeof buf);
+	lfsc_buffer_release(&layout);
+	nodemcu_consolef(vm, "%s\n", msg ? msg : "LFS region updated.  Restarting.");
+	return nm_halt(L, RTC_SOFT_WDT);
+}
+#endif
 
 static int node_flashreload(lua_State *L)
 {
@@ -288,19 +358,29 @@ static int node_flashreload(lua_State *L)
 }
 
 #ifdef NODEMCU_LUA51
-/* node.egc (5.1 only, §0, §6): modes recorded, meminfo from the heap */
+/* node.egc (5.1 only, §0, node.c:598-620): the modes are checked and kept;
+** the reference Lua 5.1 has no emergency collector, so they do not change
+** when memory is collected */
+enum { EGC_NOT_ACTIVE = 0, EGC_ON_ALLOC_FAILURE = 1, EGC_ON_MEM_LIMIT = 2, EGC_ALWAYS = 4 };
+
 static int egc_setmode(lua_State *L)
 {
-	luaL_checkinteger(L, 1);
+	lua_Integer mode = luaL_checkinteger(L, 1), limit = luaL_optinteger(L, 2, 0);
+
+	luaL_argcheck(L, mode >= 0 && mode <= (EGC_ON_ALLOC_FAILURE | EGC_ON_MEM_LIMIT |
+						  EGC_ALWAYS), 1, "invalid mode");
+	luaL_argcheck(L, !(mode & EGC_ON_MEM_LIMIT) || limit != 0, 1, "limit must be non-zero");
 	return 0;
 }
 
+/* totalallocated, estimatedused */
 static int egc_meminfo(lua_State *L)
 {
 	struct nodemcu_heap *h = &nm_vm(L)->heap;
+	size_t used = h->used > h->rom ? h->used - h->rom : 0;
 
-	lua_pushinteger(L, (lua_Integer)h->used);
-	lua_pushinteger(L, (lua_Integer)h->peak);
+	lua_pushinteger(L, (lua_Integer)(used + h->charged));
+	lua_pushinteger(L, (lua_Integer)used);
 	return 2;
 }
 
@@ -311,10 +391,10 @@ static void push_egc(lua_State *L)
 	};
 	lua_newtable(L);
 	nm_setfuncs(L, f);
-	set_int(L, "NOT_ACTIVE", 0);
-	set_int(L, "ON_ALLOC_FAILURE", 1);
-	set_int(L, "ON_MEM_LIMIT", 2);
-	set_int(L, "ALWAYS", 4);
+	set_int(L, "NOT_ACTIVE", EGC_NOT_ACTIVE);
+	set_int(L, "ON_ALLOC_FAILURE", EGC_ON_ALLOC_FAILURE);
+	set_int(L, "ON_MEM_LIMIT", EGC_ON_MEM_LIMIT);
+	set_int(L, "ALWAYS", EGC_ALWAYS);
 	lua_setfield(L, -2, "egc");
 }
 #endif

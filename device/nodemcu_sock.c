@@ -56,6 +56,8 @@ int sock_err(int errnum)
 		return SOCK_ERR_MEM;
 	case ENOTCONN:
 		return SOCK_ERR_CONN;
+	case EADDRINUSE:
+		return SOCK_ERR_USE;
 	default:
 		return SOCK_ERR_ABRT;   /* timeouts, unreachable: the pcb is aborted */
 	}
@@ -83,6 +85,56 @@ int sock_connect(const char *ip, int port, int *fd)
 		return sock_err(e);
 	}
 	*fd = s;
+	return SOCK_ERR_OK;
+}
+
+const char *sock_errstr(int err)
+{
+	static const char *const text[] = {
+		"out of memory", "buffer error", "timeout", "routing problem", "in progress",
+		"illegal value", "would block", "connection aborted", "connection reset",
+		"connection closed", "not connected", "illegal argument", "address in use",
+		"netif error", "already connected"
+	};
+
+	return err <= -1 && err >= -15 ? text[-err - 1] : "unknown error";
+}
+
+int sock_listen(int port, int *fd, int *bound)
+{
+	struct sockaddr_in a;
+	socklen_t n = sizeof a;
+	int s, one = 1, e;
+
+	*fd = -1;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return SOCK_ERR_MEM;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);   /* SOF_REUSEADDR */
+	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 5) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &n) < 0) {
+		e = errno;
+		close(s);
+		return sock_err(e);
+	}
+	*fd = s;
+	*bound = ntohs(a.sin_port);
+	return SOCK_ERR_OK;
+}
+
+int sock_accept(int lfd, int *fd)
+{
+	int one = 1;
+
+	*fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (*fd < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+		       errno == ECONNABORTED ? SOCK_ERR_OK : sock_err(errno);
+	setsockopt(*fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	return SOCK_ERR_OK;
 }
 

@@ -455,8 +455,7 @@ static int s_unhold(lua_State *L)
 	nodemcu_consolef(s->ev.vm, "Fatal exception 28(LoadProhibitedCause):\n"
 			 "epc1=0x40100000, excvaddr=0x00000000 (tls:unhold, nodemcu-api.md "
 			 "§2, §13 Q4)\n");
-	nodemcu_vm_reset_now(s->ev.vm, RTC_EXCEPTION);
-	return 0;
+	return nm_halt(L, RTC_EXCEPTION);
 }
 
 static int s_getpeer(lua_State *L)

@@ -1,139 +1,130 @@
 /*
-** runtime.c - the C agent's boot of the image: reference Lua 5.3.6 built with
-** NodeMCU's 32-bit numbers, node.LFS (nodemcu_lfs.c) over the modules in
-** flash, node.restart, and `_init` run under a watchdog. Lua errors never
-** leave it (everything runs under lua_pcall). The emulated firmware of the
-** Lua-client mode is nodemcu_boot.c.
+** runtime.c - the C agent's firmware: one emulated NodeMCU boot per agent
+** boot (nodemcu_vm.c), of the port of the agent's target; see runtime.h.
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include "lfsc_image.h"
-#include "nodemcu_lfs.h"
+#include "nodemcu_boot.h"
 #include "platform.h"
 #include "runtime.h"
 
-/* Per-boot state, reachable from Lua through the state's extra space. */
-struct rt {
-	struct nodemcu_lfs lfs;  /* the adopted LFS (lfs.fl NULL: none) */
-	int restart;             /* node.restart() called */
-	int64_t deadline_ms;     /* watchdog, platform_ms() time */
-};
-
-static const char restart_token = 'R';  /* identity of the node.restart() unwind */
-
-static struct rt *rt_of(lua_State *L)
-{
-	return *(struct rt **)lua_getextraspace(L);
-}
-
-static int node_restart(lua_State *L)
-{
-	rt_of(L)->restart = 1;
-	lua_pushlightuserdata(L, (void *)&restart_token);
-	return lua_error(L);
-}
-
-static void watchdog(lua_State *L, lua_Debug *ar)
-{
-	(void)ar;
-	if (platform_ms() > rt_of(L)->deadline_ms)
-		luaL_error(L, "watchdog: _init ran too long");
-}
-
-static int setup(lua_State *L)
-{
-	struct rt *rt = rt_of(L);
-
-	luaL_openlibs(L);
-	lua_newtable(L);                          /* node */
-	lua_pushcfunction(L, node_restart);
-	lua_setfield(L, -2, "restart");
-	nodemcu_lfs_push(L, &rt->lfs, NULL);
-	lua_setfield(L, -2, "LFS");
-	lua_getfield(L, -1, "LFS");
-	lua_getfield(L, -1, "get");
-	lua_setfield(L, -3, "flashindex");        /* §A6.5 alias */
-	lua_pop(L, 1);
-	lua_setglobal(L, "node");
-	return 0;
-}
-
-static int run_init(lua_State *L)
-{
-	const char *name = lua_tostring(L, 1);
-
-	nodemcu_lfs_module(L, &rt_of(L)->lfs, name);
-	if (lua_isnil(L, -1))
-		return 0;
-	lua_pushboolean(L, 1);                    /* tell the caller it ran */
-	lua_insert(L, -2);
-	lua_call(L, 0, 0);
-	return 1;
-}
-
-int runtime_boot(const uint8_t *partition, size_t len, uint32_t base, int has_lfs,
-		 const char *init, long watchdog_ms, struct runtime_result *res,
+int runtime_open(struct runtime *rt, const struct agent_config *c, struct flash *fl,
 		 struct dev_error *err)
 {
-	int ret = DEV_ERR_MEM, rc;
-	struct rt rt;
+	char path[1100];
+	int ret;
+
+	memset(rt, 0, sizeof *rt);
+	rt->cfg = c;
+	rt->fl = fl;
+	snprintf(path, sizeof path, "%s/spiffs", c->data);
+	if ((ret = spiffs_init(&rt->fs, path, c->nodemcu.spiffs_size, err)) ||
+	    (ret = nodemcu_rtc_start(&rt->rtc, c->data, !c->nodemcu.reset, err)) ||
+	    (ret = nodemcu_rcr_load(&rt->rcr, c->data, err)))
+		return ret;
+	return DEV_OK;
+}
+
+/* Ends the running boot; why: the reset that ends it, unless it ended itself. */
+static void end_boot(struct runtime *rt, enum nodemcu_end how, enum rtc_reset why)
+{
+	if (!rt->up)
+		return;
+	if (!rt->vm.end) {
+		rt->vm.end = how;
+		rt->vm.reset_why = why;
+	}
+	nodemcu_vm_stop(&rt->vm);
+	lfsc_flash_free(rt->vm.lfs.fl);
+	rt->vm.lfs.fl = NULL;
+	free(rt->part);
+	rt->part = NULL;
+	rt->up = 0;
+	fflush(stdout);
+}
+
+void runtime_stop(struct runtime *rt)
+{
+	end_boot(rt, NODEMCU_STOP, RTC_POWER_ON);
+}
+
+void runtime_close(struct runtime *rt)
+{
+	end_boot(rt, NODEMCU_STOP, RTC_POWER_ON);
+	spiffs_reset(&rt->fs);
+}
+
+static int adopt(struct runtime *rt, struct dev_error *err)
+{
 	struct lfsc_error lerr;
-	lua_State *L = NULL;
+	uint32_t size = flash_size(rt->fl);
+	int rc;
+
+	memset(&lerr, 0, sizeof lerr);
+	rc = lfsc_flash_open(rt->part, size, flash_base(rt->fl), rt->cfg->target,
+			     &rt->vm.lfs.fl, &lerr);
+	if (rc)
+		return dev_error_set(err, rc == LFSC_ERR_MEM ? DEV_ERR_MEM : DEV_ERR_VERIFY,
+				     "cannot adopt the LFS: %s", lerr.text);
+	return DEV_OK;
+}
+
+int runtime_boot(struct runtime *rt, int has_lfs, struct runtime_result *res,
+		 struct dev_error *err)
+{
+	const struct nodemcu_port *port = rt->cfg->target == LFSC_TARGET_LUA51 ?
+					  &nodemcu_port_51 : &nodemcu_port_53;
+	int ret = DEV_ERR_MEM;
 
 	memset(res, 0, sizeof *res);
-	memset(&rt, 0, sizeof rt);
-	memset(&lerr, 0, sizeof lerr);
-	rt.lfs.base = base;
-	rt.lfs.size = (uint32_t)len;
-	if (has_lfs) {
-		rc = lfsc_flash_open(partition, len, base, LFSC_TARGET_LUA53, &rt.lfs.fl, &lerr);
-		if (rc) {
-			ret = dev_error_set(err, rc == LFSC_ERR_MEM ? DEV_ERR_MEM : DEV_ERR_VERIFY,
-					    "cannot adopt the LFS: %s", lerr.text);
-			goto out;
-		}
-		res->has_lfs = 1;
-	}
-	L = luaL_newstate();
-	if (!L) {
-		ret = dev_error_set(err, DEV_ERR_MEM, "cannot create a Lua state");
+	end_boot(rt, NODEMCU_RESTART, RTC_SOFT_RESTART);
+	nodemcu_vm_init(&rt->vm, &rt->cfg->nodemcu, rt->cfg->data, port, &rt->fs, &rt->rtc,
+			&rt->rcr, rt->fl);
+	rt->vm.init = "!_init";
+	rt->vm.quiet = 1;
+	rt->vm.watchdog_ms = rt->cfg->watchdog_ms;
+	rt->vm.reload = rt->reload;
+	rt->vm.reload_ctx = rt->reload_ctx;
+	rt->up = 1;
+	if (!(rt->part = malloc(flash_size(rt->fl)))) {
+		dev_error_set(err, ret, "out of memory");
 		goto out;
 	}
-	*(struct rt **)lua_getextraspace(L) = &rt;
-	lua_pushcfunction(L, setup);
-	if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
-		ret = dev_error_set(err, DEV_ERR_MEM, "cannot set up Lua: %s",
-				    lua_tostring(L, -1));
+	if ((ret = flash_read(rt->fl, 0, rt->part, flash_size(rt->fl), err)) ||
+	    (has_lfs && (ret = adopt(rt, err))))
+		goto out;
+	res->has_lfs = has_lfs;
+	if (nodemcu_vm_start(&rt->vm)) {
+		res->failed = 1;
+		snprintf(res->message, sizeof res->message, "the firmware did not start");
 		goto out;
 	}
-	if (init) {
-		rt.deadline_ms = platform_ms() + watchdog_ms;
-		lua_sethook(L, watchdog, LUA_MASKCOUNT, 10000);
-		lua_pushcfunction(L, run_init);
-		lua_pushstring(L, init);
-		rc = lua_pcall(L, 1, 1, 0);
-		lua_sethook(L, NULL, 0, 0);
-		if (rc == LUA_OK) {
-			res->ran_init = lua_toboolean(L, -1);
-		} else if (lua_touserdata(L, -1) == (void *)&restart_token) {
-			res->ran_init = 1;
-		} else {
-			const char *m = lua_tostring(L, -1);
-			res->ran_init = 1;
-			res->failed = 1;
-			snprintf(res->message, sizeof res->message, "%s",
-				 m ? m : "(error object is not a string)");
-		}
-		lua_settop(L, 0);
-	}
-	res->restart = rt.restart;
-	ret = DEV_OK;
+	res->ran_init = rt->vm.init_status != NODEMCU_INIT_MISSING;
+	res->failed = rt->vm.init_status == NODEMCU_INIT_FAILED;
+	snprintf(res->message, sizeof res->message, "%s", rt->vm.init_msg);
+	res->restart = rt->vm.end == NODEMCU_RESTART;
+	res->off = rt->vm.end == NODEMCU_STOP;
 out:
+	if (ret)
+		end_boot(rt, NODEMCU_STOP, RTC_POWER_ON);
 	fflush(stdout);
-	if (L)
-		lua_close(L);
-	lfsc_flash_free(rt.lfs.fl);
 	return ret;
+}
+
+void runtime_run(struct runtime *rt, int64_t deadline_ms, int *restart, int *off)
+{
+	int64_t left;
+
+	*restart = *off = 0;
+	if (rt->up && !rt->vm.end && !nodemcu_vm_run(&rt->vm, deadline_ms) && !rt->vm.end)
+		return;   /* the deadline came */
+	if (rt->up && rt->vm.end) {
+		*restart = rt->vm.end == NODEMCU_RESTART;
+		*off = rt->vm.end == NODEMCU_STOP;
+		return;
+	}
+	left = deadline_ms - platform_ms();   /* no boot, or nothing left to run */
+	if (left > 0)
+		platform_sleep_ms((long)left);
 }

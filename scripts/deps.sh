@@ -4,9 +4,11 @@
 set -eu
 
 PKGS="build-essential pkg-config ca-certificates curl openssl perl
-libmicrohttpd-dev libsqlite3-dev libjansson-dev libmbedtls-dev zlib1g-dev libinih-dev
+libmicrohttpd-dev libsqlite3-dev libjansson-dev libmbedtls-dev libssl-dev zlib1g-dev libinih-dev
 libcmocka-dev sqlite3 jq valgrind wrk clang libclang-rt-14-dev
-chromium chromium-driver"
+chromium chromium-driver nginx-light"
+# nginx-light: the HTTPS baseline of tests/bench/download.sh (started by the
+# bench itself on 127.0.0.1; lfsd does not use it)
 
 missing=""
 for p in $PKGS; do

@@ -11,7 +11,8 @@ set -eu
 pkg=$1 ver=$2 out=$3
 [ -f "$out/lua-$ver/src/lparser.c" ] && exit 0
 
-apt_dir=$(mkdir -p "$out/apt" && cd "$out/apt" && pwd)
+# one apt state per package: `make -j` fetches lua5.3 and lua5.1 at once
+apt_dir=$(mkdir -p "$out/apt-$pkg" && cd "$out/apt-$pkg" && pwd)
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/dl"
 
 # deb-src lines for the same mirrors, suites and keyrings as the system's deb lines

@@ -33,7 +33,16 @@ static const char usage[] =
 "  --web-dir DIR         dashboard files (default: <prefix>/share/lfsd/web for an\n"
 "                        installed lfsd, the checkout's web/ for a built one)\n"
 "  --poll-interval SEC   poll interval told to devices (default 60)\n"
-"  --threads N           HTTP worker threads per listener (default 2)\n"
+"  --threads N           worker threads per listener: accept, TLS, HTTP (default 2)\n"
+"  --max-connections N   connections at once per listener (default: what the\n"
+"                        open-file limit allows); at the limit a new connection\n"
+"                        replaces the oldest one not busy with a request\n"
+"  --max-connections-per-ip N  connections at once from one address (IPv6: one\n"
+"                        /64) per listener (default 128)\n"
+"  --request-timeout SEC time allowed for a TLS handshake, for a request head\n"
+"                        and for an idle keep-alive connection (default 20)\n"
+"  --tls-ticket-rotation SEC  seconds between TLS session-ticket key rotations;\n"
+"                        sessions resume for less than twice that (default 3600)\n"
 "  --log-format FORMAT   text (default) or json: one object per line on stderr\n"
 "  --access-log on|off   one log line per request (default on)\n"
 "  --admin-token-file FILE  write a generated admin token to FILE (mode 0600)\n"
@@ -71,6 +80,10 @@ static const struct key keys[] = {
 	{ "web-dir", PATH, F(web_dir), 0, 0 },
 	{ "poll-interval", NUMBER, F(poll_interval), 1, 86400 },
 	{ "threads", NUMBER, F(http_threads), 1, 64 },
+	{ "max-connections", NUMBER, F(max_connections), 1, 1 << 20 },
+	{ "max-connections-per-ip", NUMBER, F(max_per_ip), 1, 1 << 20 },
+	{ "request-timeout", NUMBER, F(request_timeout), 1, 3600 },
+	{ "tls-ticket-rotation", NUMBER, F(ticket_rotation), 1, 7 * 86400 },
 	{ "log-format", LOGFMT, F(log_format), 0, 0 },
 	{ "access-log", ONOFF, F(access_log), 0, 0 },
 	{ "admin-token-file", PATH, F(admin_token_file), 0, 0 },
@@ -92,6 +105,9 @@ void config_init(struct config *c)
 	c->queue_limit = 64;
 	c->poll_interval = 60;
 	c->http_threads = 2;
+	c->max_per_ip = 128;
+	c->request_timeout = 20;
+	c->ticket_rotation = 3600;
 	c->log_format = LOG_TEXT;
 	c->access_log = 1;
 }

@@ -26,6 +26,11 @@ struct config {
 	char build_dir[512];     /* --build-dir, "" = /dev/shm/lfsd-<id>, else data_dir/tmp */
 	int poll_interval;       /* --poll-interval seconds given to devices */
 	int http_threads;        /* --threads, libmicrohttpd pool size per listener */
+	int max_connections;     /* --max-connections per listener, 0 = from the fd limit */
+	int max_per_ip;          /* --max-connections-per-ip, per listener, default 128 */
+	int request_timeout;     /* --request-timeout seconds: TLS handshake, request
+	                            head, idle keep-alive (gate.h rule 3), default 20 */
+	int ticket_rotation;     /* --tls-ticket-rotation seconds, default 3600 */
 	enum log_format log_format;  /* --log-format text|json */
 	int access_log;              /* --access-log on|off: a line per request */
 	char admin_token_file[512];  /* --admin-token-file: where a generated admin

@@ -1,7 +1,8 @@
-/* http.c - libmicrohttpd glue: listeners, the access callback that routes,
-** authenticates and collects bodies, per-request state freed only in the
-** NOTIFY_COMPLETED callback, and the reply helpers. The one file that starts
-** libmicrohttpd daemons and maps their failures. */
+/* http.c - libmicrohttpd glue: the listeners (a gate, gate.h, in front of a
+** libmicrohttpd daemon per gate worker thread), the access callback that
+** routes, authenticates on the head and collects bodies, per-request state
+** freed only in the NOTIFY_COMPLETED callback, and the replies. The one file
+** that calls libmicrohttpd and maps its failures. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -16,15 +17,22 @@
 
 #include "app.h"
 #include "fleet.h"
+#include "gate.h"
 #include "hash.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
+#include "tls_server.h"
+
+/* the largest body of a device request (a report is a few KB) */
+#define DEVICE_BODY_MAX 65536
 
 struct http_listener {
 	struct app *app;            /* borrowed */
 	int tls;                    /* the HTTPS listener */
-	struct MHD_Daemon *daemon;  /* owned */
+	unsigned conn_limit;        /* connections one daemon may hold */
+	struct gate *gate;          /* owned: accepts, runs a daemon per worker thread */
+	struct tls_server *tls_cfg; /* owned: the HTTPS listener's TLS */
 };
 
 uint64_t http_now_us(void)
@@ -219,11 +227,23 @@ void http_suspend(struct req *r)
 	MHD_suspend_connection(r->conn);
 }
 
+/* The gate's record of this connection (gate.h), or NULL. */
+static struct gate_conn *gate_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 void http_resume(struct req *r, struct response answer)
 {
+	int waker = gate_conn_waker(gate_of(r->conn));
+
 	r->answer = answer;
 	r->resumed = 1;
-	MHD_resume_connection(r->conn);   /* last touch: the request may now end */
+	MHD_resume_connection(r->conn);   /* the request may end now: r is gone */
+	gate_wake(waker);                 /* its worker thread runs the daemon */
 }
 
 /* Percent-decoding for paths and query arguments; "%00" stays encoded so a NUL
@@ -251,18 +271,27 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return (size_t)(w - s);
 }
 
-static int append_body(struct req *r, const char *data, size_t len)
+/* The most body bytes a request may have buffered: a device request's
+** report, an admin upload, nothing for routes that take no body. */
+static size_t body_max(const struct req *r)
 {
 	size_t max = r->app->cfg->max_upload;
 
-	if (r->early_status) {     /* refused already: count and drop, never buffer */
-		r->body_len += len;
-		return r->body_len > 4 * max ? -1 : 0;
-	}
-	if (r->too_large || r->body_len + len > max) {
-		r->too_large = 1;
+	if (!r->route || !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+		return 0;
+	if (r->route->auth == ROUTE_DEVICE && max > DEVICE_BODY_MAX)
+		return DEVICE_BODY_MAX;
+	return max;
+}
+
+static int append_body(struct req *r, const char *data, size_t len)
+{
+	size_t max = body_max(r), cap4 = 4 * r->app->cfg->max_upload;
+
+	if (!max || r->too_large || r->body_len + len > max) {
+		r->too_large = max != 0;
 		r->body_len += len;   /* counted, discarded */
-		return r->body_len > 4 * max ? -1 : 0;
+		return r->body_len > cap4 ? -1 : 0;
 	}
 	if (r->body_len + len + 1 > r->body_cap) {
 		size_t cap = r->body_cap ? r->body_cap : 16384;
@@ -282,20 +311,24 @@ static int append_body(struct req *r, const char *data, size_t len)
 	return 0;
 }
 
-/* A device request with a body (a report): when the query names the device,
-** its key is checked now, so a stranger's body is never read (it is counted
-** and dropped, and the answer is 401). Without device= in the query the
-** handler checks after the body, as older agents send it only there. */
-static void device_before_body(struct req *r)
+/* A device request is authenticated on its head as far as the head allows:
+** it needs a bearer key, and one that takes a body and names its device in
+** the query (a report) has the key checked now, so a stranger's body is
+** never read. One without a body (a poll, a download) has nothing to buffer:
+** its handler authenticates it, once; a report naming its device only in its
+** body (older agents) is checked there, the body capped at DEVICE_BODY_MAX. */
+static int device_ok(struct req *r)
 {
-	const char *id = http_arg(r, "device");
+	const char *key = http_bearer(r), *id = http_arg(r, "device");
 
-	if (!id)
-		return;
-	if (fleet_auth(r->app->fleet, id, http_bearer(r), r->device_channel) == FLEET_OK)
-		r->device_authed = 1;
-	else
-		r->early_status = 401;
+	if (!key)
+		return 0;
+	if (!id || !body_max(r))
+		return 1;
+	if (fleet_auth(r->app->fleet, id, key, r->device_channel) != FLEET_OK)
+		return 0;
+	r->device_authed = 1;
+	return 1;
 }
 
 static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
@@ -322,21 +355,23 @@ static struct req *start(struct http_listener *l, struct MHD_Connection *conn,
 		r->early_status = 401;
 	else if (r->route->auth == ROUTE_DEVICE && !r->tls)
 		r->early_status = 403;
-	else if (r->route->auth == ROUTE_DEVICE && !strcmp(method, "POST"))
-		device_before_body(r);
+	else if (r->route->auth == ROUTE_DEVICE && !device_ok(r))
+		r->early_status = 401;
 	cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > r->app->cfg->max_upload)
+	if (cl && strtoull(cl, NULL, 10) > (body_max(r) ? body_max(r) : r->app->cfg->max_upload))
 		r->too_large = 1;
 	return r;
 }
 
-/* The answer decided before the body: no route, wrong method, no token. */
+/* The answer decided on the head: no route, wrong method, no token. */
 static struct response early(struct req *r)
 {
 	switch (r->early_status) {
 	case 401:
-		if (r->route->auth == ROUTE_DEVICE)
+		if (r->route->auth == ROUTE_DEVICE) {
+			metrics_poll(&r->app->metrics, METRICS_POLL_DENIED);
 			return resp_error(401, "unauthorized", "unknown device or wrong device key");
+		}
 		return resp_error(401, "unauthorized",
 		                  "missing or wrong admin token (Authorization: Bearer ...)");
 	case 403:
@@ -351,8 +386,26 @@ static struct response early(struct req *r)
 
 static struct response too_large(struct req *r)
 {
+	if (body_max(r) && body_max(r) < r->app->cfg->max_upload)
+		return resp_error(413, "too_large", "request body exceeds the %zu byte limit "
+		                  "of device requests", body_max(r));
 	return resp_error(413, "too_large", "request body exceeds the %zu byte limit "
 	                  "(--max-upload)", r->app->cfg->max_upload);
+}
+
+/* Body bytes the gate's deadline allows for: none once answered, else the
+** declared length (chunked: the limit), at most the route's limit. */
+static uint64_t body_expected(struct req *r)
+{
+	const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t cap = body_max(r) ? body_max(r) : GATE_BODY_RATE, n;
+
+	if (r->status)
+		return 0;
+	if (!cl)
+		return http_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING) ? cap : 0;
+	n = strtoull(cl, NULL, 10);
+	return n < cap ? n : cap;
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
@@ -364,14 +417,19 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 	struct response res;
 
 	if (!r) {
+		enum MHD_Result ret = MHD_YES;
+
 		r = start(cls, conn, url, method);
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		if (!r->too_large)
-			return MHD_YES;
-		res = too_large(r);   /* a declared oversize body is refused before it is sent */
-		return reply(r, &res);
+		/* refused on the head: no body is read (the connection closes) */
+		if (r->early_status || r->too_large) {
+			res = r->early_status ? early(r) : too_large(r);
+			ret = reply(r, &res);
+		}
+		gate_conn_request(gate_of(conn), body_expected(r));
+		return ret;
 	}
 	if (r->status)
 		return MHD_YES;   /* already answered (413 before the body) */
@@ -384,9 +442,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 	if (r->resumed) {
 		res = r->answer;
 		memset(&r->answer, 0, sizeof r->answer);   /* now res's */
-	} else if (r->early_status)
-		res = early(r);
-	else if (r->too_large)
+	} else if (r->too_large)
 		res = too_large(r);
 	else
 		res = r->route->handler(r);
@@ -443,6 +499,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct req *r = *con_cls;
 
+	gate_conn_answered(gate_of(conn));
 	if (!r)
 		return;
 	if (r->status)
@@ -457,66 +514,160 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's start and end of a connection: the gate's record of it. */
+static void conn_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+                    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? gate_conn_claim(ci->connect_fd) : NULL;
+	} else {
+		gate_conn_closed(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* libmicrohttpd's messages as log lines, but two kinds: its TCP_CORK and
+** TCP_NODELAY calls fail on the HTTPS listener's socketpairs (they are not
+** TCP; libmicrohttpd 0.9.75 does not take EOPNOTSUPP as "not IP"), and a
+** client that leaves mid-request is what the gate's deadlines and evictions
+** do (its own log line counts them): a line each would flood the log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static const char *const dropped[] = {
+		"Connection was closed by remote side with incomplete request",
+		"Setting TCP_CORK", "Setting TCP_NODELAY", "Failed to push the data",
+		"Zero-send failed", NULL
+	};
+	char msg[512];
+	size_t n;
+	int i;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	for (i = 0; dropped[i]; i++)
+		if (!strncmp(msg, dropped[i], strlen(dropped[i])))
+			return;
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_error("libmicrohttpd: %s", msg);
+}
+
+/* ---- the gate's backend: one libmicrohttpd daemon per gate worker thread,
+** polled by that thread (external epoll mode: no threads of its own) */
+
+static void *server_open(void *cls)
+{
+	struct http_listener *l = cls;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG, 0, NULL, NULL, access_cb, l,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,   /* first: it covers the others */
+		/* main.c ignores SIGPIPE: sendfile() may be used */
+		MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
+		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, l,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_cb, l,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_LIMIT, l->conn_limit,
+		MHD_OPTION_END);
+
+	if (!d)
+		log_error("cannot start the %s server", l->tls ? "https" : "http");
+	return d;
+}
+
+static int server_fd(void *d)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return i ? i->epoll_fd : -1;
+}
+
+static long server_run(void *d)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	MHD_run(d);
+	if (MHD_get_timeout(d, &ms) != MHD_YES)
+		return -1;
+	return ms > 60000 ? 60000 : (long)ms;
+}
+
+static int server_add(void *d, int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	/* libmicrohttpd closes fd when it cannot take it */
+	return MHD_add_connection(d, fd, addr, addrlen) == MHD_YES ? 0 : -1;
+}
+
+static void server_close(void *d)
+{
+	MHD_stop_daemon(d);
+}
+
+static const struct gate_backend backend = {
+	server_open, server_fd, server_run, server_add, server_close
+};
+
 void http_quiesce(struct http_listener *l)
 {
-	if (l && l->daemon)
-		MHD_quiesce_daemon(l->daemon);
+	if (l)
+		gate_quiesce(l->gate);
 }
 
 void http_stop(struct http_listener *l)
 {
 	if (!l)
 		return;
-	if (l->daemon)
-		MHD_stop_daemon(l->daemon);
+	gate_free(l->gate);   /* stops its threads, and so their daemons */
+	tls_server_free(l->tls_cfg);
 	free(l);
+}
+
+/* The gate's limits from the configuration: by default as many connections
+** as the open-file limit allows (an HTTPS connection takes three
+** descriptors, an HTTP one one; both listeners, plus a reserve). */
+static void limits(const struct config *cfg, struct gate_limits *lim)
+{
+	int fds = gate_fd_limit(), fit = (fds - 256) / 4;
+
+	if (fit < 16)
+		fit = 16;
+	lim->max_conns = cfg->max_connections ? cfg->max_connections : fit;
+	if (lim->max_conns > fit)
+		log_error("warning: --max-connections %d needs more than the %d open files "
+		          "allowed; connections may fail", lim->max_conns, fds);
+	lim->max_per_addr = cfg->max_per_ip;
+	lim->timeout = cfg->request_timeout;
+	lim->threads = cfg->http_threads;
 }
 
 struct http_listener *http_start(struct app *app, const char *host, int port, int tls,
                                  int *bound)
 {
 	struct http_listener *l = calloc(1, sizeof *l);
-	struct sockaddr_in sa;
-	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct gate_limits lim;
+	char err[300];
 
 	if (!l)
 		return NULL;
 	l->app = app;
 	l->tls = tls;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		log_error("invalid listen address '%s' (IPv4 expected)", host);
+	limits(app->cfg, &lim);
+	/* a daemon may briefly hold connections the gate has let go */
+	l->conn_limit = (unsigned)(2 * lim.max_conns + 64);
+	if (tls && !(l->tls_cfg = tls_server_new(app->keys.cert_pem, app->keys.key_pem,
+	                                        app->cfg->ticket_rotation, err, sizeof err))) {
+		log_error("%s", err);
 		free(l);
 		return NULL;
 	}
-	{
-		/* the TLS key and certificate end the list for the plain listener */
-		struct MHD_OptionItem opts[] = {
-			{ MHD_OPTION_SOCK_ADDR, 0, &sa },
-			{ MHD_OPTION_THREAD_POOL_SIZE, app->cfg->http_threads, NULL },
-			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, l },
-			{ MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL },
-			{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
-			{ tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, app->keys.key_pem },
-			{ MHD_OPTION_HTTPS_MEM_CERT, 0, app->keys.cert_pem },
-			{ MHD_OPTION_END, 0, NULL }
-		};
-
-		d = MHD_start_daemon(flags | (tls ? MHD_USE_TLS : 0), (uint16_t)port, NULL, NULL,
-		                     access_cb, l, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	}
-	if (!d) {
-		log_error("cannot listen on %s:%d (%s)", host, port, tls ? "https" : "http");
-		free(l);
+	l->gate = gate_start(host, port, &lim, l->tls_cfg, &backend, l, bound);
+	if (!l->gate) {
+		http_stop(l);
 		return NULL;
 	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	*bound = info ? info->port : port;
-	l->daemon = d;
 	return l;
 }

@@ -31,7 +31,7 @@ struct req {
 	char *body;                      /* owned; request body, NUL terminated */
 	size_t body_len;
 	size_t body_cap;
-	int too_large;                   /* body exceeded --max-upload */
+	int too_large;                   /* body over its limit (http.c body_max) */
 	int early_status;                /* error decided before the body (401...) */
 	int status;                      /* status answered, for metrics and the log */
 	uint64_t bytes;                  /* response body bytes, for the access log */

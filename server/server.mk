@@ -6,7 +6,7 @@ LFSD_SRCS   := $(wildcard server/*.c)
 LFSD_OBJDIR := $(BUILD)/obj/server
 LFSD_OBJS   := $(patsubst server/%.c,$(LFSD_OBJDIR)/%.o,$(LFSD_SRCS)) \
                $(LFSD_OBJDIR)/schema_sql.o
-LFSD_PKGS   := libmicrohttpd sqlite3 jansson inih
+LFSD_PKGS   := libmicrohttpd sqlite3 jansson inih libssl libcrypto
 LFSD_CFLAGS  = $(shell pkg-config --cflags $(LFSD_PKGS)) $(LFSC_INC) -I$(VERSION_INC) -Iserver -D_GNU_SOURCE
 # liblfsc: the shared image reader (listings of built images, in-process)
 LFSD_LIBS    = $(LFSC_LIB) $(shell pkg-config --libs $(LFSD_PKGS)) $(MBEDTLS_LIBS) -lz -lpthread -lm

@@ -62,13 +62,18 @@ fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read $(FUZZ_DIR)/fuzz_i
 # measured in the same run (not part of make test)
 $(TEST_BIN)/bench_lfsc: tests/bench/bench_lfsc.c $(LFSC_LIB) $(LUA32_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -I$(LUA32_INC) $< -o $@ \
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -Icompiler/src -I$(LUA32_INC) $< -o $@ \
 	  $(LDFLAGS) $(LFSC_LIBS)
 $(TEST_BIN)/bench_lfsc51: tests/bench/bench_lfsc.c $(LFSC_LIB) $(LUA51_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -I$(LUA51_INC) -include $(LUA51_RENAME) \
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LFSC_INC) -Icompiler/src -I$(LUA51_INC) -include $(LUA51_RENAME) \
 	  -DBENCH_LUA51 $< -o $@ $(LDFLAGS) $(LFSC_LIBS)
-BENCH_DEPS += all $(TEST_BIN)/bench_lfsc $(TEST_BIN)/bench_lfsc51
+# the TLS libraries' costs (tests/bench/tls_stacks.sh)
+$(TEST_BIN)/tls_stacks: tests/bench/tls_stacks.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) \
+	  $(shell pkg-config --libs libcrypto) $(MBEDTLS_LIBS)
+BENCH_DEPS += all $(TEST_BIN)/bench_lfsc $(TEST_BIN)/bench_lfsc51 $(TEST_BIN)/tls_stacks
 bench: $(BENCH_DEPS)
 	@for b in tests/bench/*.sh; do echo "== $$b"; LFSD_BUILD=$(abspath $(BUILD)) $$b || exit 1; done
 .PHONY: bench

@@ -60,20 +60,33 @@ static void align(struct reader *r)        /* the port's ldump.c Align4 */
 		cursor_take(&r->c, (4 - cursor_offset(&r->c) % 4) % 4);
 }
 
-/* a string (size_t length with its NUL, then the bytes) -> id; -1 for NULL */
-static int32_t string(struct reader *r)
+/* a string (size_t length with its NUL, then the bytes): its bytes and
+** length without the NUL; NULL for the NULL string or a failure */
+static const uint8_t *text(struct reader *r, size_t *len)
 {
 	uint64_t size = r->lc ? cursor_u32(&r->c) : cursor_u64(&r->c);
 	const uint8_t *q;
-	int id;
 
 	if (check(r) || size == 0)
-		return -1;
+		return NULL;
 	if (size > cursor_left(&r->c) || !(q = cursor_take(&r->c, (size_t)size)))
-		return fail(r, LFSC_ERR_FORMAT, "truncated precompiled chunk"), -1;
+		return fail(r, LFSC_ERR_FORMAT, "truncated precompiled chunk"), NULL;
 	if (q[size - 1])
-		return fail(r, LFSC_ERR_FORMAT, "string without its terminating zero"), -1;
-	if ((id = strtab_intern(&r->im->strs, (const char *)q, (size_t)size - 1)) < 0)
+		return fail(r, LFSC_ERR_FORMAT, "string without its terminating zero"), NULL;
+	*len = (size_t)size - 1;
+	return q;
+}
+
+/* a string kept in the tree -> id; -1 for NULL */
+static int32_t string(struct reader *r)
+{
+	size_t len;
+	const uint8_t *q = text(r, &len);
+	int id;
+
+	if (!q)
+		return -1;
+	if ((id = strtab_intern(&r->im->strs, (const char *)q, len)) < 0)
 		fail(r, LFSC_ERR_MEM, "out of memory");
 	return id;
 }
@@ -117,6 +130,7 @@ static void constants(struct reader *r, struct proto *f)
 static void pack_lines(struct reader *r, struct proto *f, int index)
 {
 	int i, n = count(r, 4), *l, from = 0, to = 0;
+	const uint8_t *q;
 	struct lfsc_buffer b;
 	struct buf w = { r->im->mem, &b, 0 };
 
@@ -124,8 +138,13 @@ static void pack_lines(struct reader *r, struct proto *f, int index)
 		fail(r, LFSC_ERR_FORMAT, "line info does not match the instructions");
 	if (!(l = array(r, n, sizeof *l)))
 		return;
+	if (!(q = cursor_take(&r->c, 4 * (size_t)n))) {
+		check(r);
+		mem_free(r->im->mem, l, (size_t)n * sizeof *l);
+		return;
+	}
 	for (i = 0; i < n; i++)
-		l[i] = (int32_t)cursor_u32(&r->c);
+		l[i] = (int32_t)get_u32(q + 4 * i);
 	if (r->h && index < r->h->nfunc) {
 		from = r->h->start[index];
 		to = r->h->start[index + 1];
@@ -171,12 +190,12 @@ static void debug(struct reader *r, struct proto *f, int index)
 		pack_lines(r, f, index);
 	n = count(r, sizet + 8);                   /* §B1: locals dropped */
 	for (i = 0; i < n && !check(r); i++) {
-		string(r);
+		text(r, &(size_t){ 0 });           /* checked, not interned */
 		cursor_take(&r->c, 8);
 	}
 	n = count(r, sizet);                       /* upvalue names dropped */
 	for (i = 0; i < n && !check(r); i++)
-		string(r);
+		text(r, &(size_t){ 0 });
 }
 
 static struct proto *function(struct reader *r, int depth)
@@ -198,9 +217,10 @@ static struct proto *function(struct reader *r, int depth)
 	n = count(r, 4);
 	align(r);
 	if ((f->code = array(r, n, 4))) {
+		const uint8_t *q = cursor_take(&r->c, 4 * (size_t)n);
 		f->sizecode = n;
-		for (i = 0; i < n; i++)
-			f->code[i] = cursor_u32(&r->c);
+		for (i = 0; q && i < n; i++)
+			f->code[i] = get_u32(q + 4 * i);
 	} else if (!r->ret) {
 		fail(r, LFSC_ERR_FORMAT, "function without instructions");
 	}

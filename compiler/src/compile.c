@@ -24,6 +24,8 @@ struct lfsc_compiler {
 	int ordered;                     /* module order fixed and strings numbered */
 	void *lua;                       /* the reference Lua state (frontend5x.c) */
 	struct history51 hist;           /* 5.1: fix-up history of the last input */
+	struct lfsc_buffer chunk;        /* the last input's standard chunk; its room
+					 ** is kept for the next one */
 };
 
 LFSC_API void lfsc_options_init(struct lfsc_options *o)
@@ -122,6 +124,7 @@ LFSC_API void lfsc_free(struct lfsc_compiler *c)
 	else
 		frontend53_32_close(c->lua);
 	history51_release(&c->hist);
+	buf_release(&c->mem, &c->chunk);
 	for (i = 0; i < c->im.nmodules; i++)
 		mem_free(&c->mem, c->files[i], strlen(c->files[i]) + 1);
 	mem_free(&c->mem, c->files, (size_t)c->im.cap * sizeof *c->files);
@@ -239,7 +242,7 @@ static int compile_text(struct lfsc_compiler *c, const char *name, const char *c
 			struct lfsc_error *err)
 {
 	enum lfsc_target t = c->opt.target;
-	struct lfsc_buffer chunk;
+	struct lfsc_buffer *chunk = &c->chunk;
 	int ret, defects = 0;
 
 	if (!c->lua)
@@ -248,11 +251,11 @@ static int compile_text(struct lfsc_compiler *c, const char *name, const char *c
 						  : frontend53_32_open(&c->mem);
 	if (!c->lua)
 		return error_set(err, LFSC_ERR_MEM, name, 0, "out of memory");
-	lfsc_buffer_init(&chunk);
+	chunk->len = 0;
 	if (t == LFSC_TARGET_LUA51) {
-		ret = frontend51_compile(c->lua, chunkname, src, len, &chunk, &c->hist, err);
+		ret = frontend51_compile(c->lua, chunkname, src, len, chunk, &c->hist, err);
 		if (!ret)
-			ret = chunk51_read(&c->im, chunk.data, chunk.len, &c->hist, main,
+			ret = chunk51_read(&c->im, chunk->data, chunk->len, &c->hist, main,
 					   &defects, err);
 		history51_release(&c->hist);
 		if (!ret && defects)
@@ -263,12 +266,11 @@ static int compile_text(struct lfsc_compiler *c, const char *name, const char *c
 				   defects == 1 ? "" : "s");
 	} else {
 		ret = t == LFSC_TARGET_LUA53_64
-			      ? frontend53_64_compile(c->lua, chunkname, src, len, &chunk, err)
-			      : frontend53_32_compile(c->lua, chunkname, src, len, &chunk, err);
+			      ? frontend53_64_compile(c->lua, chunkname, src, len, chunk, err)
+			      : frontend53_32_compile(c->lua, chunkname, src, len, chunk, err);
 		if (!ret)
-			ret = chunk_read(&c->im, chunk.data, chunk.len, main, err);
+			ret = chunk_read(&c->im, chunk->data, chunk->len, main, err);
 	}
-	buf_release(&c->mem, &chunk);
 	return ret;
 }
 

@@ -31,20 +31,6 @@ int cursor_byte(struct cursor *c)
 	return q ? *q : 0;
 }
 
-uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-	p[2] = (v >> 16) & 0xff;
-	p[3] = v >> 24;
-}
-
 uint32_t cursor_u32(struct cursor *c)
 {
 	const uint8_t *q = cursor_take(c, 4);

@@ -260,11 +260,17 @@ out:
 void image51_relocate(uint8_t *raw, size_t len, const uint8_t *bitmap, size_t bitmap_len,
 		      uint32_t base, int absolute)
 {
-	size_t i, words = len / 4;
+	size_t i, words = len / 4, nbytes = (words + 7) / 8;
+	unsigned bits;
 
-	for (i = 0; i < words; i++)
-		if (i / 8 < bitmap_len && (bitmap[i / 8] >> (i % 8)) & 1)
-			put_u32(raw + 4 * i, base + 4 * get_u32(raw + 4 * i));
+	if (nbytes > bitmap_len)
+		nbytes = bitmap_len;
+	for (i = 0; i < nbytes; i++)               /* most bytes are 0: skip them */
+		for (bits = bitmap[i]; bits; bits &= bits - 1) {
+			size_t w = 8 * i + (size_t)__builtin_ctz(bits);
+			if (w < words)
+				put_u32(raw + 4 * w, base + 4 * get_u32(raw + 4 * w));
+		}
 	if (len >= 4)
 		put_u32(raw, (get_u32(raw) & ~SIG51_ABSOLUTE) | (absolute ? SIG51_ABSOLUTE : 0));
 }

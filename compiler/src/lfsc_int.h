@@ -72,7 +72,7 @@ struct buf {
 	int failed;
 };
 LFSC_INTERNAL void buf_put_slow(struct buf *w, const void *p, size_t n);
-LFSC_INTERNAL void buf_zero(struct buf *w, size_t n);
+LFSC_INTERNAL void buf_zero_slow(struct buf *w, size_t n);
 /* Frees b's bytes through m (which grew them) and empties b. */
 LFSC_INTERNAL void buf_release(struct mem *m, struct lfsc_buffer *b);
 /* Makes room for `extra` more bytes after b->len without appending (for
@@ -90,6 +90,19 @@ static inline void buf_put(struct buf *w, const void *p, size_t n)
 		b->len += n;
 	} else {
 		buf_put_slow(w, p, n);
+	}
+}
+
+/* appends n zero bytes (the writers' padding and empty fields) */
+static inline void buf_zero(struct buf *w, size_t n)
+{
+	struct lfsc_buffer *b = w->b;
+
+	if (n - 1 < b->cap - b->len && !w->failed) {     /* n == 0: nothing */
+		__builtin_memset(b->data + b->len, 0, n);
+		b->len += n;
+	} else {
+		buf_zero_slow(w, n);
 	}
 }
 
@@ -124,8 +137,22 @@ struct feed {
 };
 /* lua_Reader body: src once, then the end */
 LFSC_INTERNAL const char *feed_read(struct feed *f, size_t *size);
-/* lua_Writer body: append; returns nonzero (and remembers it) on failure */
-LFSC_INTERNAL int feed_write(struct feed *f, const void *p, size_t sz);
+/* lua_Writer body: append; returns nonzero (and remembers it) on failure.
+** Inline, and a fixed-size copy for the 1-, 4- and 8-byte fields lua_dump
+** writes most (rather than a call to memcpy each). */
+static inline int feed_write(struct feed *f, const void *p, size_t sz)
+{
+	struct buf w = { f->mem, f->chunk, 0 };
+
+	switch (sz) {
+	case 1: buf_put(&w, p, 1); break;
+	case 4: buf_put(&w, p, 4); break;
+	case 8: buf_put(&w, p, 8); break;
+	default: buf_put(&w, p, sz);
+	}
+	f->write_failed |= w.failed;
+	return w.failed;
+}
 
 /* ---- error.c --------------------------------------------------------------- */
 
@@ -164,6 +191,10 @@ struct strtab {
 	int fixed_id[LFSC_NFIXED_LOADER]; /* id of each loader-order fixed string */
 	int *ref_of;          /* during numbering: id -> ref (0 = not yet) */
 	int vcap;             /* entries allocated in vec and ref_of */
+	char *block;          /* the string copies are cut from blocks (one
+			      ** allocation per block, not per string): the newest,
+			      ** which links to the one before in its header */
+	size_t used, size;    /* bytes of it in use and in all */
 };
 /* fixed: intern the 72 fixed strings first (the 5.3 port, Appendix 1) */
 LFSC_INTERNAL int strtab_init(struct strtab *t, struct mem *m, int fixed);
@@ -347,9 +378,21 @@ LFSC_INTERNAL uint32_t cursor_u32(struct cursor *c);
 LFSC_INTERNAL uint64_t cursor_u64(struct cursor *c);
 LFSC_INTERNAL size_t cursor_left(const struct cursor *c);
 LFSC_INTERNAL size_t cursor_offset(const struct cursor *c);
-/* little-endian words in memory */
-LFSC_INTERNAL uint32_t get_u32(const uint8_t *p);
-LFSC_INTERNAL void put_u32(uint8_t *p, uint32_t v);
+/* little-endian words in memory (inline: the readers and writers of both
+** ports call them once per word) */
+static inline uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = v >> 24;
+}
 
 /* lineinfo51.c: NodeMCU's 5.1 packed line info (§B3.3, lua51-frontend.md).
 ** One re-attribution of instruction pc, recorded while the reference code

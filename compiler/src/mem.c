@@ -133,7 +133,7 @@ void buf_put_slow(struct buf *w, const void *p, size_t n)
 	w->b->len += n;
 }
 
-void buf_zero(struct buf *w, size_t n)
+void buf_zero_slow(struct buf *w, size_t n)
 {
 	if (w->failed || n == 0)
 		return;
@@ -156,13 +156,4 @@ const char *feed_read(struct feed *f, size_t *size)
 	f->fed = 1;
 	*size = f->len;
 	return f->src;
-}
-
-int feed_write(struct feed *f, const void *p, size_t sz)
-{
-	struct buf w = { f->mem, f->chunk, 0 };
-
-	buf_put(&w, p, sz);
-	f->write_failed |= w.failed;
-	return w.failed;
 }

@@ -72,12 +72,42 @@ int strtab_init(struct strtab *t, struct mem *m, int fixed)
 	return 0;
 }
 
+/* A block starts with this header, then the string copies, each with its NUL. */
+struct block {
+	char *prev;           /* the block before, or NULL */
+	size_t size;          /* bytes of the block, header included */
+};
+#define BLOCK_BYTES 4096
+
+/* room for n bytes that live until strtab_release(); NULL: out of memory */
+static char *room(struct strtab *t, size_t n)
+{
+	struct block *h;
+	char *p;
+
+	if (!t->block || n > t->size - t->used) {    /* a long string: a block of its own */
+		size_t size = sizeof *h + (n > BLOCK_BYTES / 4 ? n : BLOCK_BYTES);
+		if (!(p = mem_alloc(t->mem, size)))
+			return NULL;
+		h = (struct block *)p;
+		h->prev = t->block;
+		h->size = size;
+		t->block = p;
+		t->size = size;
+		t->used = sizeof *h;
+	}
+	p = t->block + t->used;
+	t->used += n;
+	return p;
+}
+
 void strtab_release(struct strtab *t)
 {
-	int i;
-
-	for (i = 0; i < t->n; i++)
-		mem_free(t->mem, (void *)t->str[i].s, t->str[i].len + 1);
+	while (t->block) {
+		struct block *h = (struct block *)t->block;
+		t->block = h->prev;
+		mem_free(t->mem, h, h->size);
+	}
 	mem_free(t->mem, t->str, (size_t)t->cap * sizeof *t->str);
 	mem_free(t->mem, t->hash, (size_t)t->hcap * sizeof *t->hash);
 	mem_free(t->mem, t->vec, (size_t)t->vcap * sizeof *t->vec);
@@ -114,7 +144,7 @@ int strtab_intern(struct strtab *t, const char *s, size_t len)
 		t->str = ns;
 		t->cap = ncap;
 	}
-	copy = mem_alloc(t->mem, len + 1);
+	copy = room(t, len + 1);
 	if (!copy)
 		return -1;
 	memcpy(copy, s, len);

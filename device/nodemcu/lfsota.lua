@@ -311,12 +311,29 @@ end
 
 ------------------------------------------------------------------ updating
 local function reload(img)
-  -- node.LFS.reload: 5.3 raises "system restarting" (restart follows), 5.1 never
-  -- returns on success; a returned string is a failure on both (§6)
+  -- node.LFS.reload: 5.3 raises "system restarting" (restart follows), 5.1
+  -- never returns on success (it writes, then the watchdog resets the chip);
+  -- a returned string is a failure on both (§6)
   local fn = node.LFS and node.LFS.reload or node.flashreload
   local ok, res = pcall(fn, img)
   if not ok and tostring(res):find("system restarting") then return nil end
   return tostring(res)
+end
+
+-- What tells LFS images apart on the 5.1 port, where the client cannot read
+-- an image's timestamp from its gzip file: the LFS's timestamp and size
+local function lfs_id()
+  local l = node.LFS.list and node.LFS.list()
+  return l and (tostring(node.LFS.time) .. "/" .. tostring(node.LFS.config.lfs_used)) or "none"
+end
+
+-- the image the last reload should have put in the LFS is there (5.3: its
+-- timestamp; 5.1: the LFS is no longer the one the reload replaced)
+local function loaded(want_time)
+  if not node.LFS.list or not node.LFS.list() then return false end
+  if target() == "nodemcu-lua51" then return lfs_id() ~= st.was end
+  if want_time == "" then return true end
+  return tonumber(want_time) == node.LFS.time
 end
 
 local function rollback(why)
@@ -324,6 +341,7 @@ local function rollback(why)
   report("rolled-back", st.target, why .. (prev and ("; back to " .. prev) or ""))
   st.bad, st.phase = st.target, prev and "rollback" or "idle"
   st.time = prev and image_time(imgname(prev)) or ""
+  st.was = lfs_id()
   save()
   if not prev or not file.exists(imgname(prev)) then
     log("no previous image to go back to")
@@ -340,7 +358,7 @@ M.rollback = rollback
 local function apply(m, img)
   st.phase, st.target, st.release, st.loads = "applying", m.sha256, m.release, 0
   st.rollback, st.modules = m.rollback, m.modules
-  st.time = image_time(img) or ""
+  st.time, st.was = image_time(img) or "", lfs_id()
   save()
   file.putcontents(RELOAD, img)
   flush(function()
@@ -459,13 +477,6 @@ end
 
 local function reset_attempts()
   if rtcmem then rtcmem.write32(64, 0, 0) else file.remove("ota.tries") end
-end
-
--- the image the last reload should have put in the LFS is there
-local function loaded(want_time)
-  if not node.LFS.list or not node.LFS.list() then return false end
-  if target() == "nodemcu-lua51" or want_time == "" then return true end
-  return tonumber(want_time) == node.LFS.time
 end
 
 local function remove_stale(modules)

@@ -10,14 +10,6 @@ start_lfsd
 . "$ROOT/tests/device/nodemcu/client.sh"
 BUDGET=56000   # bytes of the emulated heap (device/nodemcu/README.md, "Heap")
 
-build() {   # build <name> <timestamp> [main line] -> sets S_<name>, R_<name>, Z_<name>
-	app "$T/$1" "$1" "${3:-}"
-	local b
-	b=$(upload_build "$T/$1" "{\"timestamp\":$2}")
-	eval "R_$1=\$(release $b)"
-	img "$b" "$T/$1.img"
-	eval "S_$1=\$(sha256 \$T/$1.img); Z_$1=\$(stat -c %s \$T/$1.img)"
-}
 build A 1700000000
 for a in sensor_mesh oled_display opcode_tour; do cp "$APPS/$a"/*.lua "$T/C/" 2>/dev/null || { mkdir -p "$T/C"; cp "$APPS/$a"/*.lua "$T/C/"; }; done
 build C 1700000200

@@ -33,6 +33,11 @@ n=$(sed -n 's/^CHUNKS max=[0-9]* n=\([0-9]*\)/\1/p' "$T/out")
 grep -q '^ok the whole image arrives intact$' "$T/out" && [ "$n" -gt $((SIZE / 1460 + 1)) ]
 ok $? "random chunks in random bursts: the same image ($n receive calls)"
 
+# the same rules on the 5.1 port (the module code is shared; its Lua is not)
+board "$T/d" --lua 5.1 --until "NET DONE" --run-for 30 > "$T/out" 2> "$T/err"
+ok $? "Lua 5.1: net.lua ran"
+lua_checks "$T/out" 17 "Lua 5.1: net"
+
 echo 'dofile("netclose.lua")' > "$T/d/spiffs/init.lua"
 board "$T/d" --until "NET DONE" --run-for 30 --rx-chunk 1 > "$T/out" 2>&1
 lua_checks "$T/out" 1 "close in receive"

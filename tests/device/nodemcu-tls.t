@@ -23,6 +23,10 @@ echo 'dofile("tls.lua")' > "$T/d/spiffs/init.lua"
 board "$T/d" --until "TLS DONE" --run-for 30 > "$T/out" 2> "$T/err"
 ok $? "tls.lua ran"
 lua_checks "$T/out" 16 "tls"
+rm -f "$T/d/tls-cert.sector"   # a blank certificate sector again
+board "$T/d" --lua 5.1 --until "TLS DONE" --run-for 30 > "$T/out" 2> "$T/err"
+ok $? "Lua 5.1: tls.lua ran"
+lua_checks "$T/out" 16 "Lua 5.1: tls"
 
 # the firmware does not start a TLS connect with 18432 bytes or less free
 cat > "$T/d/spiffs/init.lua" <<'LUA'

@@ -1,7 +1,8 @@
 /*
 ** unit_server.c - cmocka unit tests of lfsd's parsers and rules that the HTTP
 ** tests reach only indirectly: Range parsing, upload name/option rules and the
-** dedup key, the rollout bucket, identifiers, metrics text.
+** dedup key, the rollout bucket, identifiers, metrics text, the TLS ticket
+** key rotation and the gate's per-address counts.
 ** Run by t0050-unit.t (CMOCKA_MESSAGE_OUTPUT=TAP).
 */
 #include <setjmp.h>
@@ -14,17 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cmocka.h>
 
 #include "build_workspace.h"
 #include "fleet.h"
-#include "rollout.h"
+#include "build_upload.h"
 #include "fsutil.h"
+#include "gate_addr.h"
 #include "hex.h"
 #include "ident.h"
 #include "metrics.h"
+#include "rollout.h"
 #include "serve.h"
-#include "build_upload.h"
+#include "tls_tickets.h"
 
 static void range_cases(void **state)
 {
@@ -378,6 +384,72 @@ static void durable_files(void **state)
 	assert_int_equal(rmdir(dir), 0);   /* no temp file left behind */
 }
 
+/* Keys seal tickets at t0; the key is still found (as the previous one, 2)
+** until the second rotation; a long quiet spell drops both at once. */
+static void ticket_rotation(void **state)
+{
+	struct tls_tickets t;
+	struct tls_ticket_key k0, k1, k, none;
+
+	assert_int_equal(tls_tickets_init(&t, 10, 1000), 0);
+	assert_int_equal(tls_tickets_current(&t, 1000, &k0), 0);
+	assert_int_equal(tls_tickets_find(&t, 1009, k0.name, &k), 1);
+	assert_memory_equal(&k, &k0, sizeof k);
+	assert_int_equal(tls_tickets_current(&t, 1010, &k1), 0);   /* rotated */
+	assert_memory_not_equal(k1.name, k0.name, sizeof k0.name);
+	assert_int_equal(tls_tickets_find(&t, 1015, k0.name, &k), 2);
+	assert_memory_equal(&k, &k0, sizeof k);
+	assert_int_equal(tls_tickets_find(&t, 1015, k1.name, &k), 1);
+	assert_int_equal(tls_tickets_find(&t, 1020, k0.name, &k), 0);   /* second rotation */
+	assert_int_equal(tls_tickets_find(&t, 1020, k1.name, &k), 2);
+	memset(&none, 0, sizeof none);
+	assert_int_equal(tls_tickets_find(&t, 1020, none.name, &k), 0);
+	assert_int_equal(tls_tickets_current(&t, 1020, &k1), 0);
+	assert_int_equal(tls_tickets_find(&t, 1100, k1.name, &k), 0);   /* quiet: both gone */
+	tls_tickets_release(&t);
+}
+
+static struct sockaddr *addr(struct sockaddr_storage *ss, const char *text)
+{
+	memset(ss, 0, sizeof *ss);
+	if (strchr(text, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, text, &a->sin6_addr);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		inet_pton(AF_INET, text, &a->sin_addr);
+	}
+	return (struct sockaddr *)ss;
+}
+
+/* Counts per IPv4 address and per IPv6 /64, up to the limit, freed at zero. */
+static void address_counts(void **state)
+{
+	struct gate_addrs a;
+	struct sockaddr_storage s1, s2, s3, s4;
+	int i;
+
+	assert_int_equal(gate_addrs_init(&a, 8), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(gate_addrs_take(&a, addr(&s1, "10.0.0.1"), 3), 0);
+	assert_int_equal(gate_addrs_take(&a, addr(&s1, "10.0.0.1"), 3), 1);
+	assert_int_equal(gate_addrs_take(&a, addr(&s2, "10.0.0.2"), 3), 0);
+	assert_int_equal(gate_addrs_count(&a, (struct sockaddr *)&s1), 3);
+	gate_addrs_drop(&a, (struct sockaddr *)&s1);
+	assert_int_equal(gate_addrs_count(&a, (struct sockaddr *)&s1), 2);
+	assert_int_equal(gate_addrs_take(&a, addr(&s3, "2001:db8:1:2::1"), 2), 0);
+	assert_int_equal(gate_addrs_take(&a, addr(&s4, "2001:db8:1:2:ffff::9"), 2), 0);
+	assert_int_equal(gate_addrs_take(&a, addr(&s4, "2001:db8:1:2:abcd::1"), 2), 1);  /* same /64 */
+	assert_int_equal(gate_addrs_take(&a, addr(&s4, "2001:db8:1:3::1"), 2), 0);       /* next /64 */
+	gate_addrs_drop(&a, (struct sockaddr *)&s2);
+	assert_int_equal(gate_addrs_count(&a, (struct sockaddr *)&s2), 0);
+	gate_addrs_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +465,8 @@ int main(void)
 		cmocka_unit_test(metrics_text),
 		cmocka_unit_test(hex_round_trip),
 		cmocka_unit_test(durable_files),
+		cmocka_unit_test(ticket_rotation),
+		cmocka_unit_test(address_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

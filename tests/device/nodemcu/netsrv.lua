@@ -1,0 +1,57 @@
+-- netsrv.lua - nodemcu-api.md §1 rules of the emulated `net` TCP server
+-- (app/modules/net.c net_listen, net_accept_cb, net_getaddr, net_close): the
+-- board connects to its own server through the host's loopback.
+dofile("check.lua")
+local srv = net.createServer(net.TCP, 30)
+local p, ip = srv:getaddr()
+check(p == nil and ip == nil, "getaddr before listen gives nil, nil")
+local ok, err = pcall(srv.listen, srv, 0)
+check(not ok and err:find("need callback"), "listen without a callback raises need callback", err)
+ok, err = pcall(srv.listen, srv, 0, "not-an-ip", function() end)
+check(not ok and err:find("invalid IP address"), "listen on a bad address raises invalid IP address", err)
+local accepted, events = nil, {}
+srv:listen(0, function(conn)
+  accepted = conn
+  events[#events + 1] = "accept"
+  conn:on("connection", function(c) events[#events + 1] = "connection" end)
+  conn:on("receive", function(c, d)
+    events[#events + 1] = "receive " .. d
+    c:send("pong")
+  end)
+end)
+local port, addr = srv:getaddr()
+check(port > 0 and addr == "0.0.0.0", "a listening server gives its port and 0.0.0.0", addr)
+ok, err = pcall(srv.listen, srv, port, function() end)
+check(not ok and err:find("already listening"), "a second listen raises already listening", err)
+local other = net.createServer(net.TCP)
+ok, err = pcall(other.listen, other, port, function() end)
+check(not ok and err:find("address in use"), "another server on that port: address in use", err)
+
+local cl = net.createConnection()
+cl:on("connection", function(c) c:send("ping") end)
+cl:on("receive", function(c, d)
+  check(d == "pong", "the accepted socket receives and sends", d)
+  check(table.concat(events, ",") == "accept,connection,receive ping",
+        "accept callback, then the connection event it registered, then receive",
+        table.concat(events, ","))
+  local lp = accepted:getaddr()
+  local pp = accepted:getpeer()
+  local cp = c:getaddr()
+  check(lp == port and pp == cp, "the accepted socket's getaddr is the server port, getpeer the client", lp)
+  accepted:close()
+  check(not pcall(accepted.close, accepted), "a second close of the accepted socket raises")
+end)
+cl:on("disconnection", function(c, e)
+  check(e == 0, "the server's close is a FIN for the client: disconnection(sock, 0)", e)
+  srv:close()
+  check(srv:getaddr() == nil, "a closed server gives nil from getaddr")
+  ok, err = pcall(srv.close, srv)
+  check(not ok and err:find("not connected"), "a second close of the server raises not connected", err)
+  local late = net.createConnection()
+  late:on("reconnection", function(s, e2)
+    check(e2 == -9, "connecting to the closed server is refused", e2)
+    print("NETSRV DONE")
+  end)
+  late:connect(port, "127.0.0.1")
+end)
+cl:connect(port, "127.0.0.1")

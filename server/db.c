@@ -19,10 +19,25 @@
 #include "db.h"
 #include "log.h"
 #include "schema_sql.h"
+#include "store.h"
 
 int db_fail(struct db *d, const char *what)
 {
 	return log_error("%s: %s", what, d->h ? sqlite3_errmsg(d->h) : "no database");
+}
+
+int db_found(struct db *d, int rc, const char *what)
+{
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOT_FOUND : db_fail(d, what);
+}
+
+int db_written(struct db *d, int rc, const char *what)
+{
+	if (rc == SQLITE_DONE)
+		return STORE_OK;
+	return rc == SQLITE_CONSTRAINT ? STORE_EXISTS : db_fail(d, what);
 }
 
 /* Executes sql (no results) under the caller's lock. Returns 0 or -1 (logged

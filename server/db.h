@@ -30,8 +30,15 @@ void db_unlock(struct db *d);
 /* Prepares sql; returns the statement (caller owns: sqlite3_finalize) or
 ** NULL (logged). */
 sqlite3_stmt *db_prepare(struct db *d, const char *sql);
-/* Logs "what: <sqlite message>" and returns -1. */
+/* Logs "what: <sqlite message>" and returns -1 (STORE_ERROR). */
 int db_fail(struct db *d, const char *what);
+/* The store code (store.h) of rc, what sqlite3_step() gave; call it before
+** finalizing. db_found, for a query of one row: SQLITE_ROW is STORE_OK,
+** SQLITE_DONE STORE_NOT_FOUND. db_written, for a write: SQLITE_DONE is
+** STORE_OK, SQLITE_CONSTRAINT STORE_EXISTS. Any other rc is logged ("what:
+** message") and gives STORE_ERROR. */
+int db_found(struct db *d, int rc, const char *what);
+int db_written(struct db *d, int rc, const char *what);
 
 /* Runs body(d, cls) in a write transaction (BEGIN IMMEDIATE) under the
 ** caller's lock: committed when body returns 0, rolled back otherwise.

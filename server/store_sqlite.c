@@ -26,21 +26,15 @@ static int setting_get(void *impl, const char *key, char *buf, size_t size)
 {
 	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
-	int ret = STORE_ERROR, rc;
+	int ret = STORE_ERROR;
 
 	db_lock(d);
 	st = db_prepare(d, "SELECT value FROM settings WHERE key = ?");
 	if (st) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		ret = db_found(d, sqlite3_step(st), "read setting");
+		if (ret == STORE_OK)
 			db_text(st, 0, buf, size);
-			ret = STORE_OK;
-		} else if (rc == SQLITE_DONE) {
-			ret = STORE_NOT_FOUND;
-		} else {
-			db_fail(d, "read setting");
-		}
 		sqlite3_finalize(st);
 	}
 	db_unlock(d);
@@ -59,10 +53,7 @@ static int setting_set(void *impl, const char *key, const char *value)
 	if (st) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			ret = STORE_OK;
-		else
-			db_fail(d, "write setting");
+		ret = db_written(d, sqlite3_step(st), "write setting");
 		sqlite3_finalize(st);
 	}
 	db_unlock(d);

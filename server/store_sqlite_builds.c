@@ -123,20 +123,14 @@ static int insert_parts(struct db *d, long long id, const struct build *b)
 static int find(struct db *d, const char *key, long long *id)
 {
 	sqlite3_stmt *st = db_prepare(d, "SELECT id FROM builds WHERE dedup_key = ?");
-	int ret = STORE_ERROR, rc;
+	int ret;
 
 	if (!st)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	ret = db_found(d, sqlite3_step(st), "find build");
+	if (ret == STORE_OK)
 		*id = sqlite3_column_int64(st, 0);
-		ret = STORE_OK;
-	} else if (rc == SQLITE_DONE) {
-		ret = STORE_NOT_FOUND;
-	} else {
-		db_fail(d, "find build");
-	}
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -280,19 +274,17 @@ int store_sqlite_build_get(void *impl, long long id, struct build *out)
 {
 	struct db *d = store_sqlite_reader(impl);
 	sqlite3_stmt *st;
-	int ret = STORE_ERROR, rc;
+	int ret = STORE_ERROR;
 
 	memset(out, 0, sizeof *out);
 	db_lock(d);
 	st = db_prepare(d, "SELECT " BUILD_COLS " FROM builds WHERE id = ?");
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		ret = db_found(d, sqlite3_step(st), "read build");
+		if (ret == STORE_OK) {
 			row_build(st, out);
 			ret = load_parts(d, out) ? STORE_ERROR : STORE_OK;
-		} else {
-			ret = rc == SQLITE_DONE ? STORE_NOT_FOUND : db_fail(d, "read build");
 		}
 		sqlite3_finalize(st);
 	}
@@ -357,19 +349,16 @@ int store_sqlite_builds_list(void *impl, const struct build_query *q, store_buil
 static int one_blob(struct db *d, sqlite3_stmt *st, long long id,
                     char sha[HASH_HEX_LEN + 1], long long *size)
 {
-	int ret, rc;
+	int ret;
 
 	if (!st)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	ret = db_found(d, sqlite3_step(st), "read build blob");
+	if (ret == STORE_OK) {
 		db_text(st, 0, sha, HASH_HEX_LEN + 1);
 		if (size)
 			*size = sqlite3_column_int64(st, 1);
-		ret = STORE_OK;
-	} else {
-		ret = rc == SQLITE_DONE ? STORE_NOT_FOUND : db_fail(d, "read build blob");
 	}
 	sqlite3_finalize(st);
 	return ret;

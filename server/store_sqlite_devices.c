@@ -26,7 +26,7 @@ int store_sqlite_device_create(void *impl, const struct device *dev)
 {
 	struct db *d = store_sqlite_writer(impl);
 	sqlite3_stmt *st;
-	int ret = STORE_ERROR, rc;
+	int ret = STORE_ERROR;
 
 	db_lock(d);
 	st = db_prepare(d, "INSERT INTO devices (id, channel, key_sha256, created) "
@@ -36,13 +36,7 @@ int store_sqlite_device_create(void *impl, const struct device *dev)
 		sqlite3_bind_text(st, 2, dev->channel, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, dev->key_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, (long long)time(NULL));
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_DONE)
-			ret = STORE_OK;
-		else if (rc == SQLITE_CONSTRAINT)
-			ret = STORE_EXISTS;
-		else
-			db_fail(d, "insert device");
+		ret = db_written(d, sqlite3_step(st), "insert device");
 		sqlite3_finalize(st);
 	}
 	db_unlock(d);

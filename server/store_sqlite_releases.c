@@ -43,18 +43,14 @@ static void row_release(sqlite3_stmt *st, struct release *r)
 static int get(struct db *d, long long id, struct release *out)
 {
 	sqlite3_stmt *st = db_prepare(d, "SELECT " REL_COLS " FROM releases WHERE id = ?");
-	int ret = STORE_ERROR, rc;
+	int ret;
 
 	if (!st)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	ret = db_found(d, sqlite3_step(st), "read release");
+	if (ret == STORE_OK)
 		row_release(st, out);
-		ret = STORE_OK;
-	} else {
-		ret = rc == SQLITE_DONE ? STORE_NOT_FOUND : db_fail(d, "read release");
-	}
 	sqlite3_finalize(st);
 	return ret;
 }

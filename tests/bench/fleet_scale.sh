@@ -22,7 +22,6 @@ ms() { awk -v d="$1" 'BEGIN { printf "%.1f", d / 1e6 }'; }
 pct() { sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print v[i] }'; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 tomsec() { echo "$1" | awk '/us$/ { print $1 / 1000; next } /ms$/ { print $1 + 0; next } /s$/ { print $1 * 1000; next } { print $1 }'; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 cmd() { curl -s -H "Authorization: Bearer $TOKEN" "$@"; }
 
 # a release every device is up to date with

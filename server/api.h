@@ -23,6 +23,7 @@ struct response api_devices_post(struct req *r);
 struct response api_devices_list(struct req *r);
 struct response api_devices_get(struct req *r);
 struct response api_devices_fleet(struct req *r);
+struct response api_devices_client_config(struct req *r);
 /* api_ota.c: the device API */
 struct response api_ota_latest(struct req *r);
 struct response api_ota_image(struct req *r);

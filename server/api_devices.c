@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "client_config.h"
 #include "fleet.h"
 #include "hex.h"
 #include "ident.h"
@@ -36,16 +37,39 @@ static json_t *release_ref(const struct fleet_release *r, int with_sha)
 	return j;
 }
 
+static const char *const pin_names[] = { NULL, "current", "previous", "other" };
+
+/* What the device's manifests rest on: its floor and last offer as lfsd
+** knows them, its manifest key generation, the signing key it pins, and the
+** image of a booted report lfsd never offered it. Added to j. */
+static void manifest_fields(json_t *j, const struct device *d, const struct fleet_view *v,
+                            int live)
+{
+	json_t *offer = json_null();
+
+	if (live && v->has_last_offer) {
+		offer = release_ref(&v->last_offer, 1);
+		json_object_set_new(offer, "rollback", json_boolean(v->last_offer_rollback));
+	}
+	json_object_set_new(j, "last_offer", offer);
+	json_object_set_new(j, "floor", json_integer(live ? v->floor : d->floor));
+	json_object_set_new(j, "key_generation",
+	                    json_integer(live ? v->key_generation : d->key_generation));
+	json_object_set_new(j, "signing_key", live && pin_names[v->pin & 3]
+	                    ? json_string(pin_names[v->pin & 3]) : json_null());
+	json_object_set_new(j, "unoffered_sha256", text_or_null(d->unoffered));
+}
+
 /* The API's device object (new reference): the store's row with the
 ** fleet's in-memory last seen and running image (newer between flushes),
-** its rollout bucket, the release it runs and the one it would be offered. */
+** its rollout bucket, the release it runs and the one it would be offered,
+** and its manifest bookkeeping. */
 static json_t *device_json(struct app *app, const struct device *d)
 {
 	struct fleet_view v;
 	int live = fleet_view(app->fleet, d->id, &v) == 0;
 	const char *running = live && v.running[0] ? v.running : d->running;
-
-	return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	json_t *j = json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"id", d->id, "channel", d->channel, "created", (json_int_t)d->created,
 		"last_seen", int_or_null(live && v.last_seen ? v.last_seen : d->last_seen),
 		"running_sha256", text_or_null(running), "state", text_or_null(d->state),
@@ -54,6 +78,36 @@ static json_t *device_json(struct app *app, const struct device *d)
 		"running_release", live && v.has_running_release
 		                   ? release_ref(&v.running_release, 0) : json_null(),
 		"offered", live && v.has_offer ? release_ref(&v.offer, 1) : json_null());
+
+	if (j)
+		manifest_fields(j, d, &v, live);
+	return j;
+}
+
+/* The answer to a registration: the key and the client configuration,
+** which holds the key and the manifest key of generation 0 (shown once). */
+static struct response issued(struct req *r, const char *id, const char *channel,
+                              const char *key)
+{
+	struct client_config c;
+	uint8_t mkey[32];
+	char *lua = NULL;
+	json_t *j;
+
+	memset(&c, 0, sizeof c);
+	c.device = id;
+	c.channel = channel;
+	c.key = key;
+	c.mkey = mkey;
+	c.poll = r->app->cfg->poll_interval;
+	keystore_device_key(&r->app->ks, id, 0, mkey);
+	if (client_config_address(r, &c) == 0)
+		lua = client_config_lua(&c, r->app->keys.cert_pem);
+	memset(mkey, 0, sizeof mkey);
+	j = json_pack("{s:s,s:s,s:s,s:o}", "id", id, "channel", channel, "key", key,
+	              "client_config", lua ? json_string(lua) : json_null());
+	free(lua);
+	return resp_json(201, j);
 }
 
 /* Registers id on channel with a new random key; the answer shows the key. */
@@ -78,8 +132,7 @@ static struct response create(struct req *r, const char *id, const char *channel
 		return resp_error(500, "internal", "cannot store the device");
 	log_event("device", "{s:s,s:s,s:s}", "action", "registered", "id", id, "channel",
 	          channel);
-	return resp_json(201, json_pack("{s:s,s:s,s:s}", "id", id, "channel", channel,
-	                                "key", hex));
+	return issued(r, id, channel, hex);
 }
 
 struct response api_devices_post(struct req *r)
@@ -179,8 +232,9 @@ struct response api_devices_list(struct req *r)
 /* store_event_cb: appends one event. */
 static int add_event(void *cls, const struct device_event *e)
 {
-	json_array_append_new(cls, json_pack("{s:I,s:s,s:o,s:o}", "time", (json_int_t)e->time,
-		"state", e->state, "sha256", text_or_null(e->sha), "detail", text_or_null(e->detail)));
+	json_array_append_new(cls, json_pack("{s:I,s:s,s:o,s:o,s:o}", "time", (json_int_t)e->time,
+		"state", e->state, "sha256", text_or_null(e->sha), "detail", text_or_null(e->detail),
+		"flag", text_or_null(e->flag)));
 	return 0;
 }
 
@@ -240,4 +294,32 @@ struct response api_devices_fleet(struct req *r)
 		total += json_integer_value(json_object_get(c, "devices"));
 	return resp_json(200, json_pack("{s:I,s:o}", "devices", (json_int_t)total,
 	                                "channels", list));
+}
+
+struct response api_devices_client_config(struct req *r)
+{
+	struct client_config c;
+	struct device d;
+	struct response res;
+	char *lua;
+	int rc = ident_valid(r->params[0]) ? store_device_get(&r->app->store, r->params[0], &d)
+	         : STORE_NOT_FOUND;
+
+	if (rc == STORE_NOT_FOUND)
+		return resp_error(404, "not_found", "no device '%s'", r->params[0]);
+	if (rc != STORE_OK)
+		return resp_error(500, "internal", "cannot read device '%s'", r->params[0]);
+	memset(&c, 0, sizeof c);
+	c.device = d.id;
+	c.channel = d.channel;
+	c.poll = r->app->cfg->poll_interval;
+	if (client_config_address(r, &c))
+		return resp_error(400, "bad_request", "no host name for devices: the request's "
+		                  "Host is not one (start lfsd with --device-address)");
+	lua = client_config_lua(&c, r->app->keys.cert_pem);
+	if (!lua)
+		return resp_error(500, "internal", "cannot make the client configuration");
+	res = resp_take(200, "text/plain; charset=utf-8", lua, strlen(lua));
+	resp_header(&res, "Content-Disposition", "attachment; filename=\"lfsd_cfg.lua\"");
+	return res;
 }

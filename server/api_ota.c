@@ -1,5 +1,6 @@
 /* api_ota.c - the device API: /ota/latest (memory only, no SQLite write per
-** poll), /ota/images/{sha256} (strict Range), /ota/report, /ota/pubkey.
+** poll; a signed manifest per offer, nothing signed for 204/304),
+** /ota/images/{sha256} (strict Range), /ota/report, /ota/pubkey.
 ** Devices send Authorization: Bearer <device key> and device=ID, over HTTPS
 ** (http.c refuses plain HTTP for these routes). */
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "fleet.h"
 #include "ident.h"
 #include "log.h"
+#include "manifest.h"
 #include "serve.h"
 
 static struct response denied(struct req *r, int rc)
@@ -40,50 +42,145 @@ static int inm_sha(const char *h, char out[HASH_HEX_LEN + 1])
 	return hash_is_hex64(out);
 }
 
-/* The manifest of offer o for device id (ident characters only). */
-static struct response manifest(struct req *r, const char *id, const struct fleet_offer *o)
+/* The poll's options: nonce (required), keyid, and the small-client form. */
+struct poll_opts {
+	const char *nonce;               /* 32 lowercase hex digits */
+	const char *keyid;               /* the signing key id the device pins, or NULL */
+	int text;                        /* format=text or Accept: text/plain */
+};
+
+/* 1 when s is exactly n lowercase hex digits. */
+static int lower_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s && i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s && i == n && s[n] == '\0';
+}
+
+static enum fleet_pin pin_of(struct app *app, const char *keyid)
+{
+	if (!keyid)
+		return FLEET_PIN_UNKNOWN;
+	if (!strcmp(keyid, app->ks.sign.id))
+		return FLEET_PIN_CURRENT;
+	return app->ks.prev.pk && !strcmp(keyid, app->ks.prev.id) ? FLEET_PIN_PREVIOUS
+	                                                          : FLEET_PIN_OTHER;
+}
+
+/* The JSON form: the manifest's fields, its text and its authenticators. */
+static struct response json_form(const struct manifest_offer *mo, const struct manifest *m)
 {
 	char url[200];
-	struct response res;
+	json_t *j;
 
-	snprintf(url, sizeof url, "/ota/images/%s?device=%s", o->rel.sha, id);
-	res = resp_json(200, json_pack("{s:I,s:s,s:I,s:s,s:I,s:s,s:s,s:s,s:i}",
-		"release", (json_int_t)o->rel.id, "channel", o->channel,
-		"version", (json_int_t)o->rel.number, "sha256", o->rel.sha,
-		"size", (json_int_t)o->rel.size,
-		"url", url, "signature", o->signature, "signature_alg", "ecdsa-p256-sha256",
-		"poll_interval", r->app->cfg->poll_interval));
+	snprintf(url, sizeof url, "/ota/images/%s?device=%s", mo->sha, mo->device);
+	j = json_pack("{s:I,s:s,s:I,s:s,s:I,s:s,s:s,s:b,s:s,s:I,s:i,s:s,s:s,s:s,s:s,s:s,s:s}",
+		"release", (json_int_t)mo->release, "channel", mo->channel,
+		"version", (json_int_t)mo->version, "sha256", mo->sha, "size", (json_int_t)mo->size,
+		"target", mo->target, "url", url, "rollback", mo->rollback, "nonce", mo->nonce,
+		"issued", (json_int_t)mo->issued, "poll_interval", mo->poll, "modules", mo->modules,
+		"manifest", m->text, "mac", m->mac, "signature", m->sig,
+		"signature_alg", "ecdsa-p256-sha256", "key_id", m->signer->id);
+	return resp_json(200, j);
+}
+
+/* The signed manifest of offer o for device id (server/README.md "Signed
+** manifests"), in the form the poll asked for. */
+static struct response manifest(struct req *r, const char *id, const struct fleet_offer *o,
+                                const struct poll_opts *po)
+{
+	struct manifest_offer mo = {
+		id, o->channel, o->rel.id, o->rel.number, o->rel.sha, o->rel.size, o->target,
+		o->rollback, po->nonce, (long long)time(NULL), r->app->cfg->poll_interval,
+		o->modules, o->key_generation, po->keyid
+	};
+	struct manifest m;
+	struct response res;
+	char *text;
+	size_t len = 0;
+
+	if (manifest_make(&mo, &r->app->ks, &m))
+		return resp_error(500, "internal", "cannot sign the manifest");
+	if (!po->text) {
+		res = json_form(&mo, &m);
+	} else if ((text = manifest_text_form(&m, &len))) {
+		res = resp_take(200, "text/plain; charset=utf-8", text, len);
+		resp_header(&res, "Cache-Control", "no-store");
+	} else {
+		res = resp_error(500, "internal", "out of memory");
+	}
+	manifest_free(&m);
 	resp_header(&res, "ETag", "\"%s\"", o->rel.sha);
 	return res;
 }
 
+/* Reads the poll's query; 0, or -1 with *err the 400. */
+static int poll_query(struct req *r, struct poll_opts *po, struct response *err)
+{
+	const char *format = http_arg(r, "format"), *accept = http_header(r, "Accept");
+
+	po->nonce = http_arg(r, "nonce");
+	po->keyid = http_arg(r, "keyid");
+	po->text = (format && !strcmp(format, "text")) || (accept && strstr(accept, "text/plain"));
+	if (!lower_hex(po->nonce, MANIFEST_NONCE_LEN)) {
+		*err = resp_error(400, "bad_request", "nonce must be %d lowercase hex digits, "
+		                  "fresh for every poll", MANIFEST_NONCE_LEN);
+		return -1;
+	}
+	if (po->keyid && !lower_hex(po->keyid, KEYSTORE_ID_LEN)) {
+		*err = resp_error(400, "bad_request", "keyid must be %d lowercase hex digits",
+		                  KEYSTORE_ID_LEN);
+		return -1;
+	}
+	if (format && strcmp(format, "text") && strcmp(format, "json")) {
+		*err = resp_error(400, "bad_request", "format must be text or json");
+		return -1;
+	}
+	return 0;
+}
+
 struct response api_ota_latest(struct req *r)
 {
-	const char *id = http_arg(r, "device"), *channel = http_arg(r, "channel");
-	const char *current = http_arg(r, "current");
+	const char *id = http_arg(r, "device"), *current = http_arg(r, "current");
 	char inm[HASH_HEX_LEN + 1], etag[HASH_HEX_LEN + 3];
+	struct fleet_poll_req q;
 	struct fleet_offer o;
+	struct poll_opts po;
+	struct response res;
 	int from_inm = 0, rc;
 
 	if (!id)
 		return resp_error(400, "bad_request", "missing device=ID");
 	if (current && !hash_is_hex64(current))
 		return resp_error(400, "bad_request", "current must be a sha256 (64 lowercase hex)");
+	if (poll_query(r, &po, &res))
+		return res;
 	if (!current && inm_sha(http_header(r, "If-None-Match"), inm)) {
 		current = inm;
 		from_inm = 1;
 	}
-	rc = fleet_poll(r->app->fleet, id, http_bearer(r), channel, current, &o);
+	q = (struct fleet_poll_req){ id, http_bearer(r), http_arg(r, "channel"), current,
+	                             pin_of(r->app, po.keyid) };
+	rc = fleet_poll(r->app->fleet, &q, &o);
+	if (rc == FLEET_NO_MEMORY)
+		return resp_error(500, "internal", "out of memory");
 	if (rc)
 		return denied(r, rc);
-	if (o.found && !(current && !strcmp(current, o.rel.sha))) {
+	if (o.update) {
 		metrics_poll(&r->app->metrics, METRICS_POLL_UPDATE);
-		return manifest(r, id, &o);
+		res = manifest(r, id, &o, &po);
+	} else {
+		metrics_poll(&r->app->metrics, METRICS_POLL_CURRENT);
+		if (o.found)
+			snprintf(etag, sizeof etag, "\"%s\"", o.rel.sha);
+		res = resp_empty(from_inm && o.found ? 304 : 204, o.found ? etag : NULL);
 	}
-	metrics_poll(&r->app->metrics, METRICS_POLL_CURRENT);
-	if (o.found)
-		snprintf(etag, sizeof etag, "\"%s\"", o.rel.sha);
-	return resp_empty(from_inm && o.found ? 304 : 204, o.found ? etag : NULL);
+	fleet_offer_free(&o);
+	resp_header(&res, "LFSD-Poll-Interval", "%d", r->app->cfg->poll_interval);
+	return res;
 }
 
 struct response api_ota_image(struct req *r)
@@ -142,12 +239,18 @@ static struct response report(struct req *r, const char *id, json_t *body)
 	rep.detail = detail;
 	rep.running = running;
 	rep.time = (int64_t)time(NULL);
+	rep.unoffered = fleet_unoffered(r->app->fleet, id, state, sha);
 	if (store_device_report(&r->app->store, &rep) != STORE_OK)
 		return resp_error(500, "internal", "cannot store the report");
-	fleet_report(r->app->fleet, id, state, running);
-	log_event("device", "{s:s,s:s,s:s,s:s,s:s,s:s}", "action", "report", "id", id,
-	          "state", state, "sha256", sha ? sha : "", "running", running ? running : "",
-	          "detail", detail ? detail : "");
+	fleet_report(r->app->fleet, id, state, sha, running);
+	if (rep.unoffered)   /* never silently accepted: flagged in the event and the log */
+		log_event("device", "{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "action", "report", "id", id,
+		          "state", state, "sha256", sha, "running", running ? running : "",
+		          "detail", detail ? detail : "", "flag", "unoffered");
+	else
+		log_event("device", "{s:s,s:s,s:s,s:s,s:s,s:s}", "action", "report", "id", id,
+		          "state", state, "sha256", sha ? sha : "", "running",
+		          running ? running : "", "detail", detail ? detail : "");
 	return resp_empty(204, NULL);
 }
 
@@ -178,7 +281,7 @@ struct response api_ota_report(struct req *r)
 
 struct response api_ota_pubkey(struct req *r)
 {
-	const char *pem = r->app->keys.sign_pub_pem;
+	const char *pem = r->app->ks.sign.pub_pem;
 
 	return resp_text(200, "application/x-pem-file", pem, strlen(pem));
 }

@@ -44,7 +44,7 @@ static struct response create(struct req *r, long long build_id, const char *cha
 	if (rc == STORE_NOT_FOUND)
 		return resp_error(404, "not_found", "no build %lld", build_id);
 	if (rc != STORE_OK || hex_decode(rel.sha, digest, sizeof digest) ||
-	    tls_sign_digest(&r->app->keys, digest, rel.signature, sizeof rel.signature))
+	    keystore_sign_digest(&r->app->ks.sign, digest, rel.signature, sizeof rel.signature))
 		return resp_error(500, "internal", "cannot sign the image");
 	snprintf(rel.channel, sizeof rel.channel, "%s", channel);
 	snprintf(rel.notes, sizeof rel.notes, "%s", notes);

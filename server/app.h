@@ -10,6 +10,7 @@
 #include "build_workspace.h"
 #include "config.h"
 #include "image_cache.h"
+#include "keystore.h"
 #include "metrics.h"
 #include "store.h"
 #include "tls.h"
@@ -22,7 +23,9 @@ struct app {
 	struct store store;           /* builds, releases, devices (store.h) */
 	struct blob_store blobs;      /* sources, images */
 	int blobs_open;               /* blobs needs blob_close() */
-	struct tls_keys keys;         /* HTTPS certificate, signing key, rng */
+	struct tls_keys keys;         /* HTTPS certificate, rng */
+	struct keystore ks;           /* signing keys, manifest master key */
+	atomic_int https_port;        /* the HTTPS listener's port (client configurations) */
 	struct build_queue *builds;   /* owned; the build queue and its workers */
 	struct fleet *fleet;          /* owned; devices and releases in memory */
 	struct metrics metrics;       /* counters for /metrics */

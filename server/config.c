@@ -47,13 +47,20 @@ static const char usage[] =
 "  --access-log on|off   one log line per request (default on)\n"
 "  --admin-token-file FILE  write a generated admin token to FILE (mode 0600)\n"
 "                        instead of printing it on stdout\n"
+"  --device-address HOST[:PORT]  where devices reach the HTTPS listener, written\n"
+"                        into client configurations (default: the host the\n"
+"                        registering request named, and the HTTPS port)\n"
+"  --rotate-signing-key  make a new signing key; the old one keeps signing for\n"
+"                        devices that pin it, naming the new one (command line)\n"
+"  --rotate-manifest-key make a new manifest master key: every device's manifest\n"
+"                        key changes (command line only)\n"
 "  --help                this text\n"
 "  --version             lfsd's version\n"
 "\n"
 "Environment: LFSD_ADMIN_TOKEN sets the admin token (otherwise one is made on\n"
 "first start and shown once). Writes the listening addresses to DIR/ports.\n";
 
-enum kind { PATH, HOSTPORT, NUMBER, SIZE, LOGFMT, ONOFF };
+enum kind { PATH, HOSTPORT, NUMBER, SIZE, LOGFMT, ONOFF, FLAG };
 
 struct key {
 	const char *name;     /* option name without "--", also the config-file key */
@@ -87,6 +94,9 @@ static const struct key keys[] = {
 	{ "log-format", LOGFMT, F(log_format), 0, 0 },
 	{ "access-log", ONOFF, F(access_log), 0, 0 },
 	{ "admin-token-file", PATH, F(admin_token_file), 0, 0 },
+	{ "device-address", PATH, F(device_address), 0, 0 },
+	{ "rotate-signing-key", FLAG, F(rotate_signing_key), 0, 0 },
+	{ "rotate-manifest-key", FLAG, F(rotate_manifest_key), 0, 0 },
 	{ NULL, PATH, 0, 0, 0, 0 }
 };
 
@@ -196,6 +206,10 @@ int config_set(struct config *c, const char *name, const char *value,
 			break;
 		*(int *)field = !strcmp(value, "on");
 		return 0;
+	case FLAG:   /* a one-time action: never from a file that every start reads */
+		snprintf(err, errsize, "%s is an action for one start: give it on the command "
+		         "line, not in a config file", name);
+		return -1;
 	}
 	snprintf(err, errsize, "%s: invalid value '%s'", name, value);
 	return -1;
@@ -287,6 +301,10 @@ int config_parse(struct config *c, int argc, char **argv, FILE *out,
 		if (strncmp(a, "--", 2) || (strcmp(a, "--config") && !find(a + 2))) {
 			snprintf(err, errsize, "unknown option '%s'", a);
 			return -2;
+		}
+		if (strcmp(a, "--config") && find(a + 2)->kind == FLAG) {
+			*(int *)((char *)c + find(a + 2)->offset) = 1;
+			continue;
 		}
 		if (i + 1 >= argc) {
 			snprintf(err, errsize, "%s: missing value", a);

@@ -35,6 +35,12 @@ struct config {
 	int access_log;              /* --access-log on|off: a line per request */
 	char admin_token_file[512];  /* --admin-token-file: where a generated admin
 	                                token goes, "" = printed once on stdout */
+	char device_address[300];    /* --device-address HOST[:PORT]: where devices
+	                                reach the HTTPS listener (client
+	                                configurations); "" = the registering
+	                                request's host and the HTTPS port */
+	int rotate_signing_key;      /* --rotate-signing-key (command line only) */
+	int rotate_manifest_key;     /* --rotate-manifest-key (command line only) */
 };
 
 /* Sets the defaults. */

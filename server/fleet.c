@@ -1,7 +1,8 @@
 /* fleet.c - the fleet in memory (the rules are in fleet.h): devices in
 ** fixed-size chunks (no copy as the fleet grows) found through an
-** open-addressing index by id, channels with their releases, and the dirty
-** list the flusher (fleet_flush.c) drains. */
+** open-addressing index by id, channels with their releases, what the admin
+** API shows of a device. Polls and reports are in fleet_offer.c, the dirty
+** list the flusher drains in fleet_flush.c. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "fleet_int.h"
 #include "hex.h"
 #include "log.h"
+#include "manifest.h"
 
 static const char *const state_names[FLEET_STATES] = {
 	"", "downloading", "downloaded", "applied", "booted", "failed", "rolled-back"
@@ -22,7 +24,7 @@ const char *fleet_state_name(int i)
 	return i > 0 && i < FLEET_STATES ? state_names[i] : "none";
 }
 
-static int state_of(const char *s)
+int fleet_state_of(const char *s)
 {
 	int i;
 
@@ -61,8 +63,7 @@ pthread_mutex_t *fleet_stripe(struct fleet *f, uint32_t n)
 	return &f->stripes[n % FLEET_STRIPES];
 }
 
-/* The number of device id, or -1 (under the caller's lock). */
-static long find(struct fleet *f, const char *id)
+long fleet_find(struct fleet *f, const char *id)
 {
 	uint32_t i;
 
@@ -179,7 +180,7 @@ static struct dev *dev_new(struct fleet *f, const char *id)
 static int load_device(void *cls, const struct device *row)
 {
 	struct fleet *f = cls;
-	long n = find(f, row->id);
+	long n = fleet_find(f, row->id);
 	struct dev *d = n >= 0 ? fleet_dev(f, (uint32_t)n) : dev_new(f, row->id);
 	int c = chan_of(f, row->channel);
 
@@ -190,13 +191,17 @@ static int load_device(void *cls, const struct device *row)
 		atomic_store(&d->flushed_seen, (uint32_t)row->last_seen);
 		if (row->running[0])
 			hex_decode(row->running, d->running, 32);
-		atomic_store(&d->state, (uint8_t)state_of(row->state));
+		atomic_store(&d->state, (uint8_t)fleet_state_of(row->state));
+		d->offered = (uint32_t)row->offered_release;
+		d->floor = (uint32_t)row->floor;
+		d->flags = row->offered_rollback ? FLEET_F_ROLLBACK : 0;
 	} else {
 		f->chans[d->chan].ndevices--;
 	}
 	d->chan = (uint16_t)c;
 	f->chans[c].ndevices++;
 	hex_decode(row->key_sha, d->key, 32);
+	d->key_gen = (uint32_t)row->key_generation;
 	return 0;
 }
 
@@ -238,8 +243,41 @@ static int add_release(void *cls, const struct release *r)
 	hex_decode(r->sha, x->rule.sha, 32);
 	x->rule.percent = r->percent;
 	x->rule.state = rule[r->state];
-	snprintf(x->signature, sizeof x->signature, "%s", r->signature);
 	return 0;
+}
+
+/* What a manifest says of release x's build: its target and module names. */
+static int load_build(struct fleet *f, struct rel *x)
+{
+	struct build b;
+	const char **names;
+	int i, ret = -1;
+
+	if (store_build_get(f->store, x->pub.build_id, &b) != STORE_OK)
+		return log_error("cannot read build %lld of release %lld", x->pub.build_id,
+		                 x->pub.id);
+	snprintf(x->target, sizeof x->target, "%s", b.opts.target);
+	names = calloc((size_t)b.nmodules + 1, sizeof *names);
+	for (i = 0; names && i < b.nmodules; i++)
+		names[i] = b.modules[i].name;
+	x->modules = names ? manifest_modules(names, b.nmodules) : NULL;
+	if (x->modules)
+		ret = 0;
+	else
+		log_error("out of memory loading releases");
+	free(names);
+	build_release(&b);
+	return ret;
+}
+
+/* Frees n releases with their module lists. */
+static void rels_free(struct rel *v, int n)
+{
+	int i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i].modules);
+	free(v);
 }
 
 /* Loads one channel's releases under the caller's write lock. */
@@ -251,11 +289,16 @@ static int load_channel(struct fleet *f, const char *name)
 
 	if (store_releases_list(f->store, name, add_release, &rs) != STORE_OK || rs.failed ||
 	    (ci = chan_of(f, name)) < 0) {
-		free(rs.v);
+		rels_free(rs.v, rs.n);
 		return -1;
 	}
+	for (i = 0; i < rs.n; i++)
+		if (load_build(f, &rs.v[i])) {
+			rels_free(rs.v, rs.n);
+			return -1;
+		}
 	c = &f->chans[ci];
-	free(c->rels);
+	rels_free(c->rels, c->n);
 	free(c->rules);
 	c->rels = rs.v;
 	c->n = rs.n;
@@ -342,7 +385,7 @@ void fleet_free(struct fleet *f)
 	for (i = 0; i < f->nchunks; i++)
 		free(f->chunks[i]);
 	for (c = 0; c < f->nchans; c++) {
-		free(f->chans[c].rels);
+		rels_free(f->chans[c].rels, f->chans[c].n);
 		free(f->chans[c].rules);
 	}
 	free(f->chunks);
@@ -353,9 +396,9 @@ void fleet_free(struct fleet *f)
 	free(f);
 }
 
-/* Records a contact in memory; the store gets it with a later flush once it
-** is SEEN_GRANULARITY newer than what the store has (rule 3). */
-static void seen(struct fleet *f, struct dev *d, uint32_t n)
+/* The store gets a contact with a later flush once it is SEEN_GRANULARITY
+** newer than what the store has (rule 3). */
+void fleet_seen(struct fleet *f, struct dev *d, uint32_t n)
 {
 	uint32_t now = (uint32_t)time(NULL);
 
@@ -364,12 +407,11 @@ static void seen(struct fleet *f, struct dev *d, uint32_t n)
 		fleet_mark_dirty(f, d, n);
 }
 
-/* Under the read lock: the device id authenticated by key, or an error. */
-static int check(struct fleet *f, const char *id, const char *key, long *n)
+int fleet_check(struct fleet *f, const char *id, const char *key, long *n)
 {
 	uint8_t h[32];
 
-	*n = id ? find(f, id) : -1;
+	*n = id ? fleet_find(f, id) : -1;
 	if (*n < 0)
 		return FLEET_NO_DEVICE;
 	if (!key)
@@ -378,9 +420,7 @@ static int check(struct fleet *f, const char *id, const char *key, long *n)
 	return hash_equal(h, fleet_dev(f, (uint32_t)*n)->key, 32) ? FLEET_OK : FLEET_BAD_KEY;
 }
 
-/* Sets device n's running image (under the read lock); marks it dirty when
-** it changed. */
-static void set_running(struct fleet *f, uint32_t n, const uint8_t sha[32])
+void fleet_set_running(struct fleet *f, uint32_t n, const uint8_t sha[32])
 {
 	struct dev *d = fleet_dev(f, n);
 	pthread_mutex_t *mu = fleet_stripe(f, n);
@@ -405,49 +445,18 @@ const struct rel *fleet_offer_of(struct fleet *f, uint32_t n, const uint8_t runn
 	return i < 0 ? NULL : &c->rels[i];
 }
 
-int fleet_poll(struct fleet *f, const char *id, const char *key, const char *channel,
-               const char *current, struct fleet_offer *offer)
-{
-	uint8_t cur[32];
-	const struct rel *r;
-	long n;
-	int rc;
-
-	memset(offer, 0, sizeof *offer);
-	memset(cur, 0, sizeof cur);
-	pthread_rwlock_rdlock(&f->lock);
-	rc = check(f, id, key, &n);
-	if (!rc && channel && strcmp(channel, f->chans[fleet_dev(f, (uint32_t)n)->chan].name))
-		rc = FLEET_WRONG_CHANNEL;
-	if (!rc) {
-		seen(f, fleet_dev(f, (uint32_t)n), (uint32_t)n);
-		if (current && hash_is_hex64(current) && !hex_decode(current, cur, 32))
-			set_running(f, (uint32_t)n, cur);
-		r = fleet_offer_of(f, (uint32_t)n, cur);   /* as the device says it runs */
-		if (r) {
-			offer->found = 1;
-			offer->rel = r->pub;
-			memcpy(offer->signature, r->signature, sizeof offer->signature);
-			memcpy(offer->channel, f->chans[fleet_dev(f, (uint32_t)n)->chan].name,
-			       sizeof offer->channel);
-		}
-	}
-	pthread_rwlock_unlock(&f->lock);
-	return rc;
-}
-
 int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel)
 {
 	long n;
 	int rc;
 
 	pthread_rwlock_rdlock(&f->lock);
-	rc = check(f, id, key, &n);
+	rc = fleet_check(f, id, key, &n);
 	if (!rc) {
 		struct dev *d = fleet_dev(f, (uint32_t)n);
 
 		strcpy(channel, f->chans[d->chan].name);
-		seen(f, d, (uint32_t)n);
+		fleet_seen(f, d, (uint32_t)n);
 	}
 	pthread_rwlock_unlock(&f->lock);
 	return rc;
@@ -465,21 +474,6 @@ int fleet_channel_has(struct fleet *f, const char *channel, const char *sha)
 		        !strcmp(f->chans[c].rels[i].pub.sha, sha);
 	pthread_rwlock_unlock(&f->lock);
 	return found;
-}
-
-void fleet_report(struct fleet *f, const char *id, const char *state, const char *running)
-{
-	uint8_t sha[32];
-	long n;
-
-	pthread_rwlock_rdlock(&f->lock);
-	n = find(f, id);
-	if (n >= 0) {
-		atomic_store(&fleet_dev(f, (uint32_t)n)->state, (uint8_t)state_of(state));
-		if (running && hash_is_hex64(running) && !hex_decode(running, sha, 32))
-			set_running(f, (uint32_t)n, sha);
-	}
-	pthread_rwlock_unlock(&f->lock);
 }
 
 /* load(f, name) under the write lock. */
@@ -521,19 +515,25 @@ int fleet_view(struct fleet *f, const char *id, struct fleet_view *v)
 	static const uint8_t none[32];
 	const struct rel *r;
 	uint8_t run[32];
+	uint32_t offered = 0;
 	long n;
 
 	memset(v, 0, sizeof *v);
 	pthread_rwlock_rdlock(&f->lock);
-	n = find(f, id);
+	n = fleet_find(f, id);
 	if (n >= 0) {
 		struct dev *d = fleet_dev(f, (uint32_t)n);
 
 		pthread_mutex_lock(fleet_stripe(f, (uint32_t)n));
 		memcpy(run, d->running, 32);
+		offered = d->offered;
+		v->last_offer_rollback = (d->flags & FLEET_F_ROLLBACK) != 0;
+		v->floor = d->floor;
 		pthread_mutex_unlock(fleet_stripe(f, (uint32_t)n));
 		v->last_seen = atomic_load(&d->last_seen);
 		v->bucket = d->bucket;
+		v->key_generation = d->key_gen;
+		v->pin = (enum fleet_pin)atomic_load(&d->pin);
 		if (memcmp(run, none, 32))
 			hex_encode(run, 32, v->running);
 		if ((r = running_release(f, (uint32_t)n, run))) {
@@ -544,7 +544,34 @@ int fleet_view(struct fleet *f, const char *id, struct fleet_view *v)
 			v->has_offer = 1;
 			v->offer = r->pub;
 		}
+		if ((r = fleet_release_by_id(f, offered))) {
+			v->has_last_offer = 1;
+			v->last_offer = r->pub;
+		}
 	}
+	pthread_rwlock_unlock(&f->lock);
+	return n >= 0 ? 0 : -1;
+}
+
+const struct rel *fleet_release_by_id(struct fleet *f, long long id)
+{
+	int c, i;
+
+	for (c = 0; id > 0 && c < f->nchans; c++)
+		for (i = 0; i < f->chans[c].n; i++)
+			if (f->chans[c].rels[i].pub.id == id)
+				return &f->chans[c].rels[i];
+	return NULL;
+}
+
+int fleet_key_generation(struct fleet *f, const char *id, long long *generation)
+{
+	long n;
+
+	pthread_rwlock_rdlock(&f->lock);
+	n = fleet_find(f, id);
+	if (n >= 0)
+		*generation = fleet_dev(f, (uint32_t)n)->key_gen;
 	pthread_rwlock_unlock(&f->lock);
 	return n >= 0 ? 0 : -1;
 }

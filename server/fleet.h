@@ -42,23 +42,47 @@ struct fleet_release {
 	enum release_state state;
 };
 
+/* Which signing key a device said it pins (the keyid= of its poll). */
+enum fleet_pin { FLEET_PIN_UNKNOWN = 0, FLEET_PIN_CURRENT, FLEET_PIN_PREVIOUS,
+                 FLEET_PIN_OTHER };
+
+/* One poll, as api_ota.c read it (strings borrowed). */
+struct fleet_poll_req {
+	const char *id, *key;            /* device id and its bearer key */
+	const char *channel;             /* channel= of the poll, or NULL */
+	const char *current;             /* the image it runs (64 hex), or NULL */
+	enum fleet_pin pin;
+};
+
 /* Result of a poll: the release a device should run. */
 struct fleet_offer {
 	int found;                       /* a release applies to this device */
+	int update;                      /* ... and it is not the image it runs: an offer,
+	                                    recorded as the device's last offer */
 	struct fleet_release rel;
 	char channel[STORE_ID_MAX + 1];
-	char signature[160];             /* base64 DER ECDSA */
+	/* with update only: */
+	int rollback;                    /* the offer authorizes going below the device's
+	                                    floor (server/README.md "Signed manifests") */
+	long long key_generation;        /* of the device's manifest key */
+	char target[24];                 /* the image's port */
+	char *modules;                   /* owned (fleet_offer_free); encoded module names */
 };
 
 enum fleet_auth { FLEET_OK = 0, FLEET_NO_DEVICE = -1, FLEET_BAD_KEY = -2,
-                  FLEET_WRONG_CHANNEL = -3 };
+                  FLEET_WRONG_CHANNEL = -3, FLEET_NO_MEMORY = -4 };
 
-/* Authenticates device id with key (and channel if non-NULL) and records a
-** poll (last seen now; running image = current if non-NULL); fills *offer
-** with the release it should run. Returns FLEET_OK or a negative enum. All
-** strings borrowed. */
-int fleet_poll(struct fleet *f, const char *id, const char *key, const char *channel,
-               const char *current, struct fleet_offer *offer);
+/* Authenticates the device of q with its key (and channel if given) and
+** records the poll (last seen now; running image = current; the signing key
+** it pins); fills *offer with the release it should run and, when that is
+** an update, records it as the device's last offer and decides whether the
+** offer is a signed rollback: the release is below the device's floor and
+** the floor's release is revoked or not of its channel (a revoke with
+** fallback, a channel move), never because of what the poll says it runs.
+** Returns FLEET_OK (release *offer with fleet_offer_free) or a negative
+** enum. */
+int fleet_poll(struct fleet *f, const struct fleet_poll_req *q, struct fleet_offer *offer);
+void fleet_offer_free(struct fleet_offer *offer);
 /* Authenticates only (reports, image downloads) and records the contact;
 ** channel receives the device's channel (STORE_ID_MAX + 1 bytes). */
 int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel);
@@ -69,8 +93,20 @@ int fleet_channel_has(struct fleet *f, const char *channel, const char *sha);
 ** the store. Return 0 or -1. */
 int fleet_reload_device(struct fleet *f, const char *id);
 int fleet_reload_channel(struct fleet *f, const char *channel);
-/* After a report: the device's state and (running non-NULL) its image. */
-void fleet_report(struct fleet *f, const char *id, const char *state, const char *running);
+/* 1 when a report of state about image sha is a booted report for an image
+** lfsd never offered device id: neither its last offer nor the image it ran
+** before. 0 otherwise (also for other states, an unknown device, no sha). */
+int fleet_unoffered(struct fleet *f, const char *id, const char *state, const char *sha);
+/* After a stored report: the device's state and (running non-NULL) its
+** image; a booted report for its last offer raises its floor to that
+** release (or sets it, after a signed rollback), as the device itself does
+** after a successful check-in. */
+void fleet_report(struct fleet *f, const char *id, const char *state, const char *sha,
+                  const char *running);
+/* The manifest key generation of device id into *generation (the store's
+** key_generation, as last loaded: store_device_set_key() then
+** fleet_reload_device()). Returns 0, or -1 when there is no such device. */
+int fleet_key_generation(struct fleet *f, const char *id, long long *generation);
 
 /* Rollout bucket 0..99 of a device id: first 4 bytes of SHA-256(id),
 ** big-endian, modulo 100 (server/README.md). */
@@ -85,6 +121,12 @@ struct fleet_view {
 	struct fleet_release running_release;
 	int has_offer;                   /* the release a poll would offer now */
 	struct fleet_release offer;
+	int has_last_offer;              /* the release last offered to it */
+	struct fleet_release last_offer;
+	int last_offer_rollback;         /* that offer was a signed rollback */
+	long long floor;                 /* its anti-rollback floor as lfsd knows it */
+	long long key_generation;
+	enum fleet_pin pin;              /* the signing key its last poll named */
 };
 /* Fills *v for device id. Returns 0, or -1 if the fleet has no such device. */
 int fleet_view(struct fleet *f, const char *id, struct fleet_view *v);
@@ -110,6 +152,10 @@ typedef void (*fleet_summary_cb)(void *cls, const struct fleet_summary *s);
 ** channel that has devices or releases (channel NULL), or for that channel
 ** only, by name. */
 void fleet_summarize(struct fleet *f, const char *channel, fleet_summary_cb cb, void *cls);
+
+/* Devices by the signing key their last poll (since lfsd started) named:
+** counts[FLEET_PIN_*]. One pass over the fleet. */
+void fleet_pins(struct fleet *f, long long counts[4]);
 
 /* Devices registered on channel. */
 long long fleet_channel_devices(struct fleet *f, const char *channel);

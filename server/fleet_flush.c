@@ -68,6 +68,9 @@ static void snapshot(struct fleet *f, const uint32_t *v, size_t n, struct device
 		atomic_store(&d->flushed_seen, (uint32_t)out[i].last_seen);
 		pthread_mutex_lock(fleet_stripe(f, v[i]));
 		memcpy(run, d->running, 32);
+		out[i].offered_release = d->offered;
+		out[i].offered_rollback = (d->flags & FLEET_F_ROLLBACK) != 0;
+		out[i].floor = d->floor;
 		pthread_mutex_unlock(fleet_stripe(f, v[i]));
 		out[i].running[0] = '\0';
 		if (memcmp(run, none, 32))

@@ -1,6 +1,7 @@
 /* fleet_int.h - the fleet's tables, shared by its files only: fleet.c
-** (tables, polls, reloads, views), fleet_flush.c (dirty list, flusher) and
-** fleet_summary.c (counts). Everyone else uses fleet.h. */
+** (tables, reloads, views), fleet_offer.c (polls, offers, reports),
+** fleet_flush.c (dirty list, flusher) and fleet_summary.c (counts). Everyone
+** else uses fleet.h. */
 #ifndef FLEET_INT_H
 #define FLEET_INT_H
 
@@ -16,11 +17,19 @@
 #define FLEET_STRIPES 64
 #define FLEET_SEEN_GRANULARITY 300  /* rule 3: seconds */
 
-/* One device: about 90 bytes, its id in the arena. */
+#define FLEET_F_ROLLBACK 1   /* dev.flags: its last offer was a signed rollback */
+
+/* One device: about 100 bytes, its id in the arena. */
 struct dev {
 	uint8_t key[32];                 /* SHA-256 of its key */
 	uint8_t running[32];             /* image it runs, all zero = unknown;
 	                                    guarded by its stripe (fleet_stripe) */
+	uint32_t offered;                /* id of the release last offered, 0 = none;
+	                                    guarded by its stripe, as are floor, flags */
+	uint32_t floor;                  /* its anti-rollback floor as lfsd knows it */
+	uint32_t key_gen;                /* its manifest key generation */
+	uint8_t flags;                   /* FLEET_F_* */
+	_Atomic uint8_t pin;             /* enum fleet_pin of its last poll */
 	_Atomic uint32_t last_seen;      /* Unix seconds, 0 = never */
 	_Atomic uint32_t flushed_seen;   /* the last_seen the store has */
 	uint32_t id_off;                 /* its id in fleet.ids */
@@ -33,7 +42,8 @@ struct dev {
 struct rel {
 	struct fleet_release pub;
 	struct rollout_release rule;
-	char signature[160];
+	char target[24];                 /* its build's target */
+	char *modules;                   /* owned; its module names (manifest_modules) */
 };
 
 struct chan {
@@ -67,6 +77,21 @@ struct fleet {
 	pthread_t flusher;
 	int flusher_started;
 };
+
+/* The number of device id, or -1 (under the caller's lock). */
+long fleet_find(struct fleet *f, const char *id);
+/* Under the read lock: the number of device id authenticated by key, or a
+** negative enum fleet_auth. */
+int fleet_check(struct fleet *f, const char *id, const char *key, long *n);
+/* Records a contact of device n (last seen now). */
+void fleet_seen(struct fleet *f, struct dev *d, uint32_t n);
+/* Sets device n's running image (under the read lock); marks it dirty when
+** it changed. */
+void fleet_set_running(struct fleet *f, uint32_t n, const uint8_t sha[32]);
+/* The release with id `id` in any channel, or NULL (under the read lock). */
+const struct rel *fleet_release_by_id(struct fleet *f, long long id);
+/* fleet.c: report states by name (0 = none). */
+int fleet_state_of(const char *name);
 
 /* Device number n (under the read lock) and its id. */
 struct dev *fleet_dev(struct fleet *f, uint32_t n);

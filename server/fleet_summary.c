@@ -93,3 +93,14 @@ void fleet_summarize(struct fleet *f, const char *channel, fleet_summary_cb cb, 
 	free(accs);
 	pthread_rwlock_unlock(&f->lock);
 }
+
+void fleet_pins(struct fleet *f, long long counts[4])
+{
+	uint32_t n;
+
+	memset(counts, 0, 4 * sizeof *counts);
+	pthread_rwlock_rdlock(&f->lock);
+	for (n = 0; n < f->ndev; n++)
+		counts[atomic_load(&fleet_dev(f, n)->pin) & 3]++;
+	pthread_rwlock_unlock(&f->lock);
+}

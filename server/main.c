@@ -169,6 +169,7 @@ static void drain(struct app *app, int limit)
 ** (logged; what was opened is closed by stop()). */
 static int open_all(struct app *app)
 {
+	struct keystore_options ko;
 	char path[PATH_MAX], err[300];
 
 	if (fsutil_mkdir_p(config.data_dir, 0700))
@@ -192,7 +193,9 @@ static int open_all(struct app *app)
 	if (tls_load_cert(&app->keys, path, config.tls_cert, config.tls_key))
 		return -1;
 	snprintf(path, sizeof path, "%s/keys", config.data_dir);
-	if (tls_load_signing_key(&app->keys, path) || admin_token(app))
+	ko.rotate_signing = config.rotate_signing_key;
+	ko.rotate_manifest = config.rotate_manifest_key;
+	if (keystore_open(&app->ks, path, &app->store, &ko) || admin_token(app))
 		return -1;
 	app->fleet = fleet_new(&app->store, config.poll_interval);
 	if (!app->fleet)
@@ -216,6 +219,7 @@ static int listen_all(struct app *app, struct http_listener **http,
 	snprintf(https_addr, sizeof https_addr, "%s:%d", config.tls_host, sport);
 	if (write_ports(config.data_dir, http_addr, https_addr))
 		return -1;
+	atomic_store(&app->https_port, sport);
 	log_info("listening http=%s https=%s data=%s builds=%s lfsc=%s web=%s", http_addr,
 	         https_addr, config.data_dir, app->workspaces.dir, app->lfsc,
 	         app->web_dir[0] ? app->web_dir : "(none)");
@@ -236,6 +240,7 @@ static void stop(struct app *app, struct http_listener *http, struct http_listen
 	build_workspace_root_close(&app->workspaces);   /* empty once builds are done */
 	fleet_free(app->fleet);   /* flushes last-seen state */
 	tls_release(&app->keys);
+	keystore_close(&app->ks);
 	if (app->blobs_open)
 		blob_close(&app->blobs);
 	image_cache_release(&app->images);

@@ -23,6 +23,7 @@ const struct route routes_table[] = {
 	{ "POST",  "/devices",                     ROUTE_ADMIN,  api_devices_post,    "devices_post" },
 	{ "GET",   "/devices",                     ROUTE_ADMIN,  api_devices_list,    "devices" },
 	{ "GET",   "/devices/{id}",                ROUTE_ADMIN,  api_devices_get,     "device_get" },
+	{ "GET",   "/devices/{id}/client-config",  ROUTE_ADMIN,  api_devices_client_config, "device_client_config" },
 	{ "GET",   "/fleet",                       ROUTE_ADMIN,  api_devices_fleet,   "fleet" },
 	/* device API (api_ota.c) */
 	{ "GET",   "/ota/latest",                  ROUTE_DEVICE, api_ota_latest,      "ota_latest" },

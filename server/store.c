@@ -173,3 +173,9 @@ int store_devices_seen(struct store *s, const struct device_seen *v, size_t n)
 {
 	return s->ops->devices_seen(s->impl, v, n);
 }
+
+int store_device_set_key(struct store *s, const char *id, const char *key_sha,
+                         long long *generation)
+{
+	return s->ops->device_set_key(s->impl, id, key_sha, generation);
+}

@@ -158,6 +158,13 @@ struct device {
 	char state[DEVICE_STATE_MAX + 1];/* last report's state, "" = none */
 	char detail[2001];               /* "" = none */
 	int64_t state_time;              /* 0 = none */
+	/* signed manifests (server/README.md "Signed manifests") */
+	long long key_generation;        /* of its manifest key; +1 when its key is replaced */
+	long long offered_release;       /* the last release offered to it, 0 = none */
+	int offered_rollback;            /* that offer authorized going below its floor */
+	long long floor;                 /* its anti-rollback floor as lfsd knows it, 0 = none */
+	char unoffered[HASH_HEX_LEN + 1];/* image of a booted report lfsd never offered
+	                                    it, "" = none (cleared by an offered one) */
 };
 
 struct device_event {
@@ -165,6 +172,8 @@ struct device_event {
 	char state[DEVICE_STATE_MAX + 1];
 	char sha[HASH_HEX_LEN + 1];      /* "" = none */
 	char detail[2001];               /* "" = none */
+	char flag[16];                   /* "unoffered" (a booted report for an image lfsd
+	                                    never offered the device), "" = none */
 };
 
 /* Filters and cursor of store_devices_list(); NULL = no filter. */
@@ -187,13 +196,20 @@ struct device_report {
 	const char *detail;              /* NULL = none */
 	const char *running;             /* NULL = keep the running image */
 	int64_t time;
+	int unoffered;                   /* booted, for an image lfsd never offered it:
+	                                    the event is flagged and the device's
+	                                    unoffered image set; a booted report with
+	                                    0 clears that image */
 };
 
-/* What the fleet flushes in batches: NULL running = unchanged. */
+/* What the fleet flushes in batches: "" running = unchanged. */
 struct device_seen {
 	char id[STORE_ID_MAX + 1];
 	int64_t last_seen;
 	char running[HASH_HEX_LEN + 1];  /* "" = unchanged */
+	long long offered_release;       /* struct device's fields of the same names */
+	int offered_rollback;
+	long long floor;
 };
 
 /* ---- the interface --------------------------------------------------- */
@@ -228,6 +244,8 @@ struct store_ops {
 	int (*device_events)(void *impl, const char *id, int limit, store_event_cb cb, void *cls);
 	int (*device_report)(void *impl, const struct device_report *rep);
 	int (*devices_seen)(void *impl, const struct device_seen *v, size_t n);
+	int (*device_set_key)(void *impl, const char *id, const char *key_sha,
+	                      long long *generation);
 };
 
 struct store {
@@ -301,8 +319,15 @@ int store_device_events(struct store *s, const char *id, int limit, store_event_
 ** detail and time, last seen and (when given) running image, atomically.
 ** OK or ERROR. */
 int store_device_report(struct store *s, const struct device_report *rep);
-/* Writes last seen / running image of n devices (a batch of the fleet's
-** in-memory state). OK or ERROR. */
+/* Writes last seen, running image, last offer and floor of n devices (a
+** batch of the fleet's in-memory state). OK or ERROR. */
 int store_devices_seen(struct store *s, const struct device_seen *v, size_t n);
+/* Replaces device id's key (key_sha: hex SHA-256 of the new key) and adds 1
+** to its key generation in one statement, so its manifest key changes with
+** it; *generation gets the new generation. Then fleet_reload_device(), and
+** the device gets its new client configuration (client_config.h). OK,
+** NOT_FOUND, ERROR. */
+int store_device_set_key(struct store *s, const char *id, const char *key_sha,
+                         long long *generation);
 
 #endif

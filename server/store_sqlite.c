@@ -85,6 +85,7 @@ static const struct store_ops sqlite_ops = {
 	store_sqlite_device_events,
 	store_sqlite_device_report,
 	store_sqlite_devices_seen,
+	store_sqlite_device_set_key,
 };
 
 int store_open(struct store *s, const char *data_dir)

@@ -54,5 +54,7 @@ int store_sqlite_device_events(void *impl, const char *id, int limit, store_even
                                void *cls);
 int store_sqlite_device_report(void *impl, const struct device_report *rep);
 int store_sqlite_devices_seen(void *impl, const struct device_seen *v, size_t n);
+int store_sqlite_device_set_key(void *impl, const char *id, const char *key_sha,
+                                long long *generation);
 
 #endif

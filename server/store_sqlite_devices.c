@@ -7,7 +7,8 @@
 #include "store_sqlite.h"
 
 #define DEV_COLS "id, channel, key_sha256, created, last_seen, running_sha256, state, " \
-	"state_detail, state_time"
+	"state_detail, state_time, key_generation, offered_release, offered_rollback, " \
+	"floor_release, unoffered_sha256"
 
 static void row_device(sqlite3_stmt *st, struct device *d)
 {
@@ -20,6 +21,11 @@ static void row_device(sqlite3_stmt *st, struct device *d)
 	db_text(st, 6, d->state, sizeof d->state);
 	db_text(st, 7, d->detail, sizeof d->detail);
 	d->state_time = sqlite3_column_int64(st, 8);
+	d->key_generation = sqlite3_column_int64(st, 9);
+	d->offered_release = sqlite3_column_int64(st, 10);
+	d->offered_rollback = sqlite3_column_int(st, 11);
+	d->floor = sqlite3_column_int64(st, 12);
+	db_text(st, 13, d->unoffered, sizeof d->unoffered);
 }
 
 int store_sqlite_device_create(void *impl, const struct device *dev)
@@ -155,6 +161,7 @@ static int event_row(sqlite3_stmt *st, void *cls)
 	db_text(st, 1, e.state, sizeof e.state);
 	db_text(st, 2, e.sha, sizeof e.sha);
 	db_text(st, 3, e.detail, sizeof e.detail);
+	db_text(st, 4, e.flag, sizeof e.flag);
 	return ev->cb(ev->cls, &e);
 }
 
@@ -167,7 +174,7 @@ int store_sqlite_device_events(void *impl, const char *id, int limit, store_even
 	int ret;
 
 	db_lock(d);
-	st = db_prepare(d, "SELECT time, state, sha256, detail FROM device_events "
+	st = db_prepare(d, "SELECT time, state, sha256, detail, flag FROM device_events "
 	                "WHERE device_id = ? ORDER BY id DESC LIMIT ?");
 	if (st) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -183,10 +190,15 @@ int store_sqlite_device_events(void *impl, const char *id, int limit, store_even
 static int report_rows(struct db *d, const struct device_report *rep)
 {
 	sqlite3_stmt *ev = db_prepare(d, "INSERT INTO device_events (device_id, time, state, "
-	                              "sha256, detail) VALUES (?, ?, ?, ?, ?)");
+	                              "sha256, detail, flag) VALUES (?, ?, ?, ?, ?, ?)");
+	/* ?7: the unoffered image to set (a flagged booted), '' to clear it (another
+	** booted), NULL to keep it */
 	sqlite3_stmt *dv = db_prepare(d, "UPDATE devices SET state = ?, state_detail = ?, "
 	                              "state_time = ?, last_seen = ?, running_sha256 = "
-	                              "COALESCE(?, running_sha256) WHERE id = ?");
+	                              "COALESCE(?, running_sha256), unoffered_sha256 = "
+	                              "CASE WHEN ?7 IS NULL THEN unoffered_sha256 "
+	                              "WHEN ?7 = '' THEN NULL ELSE ?7 END WHERE id = ?6");
+	int booted = !strcmp(rep->state, "booted");
 	int ret = -1;
 
 	if (ev && dv) {
@@ -195,12 +207,19 @@ static int report_rows(struct db *d, const struct device_report *rep)
 		sqlite3_bind_text(ev, 3, rep->state, -1, SQLITE_STATIC);
 		db_bind_opt_text(ev, 4, rep->sha);
 		db_bind_opt_text(ev, 5, rep->detail);
+		db_bind_opt_text(ev, 6, rep->unoffered ? "unoffered" : NULL);
 		sqlite3_bind_text(dv, 1, rep->state, -1, SQLITE_STATIC);
 		db_bind_opt_text(dv, 2, rep->detail);
 		sqlite3_bind_int64(dv, 3, rep->time);
 		sqlite3_bind_int64(dv, 4, rep->time);
 		db_bind_opt_text(dv, 5, rep->running);
 		sqlite3_bind_text(dv, 6, rep->id, -1, SQLITE_STATIC);
+		if (rep->unoffered && rep->sha)
+			sqlite3_bind_text(dv, 7, rep->sha, -1, SQLITE_STATIC);
+		else if (booted)
+			sqlite3_bind_text(dv, 7, "", 0, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(dv, 7);
 		if (sqlite3_step(ev) == SQLITE_DONE && sqlite3_step(dv) == SQLITE_DONE)
 			ret = 0;
 		else
@@ -238,7 +257,8 @@ static int update_seen(struct db *d, void *cls)
 {
 	const struct seen *s = cls;
 	sqlite3_stmt *st = db_prepare(d, "UPDATE devices SET last_seen = ?, running_sha256 = "
-	                              "COALESCE(?, running_sha256) WHERE id = ?");
+	                              "COALESCE(?, running_sha256), offered_release = ?, "
+	                              "offered_rollback = ?, floor_release = ? WHERE id = ?");
 	size_t i;
 	int ret = st ? STORE_OK : STORE_ERROR;
 
@@ -246,7 +266,10 @@ static int update_seen(struct db *d, void *cls)
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, s->v[i].last_seen);
 		db_bind_opt_text(st, 2, s->v[i].running);
-		sqlite3_bind_text(st, 3, s->v[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, s->v[i].offered_release);
+		sqlite3_bind_int(st, 4, s->v[i].offered_rollback);
+		sqlite3_bind_int64(st, 5, s->v[i].floor);
+		sqlite3_bind_text(st, 6, s->v[i].id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			ret = db_fail(d, "flush device");
 	}
@@ -262,6 +285,28 @@ int store_sqlite_devices_seen(void *impl, const struct device_seen *v, size_t n)
 
 	db_lock(d);
 	ret = db_transaction(d, "flush devices", update_seen, &s);
+	db_unlock(d);
+	return ret;
+}
+
+int store_sqlite_device_set_key(void *impl, const char *id, const char *key_sha,
+                                long long *generation)
+{
+	struct db *d = store_sqlite_writer(impl);
+	sqlite3_stmt *st;
+	int ret = STORE_ERROR;
+
+	db_lock(d);
+	st = db_prepare(d, "UPDATE devices SET key_sha256 = ?, key_generation = "
+	                "key_generation + 1 WHERE id = ? RETURNING key_generation");
+	if (st) {
+		sqlite3_bind_text(st, 1, key_sha, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+		ret = db_found(d, sqlite3_step(st), "replace a device key");
+		if (ret == STORE_OK)
+			*generation = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
 	db_unlock(d);
 	return ret;
 }

@@ -1,6 +1,6 @@
-/* tls.c - mbedTLS glue: certificate and key generation (x509write), the
-** image-signing key and ECDSA signatures, random bytes. The one server file
-** that calls mbedTLS (besides hash.c's digest) and maps its error codes. */
+/* tls.c - mbedTLS glue: certificate and key generation (x509write), random
+** bytes. The one server file that calls mbedTLS (besides hash.c's digest)
+** and maps its error codes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,8 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/base64.h>
-#include <mbedtls/ecdsa.h>
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
@@ -37,7 +35,6 @@ int tls_init(struct tls_keys *k)
 	pthread_mutex_init(&k->mu, NULL);
 	mbedtls_entropy_init(&k->entropy);
 	mbedtls_ctr_drbg_init(&k->drbg);
-	mbedtls_pk_init(&k->sign_key);
 	rc = mbedtls_ctr_drbg_seed(&k->drbg, mbedtls_entropy_func, &k->entropy,
 	                           (const unsigned char *)pers, sizeof pers - 1);
 	if (rc)
@@ -47,13 +44,11 @@ int tls_init(struct tls_keys *k)
 
 void tls_release(struct tls_keys *k)
 {
-	mbedtls_pk_free(&k->sign_key);
 	mbedtls_ctr_drbg_free(&k->drbg);
 	mbedtls_entropy_free(&k->entropy);
-	free(k->sign_pub_pem);
 	free(k->cert_pem);
 	free(k->key_pem);
-	k->sign_pub_pem = k->cert_pem = k->key_pem = NULL;
+	k->cert_pem = k->key_pem = NULL;
 }
 
 int tls_random(struct tls_keys *k, uint8_t *buf, size_t n)
@@ -170,64 +165,5 @@ int tls_load_cert(struct tls_keys *k, const char *dir, const char *cert_file,
 	if (fsutil_read_file(cert, 1 << 20, &k->cert_pem, NULL) ||
 	    fsutil_read_file(key, 1 << 20, &k->key_pem, NULL))
 		return log_error("cannot read TLS certificate '%s' or key '%s'", cert, key);
-	return 0;
-}
-
-int tls_load_signing_key(struct tls_keys *k, const char *dir)
-{
-	char path[700];
-	unsigned char buf[1024];
-	char *pem;
-	size_t len;
-	int rc;
-
-	if (fsutil_mkdir_p(dir, 0700))
-		return -1;
-	snprintf(path, sizeof path, "%s/signing.pem", dir);
-	rc = fsutil_read_file(path, 1 << 20, &pem, &len);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		mbedtls_pk_context pk;
-
-		mbedtls_pk_init(&pk);
-		rc = gen_ec_key(k, &pk) ? -1 : mbedtls_pk_write_key_pem(&pk, buf, sizeof buf);
-		mbedtls_pk_free(&pk);
-		if (rc)
-			return rc == -1 ? -1 : fail(rc, "cannot write signing key");
-		if (fsutil_write_durable(path, (char *)buf, strlen((char *)buf), 0600))
-			return -1;
-		log_info("generated image-signing key '%s'", path);
-		if (fsutil_read_file(path, 1 << 20, &pem, &len))
-			return log_error("cannot read '%s'", path);
-	}
-	rc = mbedtls_pk_parse_key(&k->sign_key, (unsigned char *)pem, len + 1, NULL, 0);
-	free(pem);
-	if (rc)
-		return fail(rc, "cannot parse signing key");
-	if (!mbedtls_pk_can_do(&k->sign_key, MBEDTLS_PK_ECDSA))
-		return log_error("signing key '%s' is not an EC key", path);
-	if ((rc = mbedtls_pk_write_pubkey_pem(&k->sign_key, buf, sizeof buf)))
-		return fail(rc, "cannot write public key");
-	k->sign_pub_pem = strdup((char *)buf);
-	return k->sign_pub_pem ? 0 : log_error("out of memory");
-}
-
-int tls_sign_digest(struct tls_keys *k, const uint8_t digest[32],
-                    char *out, size_t outsize)
-{
-	unsigned char sig[MBEDTLS_ECDSA_MAX_LEN];
-	size_t siglen = 0, olen = 0;
-	int rc;
-
-	pthread_mutex_lock(&k->mu);
-	rc = mbedtls_pk_sign(&k->sign_key, MBEDTLS_MD_SHA256, digest, 32, sig, &siglen,
-	                     mbedtls_ctr_drbg_random, &k->drbg);
-	pthread_mutex_unlock(&k->mu);
-	if (rc)
-		return fail(rc, "cannot sign");
-	rc = mbedtls_base64_encode((unsigned char *)out, outsize, &olen, sig, siglen);
-	if (rc)
-		return fail(rc, "cannot encode signature");
 	return 0;
 }

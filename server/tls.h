@@ -1,4 +1,5 @@
-/* tls.h - mbedTLS: the HTTPS certificate, the image-signing key, random bytes. */
+/* tls.h - mbedTLS: the HTTPS certificate and random bytes (lfsd's signing
+** keys are keystore.h's). */
 #ifndef TLS_H
 #define TLS_H
 
@@ -13,11 +14,9 @@
 struct tls_keys {
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
-	mbedtls_pk_context sign_key;    /* ECDSA P-256 image-signing key */
-	char *sign_pub_pem;             /* owned; its SubjectPublicKeyInfo PEM */
 	char *cert_pem;                 /* owned; HTTPS certificate chain, PEM */
 	char *key_pem;                  /* owned; HTTPS private key, PEM */
-	pthread_mutex_t mu;             /* guards drbg and sign_key use */
+	pthread_mutex_t mu;             /* guards drbg use */
 };
 
 /* Seeds the generator. Returns 0 or -1 (logged). */
@@ -30,14 +29,6 @@ void tls_release(struct tls_keys *k);
 ** localhost/127.0.0.1 there on first use. Returns 0 or -1 (logged). */
 int tls_load_cert(struct tls_keys *k, const char *dir, const char *cert_file,
                   const char *key_file);
-/* Loads dir/signing.pem, generating an ECDSA P-256 key on first use, and
-** computes sign_pub_pem. Returns 0 or -1 (logged). */
-int tls_load_signing_key(struct tls_keys *k, const char *dir);
-
-/* Signs a SHA-256 digest: DER ECDSA signature, base64 into out (NUL
-** terminated). Returns 0 or -1 (logged). Thread-safe. */
-int tls_sign_digest(struct tls_keys *k, const uint8_t digest[32],
-                    char *out, size_t outsize);
 /* Fills buf with n random bytes. Returns 0 or -1. Thread-safe. */
 int tls_random(struct tls_keys *k, uint8_t *buf, size_t n);
 

@@ -24,6 +24,7 @@
 #include "flash.h"
 #include "install.h"
 #include "lfsc_image.h"
+#include "manifest.h"
 #include "ota.h"
 #include "platform.h"
 #include "runtime.h"
@@ -45,7 +46,9 @@ struct agent {
 	char state_path[1100];
 	char spiffs[1100];
 	char pubkey_path[1100];
-	char *pubkey_pem;                 /* owned */
+	char *pubkey_pem;                 /* owned; lfsd's signing key, pinned */
+	char keyid[17];                   /* its id (verify_key_id), sent with polls */
+	char refusal[400];                /* the last manifest refusal reported */
 	long poll_interval;               /* seconds */
 	int restarts;                     /* restarts since the firmware last ran quietly */
 	struct runtime rt;                /* the firmware */
@@ -95,11 +98,21 @@ static void set_sha(char *dst, const char *src)
 	snprintf(dst, STATE_SHA_HEX, "%s", src ? src : "");
 }
 
-/* TRIAL -> IDLE: the new image checked in. */
-static void commit(struct agent *a)
+/* TRIAL -> IDLE: the new image checked in (checked_in: its booted report
+** was delivered), or stays after a failed trial with nothing to go back to.
+** A check-in raises the anti-rollback floor to the image's release, or sets
+** it after a signed rollback (server/README.md "Signed manifests", rule 5). */
+static void commit(struct agent *a, int checked_in)
 {
 	const char *keep[2];
 
+	if (checked_in && a->st.target_release > 0 &&
+	    (a->st.target_rollback || a->st.target_release > a->st.floor)) {
+		a->st.floor = a->st.target_release;
+		platform_log("anti-rollback floor: release %lld", (long long)a->st.floor);
+	}
+	a->st.target_release = 0;
+	a->st.target_rollback = 0;
 	if (strcmp(a->st.target, a->st.current)) {
 		set_sha(a->st.previous, a->st.current);
 		set_sha(a->st.current, a->st.target);
@@ -137,7 +150,7 @@ static int flush(struct agent *a, struct dev_error *err)
 			platform_log("report %s %s delivered", r->state, short_sha(r->sha));
 		if (!rc && a->st.phase == STATE_TRIAL && !strcmp(r->state, "booted") &&
 		    !strcmp(r->sha, a->st.target))
-			commit(a);
+			commit(a, 1);
 		state_outbox_drop(&a->st, 1);
 		if ((ret = save(a, err)))
 			return ret;
@@ -145,12 +158,16 @@ static int flush(struct agent *a, struct dev_error *err)
 	return DEV_OK;
 }
 
-/* Sets up a load of `sha` (APPLYING or ROLLBACK) and saves it. */
+/* Sets up a load of `sha` (APPLYING or ROLLBACK) and saves it; release and
+** rollback are its manifest's (0, 0 for an image no manifest offered). */
 static int begin_load(struct agent *a, enum state_phase phase, const char *sha,
-		      const struct lfsc_buffer *layout, struct dev_error *err)
+		      const struct lfsc_buffer *layout, int64_t release, int rollback,
+		      struct dev_error *err)
 {
 	a->st.phase = phase;
 	set_sha(a->st.target, sha);
+	a->st.target_release = release;
+	a->st.target_rollback = rollback;
 	verify_sha256_hex(layout->data, layout->len, a->st.flash_sha);
 	a->st.flash_used = (uint32_t)layout->len;
 	a->st.attempts = 0;
@@ -190,7 +207,7 @@ static int rollback(struct agent *a, const char *reason, struct dev_error *err)
 	if (a->st.current[0] && !strcmp(a->st.current, a->st.target))
 		a->st.current[0] = '\0';   /* the good image itself is what failed */
 	if (a->st.current[0] && !stage_layout(&a->stage, a->st.current, &layout, &e))
-		ret = begin_load(a, STATE_ROLLBACK, a->st.current, &layout, err);
+		ret = begin_load(a, STATE_ROLLBACK, a->st.current, &layout, 0, 0, err);
 	else
 		ret = go_empty(a, a->st.current[0] ? e.text : "no previous image", err);
 	lfsc_buffer_release(&layout);
@@ -218,7 +235,7 @@ static int fail_trial(struct agent *a, const char *reason, int *restart,
 	}
 	snprintf(detail, sizeof detail, "%s; no previous image to go back to: kept", reason);
 	report_running(a, "failed", a->st.target, detail, a->st.target);
-	commit(a);
+	commit(a, 0);
 	return save(a, err);
 }
 
@@ -349,8 +366,11 @@ static int boot_check(struct agent *a, int *stable, struct dev_error *err)
 		dev_error_clear(&e);
 		if (!stage_layout(&a->stage, expect, &layout, &e)) {
 			char sha[STATE_SHA_HEX];
+			int trial = a->st.phase == STATE_TRIAL;
 			set_sha(sha, expect);
-			ret = begin_load(a, STATE_APPLYING, sha, &layout, err);
+			ret = begin_load(a, STATE_APPLYING, sha, &layout,
+					 trial ? a->st.target_release : 0,
+					 trial && a->st.target_rollback, err);
 			lfsc_buffer_release(&layout);
 			return ret;
 		}
@@ -420,7 +440,7 @@ static int boot(struct agent *a, int *restart, struct dev_error *err)
 				goto out;
 		}
 		if (!a->tls)
-			commit(a);   /* offline: no server to check in with */
+			commit(a, 0);   /* offline: no server to check in with */
 	}
 	if ((ret = save(a, err)))
 		goto out;
@@ -486,18 +506,20 @@ static int trial(struct agent *a, int *restart, struct dev_error *err)
 	return save(a, err);
 }
 
+/* lfsd's signing key: DATA/pubkey.pem (fetched before, or adopted from a
+** next-key line), else --pubkey, else GET /ota/pubkey once over the pinned
+** (or CA-checked) connection, kept in DATA/pubkey.pem. */
 static int need_pubkey(struct agent *a, struct dev_error *err)
 {
+	const char *file = platform_exists(a->pubkey_path) ? a->pubkey_path : a->cfg->pubkey;
 	uint8_t *data = NULL;
 	size_t len = 0;
 	int ret;
 
 	if (a->pubkey_pem)
 		return DEV_OK;
-	if (a->cfg->pubkey || platform_exists(a->pubkey_path)) {
-		ret = platform_read_file(a->cfg->pubkey ? a->cfg->pubkey : a->pubkey_path,
-					 &data, &len, err);
-		if (ret)
+	if (file) {
+		if ((ret = platform_read_file(file, &data, &len, err)))
 			return ret;
 		a->pubkey_pem = realloc(data, len + 1);
 		if (!a->pubkey_pem) {
@@ -505,37 +527,132 @@ static int need_pubkey(struct agent *a, struct dev_error *err)
 			return dev_error_set(err, DEV_ERR_MEM, "out of memory");
 		}
 		a->pubkey_pem[len] = '\0';
+	} else if ((ret = ota_pubkey(&a->http, &a->pubkey_pem, err)) ||
+		   (ret = platform_write_atomic(a->pubkey_path, a->pubkey_pem,
+						strlen(a->pubkey_pem), err))) {
+		return ret;
+	}
+	return verify_key_id(a->pubkey_pem, a->keyid, err);
+}
+
+/* A next-key line of a verified manifest: lfsd rotated its signing key and
+** the key the device pins vouches for the new one, which replaces it. */
+static void adopt_key(struct agent *a, const char *spki_b64)
+{
+	struct dev_error e;
+	char *pem = NULL, id[17];
+
+	dev_error_clear(&e);
+	if (verify_key_pem(spki_b64, &pem, &e) || verify_key_id(pem, id, &e) ||
+	    platform_write_atomic(a->pubkey_path, pem, strlen(pem), &e)) {
+		platform_log("next signing key not adopted: %s", e.text);
+		free(pem);
+		return;
+	}
+	if (strcmp(id, a->keyid))
+		platform_log("signing key rotated by lfsd: key %s (vouched for by %s) adopted",
+			     id, a->keyid);
+	free(a->pubkey_pem);
+	a->pubkey_pem = pem;
+	memcpy(a->keyid, id, sizeof a->keyid);
+}
+
+/* Rules 1-5 of a manifest (manifest.h) on lfsd's offer, before anything is
+** downloaded; then a next-key line is adopted. */
+static int accept_offer(struct agent *a, const struct ota_offer *o, const char *nonce,
+			struct manifest *m, struct dev_error *err)
+{
+	struct manifest_expect x = { a->cfg->device, a->cfg->channel, nonce, a->cfg->target,
+				     a->st.floor };
+	int ret;
+
+	if (o->len > MANIFEST_MAX_TEXT)
+		return dev_error_set(err, DEV_ERR_VERIFY, "manifest longer than %d bytes",
+				     MANIFEST_MAX_TEXT);
+	if ((ret = verify_signature(o->text, o->len, o->signature, a->pubkey_pem, err)) ||
+	    (ret = manifest_parse(o->text, o->len, m, err)) ||
+	    (ret = manifest_check(m, &x, err)))
+		return ret;
+	if (m->next_key[0])
+		adopt_key(a, m->next_key);
+	return DEV_OK;
+}
+
+/* A refused manifest: reported failed with the reason (once while the same
+** refusal repeats), nothing marked bad (a replay of an image must not keep
+** the genuine offer of it out). The image named, unverified, is only for
+** the report. */
+static int refuse(struct agent *a, const struct ota_offer *o, const char *why,
+		  struct dev_error *err)
+{
+	struct manifest named;
+	char detail[400];
+
+	platform_log("manifest refused: %s", why);
+	snprintf(detail, sizeof detail, "manifest refused: %s", why);
+	if (!strcmp(detail, a->refusal))
+		return DEV_OK;
+	snprintf(a->refusal, sizeof a->refusal, "%s", detail);
+	if (manifest_parse(o->text, o->len, &named, NULL))
+		named.sha256[0] = '\0';
+	report(a, "failed", named.sha256, detail);
+	return flush(a, err);
+}
+
+/* One poll: a fresh nonce, the offer checked (accept_offer). On an offer
+** *m is the verified manifest and *update = 1. */
+static int poll_offer(struct agent *a, struct manifest *m, int *update, struct dev_error *err)
+{
+	struct ota_offer o;
+	struct dev_error e;
+	uint8_t raw[16];
+	char nonce[33];
+	long interval = 0;
+	int status = 0, i, ret = DEV_OK;
+
+	*update = 0;
+	dev_error_clear(&e);
+	if (need_pubkey(a, &e) || tls_random(a->tls, raw, sizeof raw, &e)) {
+		platform_log("poll skipped: %s", e.text);
 		return DEV_OK;
 	}
-	/* fetched over the authenticated (pinned/CA) connection, then kept */
-	if ((ret = ota_pubkey(&a->http, &a->pubkey_pem, err)))
-		return ret;
-	return platform_write_atomic(a->pubkey_path, a->pubkey_pem, strlen(a->pubkey_pem),
-				     err);
+	for (i = 0; i < 16; i++)
+		snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
+	if (ota_latest(&a->http, &(struct ota_poll){ a->cfg->device, a->st.current, nonce,
+						     a->keyid }, &o, update, &status, &interval, &e)) {
+		platform_log("poll failed: %s", e.text);
+		return DEV_OK;
+	}
+	if (interval > 0)
+		a->poll_interval = interval;
+	if (!*update)
+		platform_log("poll: up to date (HTTP %d)", status);
+	else if (accept_offer(a, &o, nonce, m, &e)) {
+		*update = 0;
+		ret = refuse(a, &o, e.text, err);
+	} else {
+		a->refusal[0] = '\0';
+		if (m->poll > 0)
+			a->poll_interval = m->poll;
+	}
+	ota_offer_free(&o);
+	return ret;
 }
 
 /* One poll. *restart = 1 when an image was staged and a load is pending. */
 static int poll(struct agent *a, int *restart, struct dev_error *err)
 {
-	struct ota_manifest m;
+	struct manifest m;
 	struct lfsc_buffer layout;
 	struct dev_error e;
 	char detail[400];
-	int update = 0, status = 0, downloaded = 0, ret = DEV_OK;
+	int update = 0, downloaded = 0, ret = DEV_OK;
 
 	*restart = 0;
 	lfsc_buffer_init(&layout);
 	dev_error_clear(&e);
-	if (ota_latest(&a->http, a->cfg->device, a->st.current, &m, &update, &status, &e)) {
-		platform_log("poll failed: %s", e.text);
+	if ((ret = poll_offer(a, &m, &update, err)) || !update)
 		goto out;
-	}
-	if (!update) {
-		platform_log("poll: up to date (HTTP %d)", status);
-		goto out;
-	}
-	if (m.poll_interval > 0)
-		a->poll_interval = m.poll_interval;
 	if (!strcmp(m.sha256, a->st.current)) {
 		platform_log("poll: up to date (release %lld)", (long long)m.release);
 		goto out;
@@ -544,23 +661,15 @@ static int poll(struct agent *a, int *restart, struct dev_error *err)
 		platform_log("poll: skipping %s, rejected or rolled back before", m.sha256);
 		goto out;
 	}
-	platform_log("poll: update to %s (release %lld, version %lld, %lld bytes)",
-		     m.sha256, (long long)m.release, (long long)m.version, (long long)m.size);
-	if (need_pubkey(a, &e)) {
-		platform_log("cannot get the signing key: %s", e.text);
-		goto out;
-	}
-	if (!strstr(m.url, "device=")) {   /* lfsd identifies the device on every request */
-		size_t n = strlen(m.url);
-		snprintf(m.url + n, sizeof m.url - n, "%sdevice=%s",
-			 strchr(m.url, '?') ? "&" : "?", a->cfg->device);
-	}
+	platform_log("poll: update to %s (release %lld, version %lld, %lld bytes%s)",
+		     m.sha256, (long long)m.release, (long long)m.version, (long long)m.size,
+		     m.rollback ? ", a signed rollback" : "");
 	if (!stage_has(&a->stage, m.sha256)) {
 		report(a, "downloading", m.sha256, m.url);
 		if ((ret = flush(a, err)))
 			goto out;
 	}
-	if (stage_fetch(&a->stage, &a->http, &m, a->pubkey_pem, &layout, &downloaded, &e)) {
+	if (stage_fetch(&a->stage, &a->http, &m, &layout, &downloaded, &e)) {
 		snprintf(detail, sizeof detail, "%s%s", e.code == DEV_ERR_VERIFY ?
 			 "rejected before flashing: " : "", e.text);
 		platform_log("update %s failed: %s", m.sha256, detail);
@@ -573,8 +682,10 @@ static int poll(struct agent *a, int *restart, struct dev_error *err)
 		goto out;
 	}
 	if (downloaded)
-		report(a, "downloaded", m.sha256, "verified: size, sha256, signature, format");
-	if ((ret = begin_load(a, STATE_APPLYING, m.sha256, &layout, err)) ||
+		report(a, "downloaded", m.sha256, "verified: manifest signature, size, sha256, "
+		       "format");
+	if ((ret = begin_load(a, STATE_APPLYING, m.sha256, &layout, m.release, m.rollback,
+			      err)) ||
 	    (ret = flush(a, err)))
 		goto out;
 	platform_log("restarting to load %s", m.sha256);
@@ -595,7 +706,7 @@ static int local_reload(struct agent *a, struct dev_error *err)
 	if ((ret = stage_local(&a->stage, a->cfg->reload, sha, &layout, err)))
 		goto out;
 	platform_log("reload: staged %s as %s", a->cfg->reload, sha);
-	ret = begin_load(a, STATE_APPLYING, sha, &layout, err);
+	ret = begin_load(a, STATE_APPLYING, sha, &layout, 0, 0, err);
 out:
 	lfsc_buffer_release(&layout);
 	return ret;
@@ -618,7 +729,7 @@ static int lua_reload(void *ctx, const char *name, char *msg, size_t n)
 		goto out;
 	}
 	if (stage_local(&a->stage, path, sha, &layout, &e) ||
-	    begin_load(a, STATE_APPLYING, sha, &layout, &e)) {
+	    begin_load(a, STATE_APPLYING, sha, &layout, 0, 0, &e)) {
 		snprintf(msg, n, "%s", e.text);
 		goto out;
 	}

@@ -15,10 +15,15 @@
 struct agent_config {
 	const char *server;       /* "https://host:port", NULL = offline (no network) */
 	const char *device;       /* device id */
-	const char *key;          /* device key (Bearer token) */
+	const char *key;          /* device key (Bearer token): --key, --key-file or
+				  ** LFS_DEVICE_KEY */
+	const char *key_file;     /* --key-file: main.c reads the key from it */
+	const char *channel;      /* the device's channel (--channel), checked in every
+				  ** manifest; NULL = not checked */
 	const char *pin;          /* server certificate SHA-256, hex; or NULL */
 	const char *ca;           /* CA file (PEM); or NULL */
-	const char *pubkey;       /* image-signing key file (PEM); NULL = GET /ota/pubkey once */
+	const char *pubkey;       /* lfsd's signing key (PEM) to pin when DATA/pubkey.pem
+				  ** does not exist; NULL = GET /ota/pubkey once */
 	const char *data;         /* data directory: flash.bin, state.json, spiffs/ */
 	const char *reload;       /* local image to install first (console reload), or NULL */
 	uint32_t part_size;       /* LFS partition bytes */

@@ -54,7 +54,7 @@ $(DEVICE_TEST)/cutproxy: tests/device/cutproxy.c
 
 test-build: $(DEVICE_TEST)/cutproxy
 $(DEVICE_TEST)/t_verify: tests/device/t_verify.c $(DEVICE_OBJDIR)/verify.o \
-		$(DEVICE_OBJDIR)/error.o $(LFSC_LIB)
+		$(DEVICE_OBJDIR)/manifest.o $(DEVICE_OBJDIR)/error.o $(LFSC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LFSC_INC) $(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(LFSC_LIBS) \
 	  $(MBEDTLS_LIBS) -lcmocka

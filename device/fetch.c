@@ -241,7 +241,7 @@ static int exchange(struct fetch *f, const char *host, const char *port,
 	int ret = DEV_ERR_NET;
 	struct conn *c = NULL;
 	char *req = NULL;
-	char line[1024], clen[32] = "", te[64] = "", crange[128] = "";
+	char line[1024], clen[32] = "", te[64] = "", crange[128] = "", poll[24] = "";
 	int64_t length = -1;
 	int n;
 
@@ -283,7 +283,9 @@ static int exchange(struct fetch *f, const char *host, const char *port,
 		header_value(line, "Content-Range", crange, sizeof crange);
 		header_value(line, "Content-Type", resp->content_type,
 			     sizeof resp->content_type);
+		header_value(line, "LFSD-Poll-Interval", poll, sizeof poll);
 	}
+	resp->poll_interval = poll[0] ? strtol(poll, NULL, 10) : 0;
 	if (clen[0])
 		length = strtoll(clen, NULL, 10);
 	if (crange[0] && !strncasecmp(crange, "bytes ", 6))

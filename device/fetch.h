@@ -25,6 +25,7 @@ struct fetch_response {
 	char etag[130];           /* ETag header as sent (quotes kept), "" if none */
 	char content_type[64];
 	int64_t range_start;      /* from Content-Range of a 206, else -1 */
+	long poll_interval;       /* LFSD-Poll-Interval (seconds), 0 if absent */
 	char *body;               /* memory requests: NUL-terminated; caller owns (free()) */
 };
 

@@ -13,8 +13,9 @@
 #include "tls.h"
 
 static const char usage[] =
-"usage: lfs-device --data DIR [--server https://HOST:PORT --device ID --key KEY\n"
-"                  (--pin-sha256 HEX | --ca FILE)] [--pubkey FILE]\n"
+"usage: lfs-device --data DIR [--server https://HOST:PORT --device ID\n"
+"                  (--key-file FILE | --key KEY | env LFS_DEVICE_KEY)\n"
+"                  (--pin-sha256 HEX | --ca FILE) [--channel C] [--pubkey FILE]]\n"
 "                  [--partition-size 0x40000] [--base 0x40296000] [--once]\n"
 "                  [--boot-timeout S] [--poll-interval S] [--watchdog-ms MS]\n"
 "                  [--download-tries N] [--power-cut-at N] [--reload IMAGE]\n"
@@ -27,6 +28,10 @@ static const char usage[] =
 "\n"
 "--client c (default): the C OTA agent polls --server itself and runs the image's\n"
 "  `_init` on the emulated firmware, whose timers and sockets run while it waits.\n"
+"  It checks lfsd's signed manifests (server/README.md): --key-file (or\n"
+"  LFS_DEVICE_KEY) keeps the device key out of `ps`; --channel C refuses\n"
+"  manifests of another channel; --pubkey FILE pins lfsd's signing key\n"
+"  (default: fetched once over the pinned connection, DIR/pubkey.pem).\n"
 "--client lua: an emulated NodeMCU board (device/README.md): it loads the LFS,\n"
 "  runs init.lua from SPIFFS (DIR/spiffs/) with the firmware's net, tls, file,\n"
 "  node, tmr, crypto, encoder and rtcmem modules, and its OTA client is Lua code.\n"
@@ -60,6 +65,7 @@ struct opt {
 static const struct opt opts[] = {
 	O("--server", STR, server),          O("--device", STR, device),
 	O("--key", STR, key),                O("--pin-sha256", STR, pin),
+	O("--key-file", STR, key_file),      O("--channel", STR, channel),
 	O("--ca", STR, ca),                  O("--pubkey", STR, pubkey),
 	O("--data", STR, data),              O("--reload", STR, reload),
 	O("--partition-size", U32, part_size), O("--base", U32, base),
@@ -118,8 +124,45 @@ static int port_options(struct agent_config *c)
 	return 0;
 }
 
+/* The device key: --key, --key-file FILE (its first line) or the
+** environment's LFS_DEVICE_KEY, so that it need not be on the command line
+** (where `ps` shows it). buf holds a key read from a file. */
+static int device_key(struct agent_config *c, char *buf, size_t size)
+{
+	FILE *f;
+	size_t n;
+
+	if (c->key && c->key_file) {
+		fprintf(stderr, "lfs-device: give the key once: --key or --key-file\n");
+		return -1;
+	}
+	if (!c->key_file) {
+		if (!c->key && getenv("LFS_DEVICE_KEY") && *getenv("LFS_DEVICE_KEY"))
+			c->key = getenv("LFS_DEVICE_KEY");
+		return 0;
+	}
+	f = fopen(c->key_file, "r");
+	if (!f || !fgets(buf, (int)size, f)) {
+		fprintf(stderr, "lfs-device: --key-file: cannot read '%s': %s\n", c->key_file,
+			f ? "empty" : strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (!n) {
+		fprintf(stderr, "lfs-device: --key-file: '%s' holds no key\n", c->key_file);
+		return -1;
+	}
+	c->key = buf;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	static char keybuf[512];
 	struct agent_config cfg;
 	struct dev_error err;
 	unsigned long long v;
@@ -197,7 +240,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lfs-device: --client must be c or lua\n");
 		return 2;
 	}
-	if (port_options(&cfg))
+	if (port_options(&cfg) || device_key(&cfg, keybuf, sizeof keybuf))
 		return 2;
 	if (cfg.client && !strcmp(cfg.client, "lua") ? nodemcu_device_run(&cfg, &err)
 						      : agent_run(&cfg, &err)) {

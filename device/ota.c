@@ -35,69 +35,70 @@ static int http_error(struct dev_error *err, const char *what, const struct fetc
 	return ret;
 }
 
-static int is_sha(const char *s)
+void ota_offer_free(struct ota_offer *o)
 {
-	int i;
-
-	for (i = 0; i < 64; i++)
-		if (!s[i] || !isxdigit((unsigned char)s[i]))
-			return 0;
-	return s[64] == '\0';
+	free(o->text);
+	o->text = NULL;
 }
 
-static int parse_manifest(const char *body, struct ota_manifest *m, struct dev_error *err)
+/* The manifest text and signature of lfsd's JSON answer into *o. */
+static int parse_offer(const char *body, struct ota_offer *o, struct dev_error *err)
 {
 	int ret = DEV_ERR_HTTP;
 	json_t *root;
 	json_error_t jerr;
-	const char *sha, *url, *sig;
+	const char *text, *sig;
 
-	memset(m, 0, sizeof *m);
+	memset(o, 0, sizeof *o);
 	root = json_loads(body ? body : "", 0, &jerr);
 	if (!json_is_object(root)) {
 		ret = dev_error_set(err, DEV_ERR_HTTP, "manifest is not JSON: %s", jerr.text);
 		goto out;
 	}
-	sha = json_string_value(json_object_get(root, "sha256"));
-	url = json_string_value(json_object_get(root, "url"));
+	text = json_string_value(json_object_get(root, "manifest"));
 	sig = json_string_value(json_object_get(root, "signature"));
-	if (!sha || !is_sha(sha) || !url || !*url ||
-	    !json_is_integer(json_object_get(root, "size"))) {
-		ret = dev_error_set(err, DEV_ERR_HTTP,
-				    "manifest lacks a valid sha256, size or url");
+	if (!text || !sig || strlen(sig) >= sizeof o->signature) {
+		ret = dev_error_set(err, DEV_ERR_HTTP, "the answer has no manifest text or "
+				    "signature (an lfsd older than manifest version 1?)");
 		goto out;
 	}
-	snprintf(m->sha256, sizeof m->sha256, "%s", sha);
-	snprintf(m->url, sizeof m->url, "%s", url);
-	snprintf(m->signature, sizeof m->signature, "%s", sig ? sig : "");
-	m->size = json_integer_value(json_object_get(root, "size"));
-	m->release = json_integer_value(json_object_get(root, "release"));
-	m->version = json_integer_value(json_object_get(root, "version"));
-	m->poll_interval = (long)json_integer_value(json_object_get(root, "poll_interval"));
+	o->len = json_string_length(json_object_get(root, "manifest"));
+	o->text = malloc(o->len + 1);
+	if (!o->text) {
+		ret = dev_error_set(err, DEV_ERR_MEM, "out of memory");
+		goto out;
+	}
+	memcpy(o->text, text, o->len);
+	o->text[o->len] = '\0';
+	snprintf(o->signature, sizeof o->signature, "%s", sig);
 	ret = DEV_OK;
 out:
 	json_decref(root);
 	return ret;
 }
 
-int ota_latest(struct fetch *f, const char *device, const char *current,
-	       struct ota_manifest *m, int *update, int *status, struct dev_error *err)
+int ota_latest(struct fetch *f, const struct ota_poll *p, struct ota_offer *o, int *update,
+	       int *status, long *poll_interval, struct dev_error *err)
 {
 	struct fetch_response r;
-	char path[512], dev[200];
+	char path[600], dev[200];
 	int ret;
 
 	*update = 0;
 	*status = 0;
-	urlenc(device, dev, sizeof dev);
-	snprintf(path, sizeof path, "/ota/latest?device=%s%s%s", dev,
-		 current && *current ? "&current=" : "", current ? current : "");
+	*poll_interval = 0;
+	memset(o, 0, sizeof *o);
+	urlenc(p->device, dev, sizeof dev);
+	snprintf(path, sizeof path, "/ota/latest?device=%s&nonce=%s%s%s%s%s", dev, p->nonce,
+		 p->keyid ? "&keyid=" : "", p->keyid ? p->keyid : "",
+		 p->current && *p->current ? "&current=" : "", p->current ? p->current : "");
 	if ((ret = fetch_request(f, "GET", path, NULL, NULL, 0, &r, err)))
 		return ret;
 	*status = r.status;
+	*poll_interval = r.poll_interval;
 	if (r.status == 204 || r.status == 304)
 		ret = DEV_OK;
-	else if (r.status == 200 && !(ret = parse_manifest(r.body, m, err)))
+	else if (r.status == 200 && !(ret = parse_offer(r.body, o, err)))
 		*update = 1;
 	else if (r.status != 200)
 		ret = http_error(err, "poll", &r);

@@ -1,7 +1,7 @@
 /*
 ** ota.h - the device side of lfsd's device API (server/README.md): poll
-** GET /ota/latest, POST /ota/report, GET /ota/pubkey. Requests go through
-** fetch.c; JSON through jansson.
+** GET /ota/latest (the signed manifest's JSON form), POST /ota/report,
+** GET /ota/pubkey. Requests go through fetch.c; JSON through jansson.
 */
 #ifndef DEVICE_OTA_H
 #define DEVICE_OTA_H
@@ -10,24 +10,31 @@
 #include "error.h"
 #include "fetch.h"
 
-struct ota_manifest {
-	int64_t release;          /* release id */
-	int64_t version;          /* release number within the channel */
-	int64_t size;             /* image bytes */
-	long poll_interval;       /* seconds; 0 if absent */
-	char sha256[65];          /* image SHA-256, lowercase hex */
-	char url[512];            /* where to GET the image (path or https URL) */
-	char signature[256];      /* base64 DER ECDSA P-256 over the SHA-256 */
+/* What a poll sends (strings borrowed). */
+struct ota_poll {
+	const char *device;
+	const char *current;      /* the running image's SHA-256, or "" / NULL */
+	const char *nonce;        /* 32 lowercase hex digits, fresh for this poll */
+	const char *keyid;        /* id of the signing key the device pins, or NULL */
 };
 
+/* lfsd's offer (the JSON form of the manifest), as received: nothing in it
+** is verified yet (manifest.h, verify.h). */
+struct ota_offer {
+	char *text;               /* owned (ota_offer_free); the manifest's text */
+	size_t len;
+	char signature[256];      /* base64 DER ECDSA P-256 over the text */
+};
+void ota_offer_free(struct ota_offer *o);
+
 /*
-** Polls for the newest image. current is the running image's SHA-256 (or ""
-** / NULL). *status is the HTTP status. *update = 1 and *m filled on 200;
-** 204/304 give *update = 0. Other statuses are DEV_ERR_HTTP with the
-** server's error message.
+** Polls for the newest image. *status is the HTTP status, *poll_interval
+** lfsd's LFSD-Poll-Interval (0 if absent). *update = 1 and *o filled on 200
+** (caller owns: ota_offer_free); 204/304 give *update = 0. Other statuses
+** are DEV_ERR_HTTP with the server's error message.
 */
-int ota_latest(struct fetch *f, const char *device, const char *current,
-	       struct ota_manifest *m, int *update, int *status, struct dev_error *err);
+int ota_latest(struct fetch *f, const struct ota_poll *p, struct ota_offer *o, int *update,
+	       int *status, long *poll_interval, struct dev_error *err);
 
 /* Reports one state change; 2xx is success, other statuses DEV_ERR_HTTP
 ** (*status says which). sha, detail and running (the image the device runs

@@ -25,21 +25,18 @@ int stage_has(const struct stage *s, const char *sha)
 }
 
 static int check_all(const struct stage *s, const uint8_t *data, size_t len,
-		     const struct ota_manifest *m, const char *pubkey_pem,
-		     struct lfsc_buffer *layout, struct dev_error *err)
+		     const struct manifest *m, struct lfsc_buffer *layout, struct dev_error *err)
 {
 	int ret;
 
 	if ((ret = verify_digest(data, len, m->size, m->sha256, err)) ||
-	    (ret = verify_signature(m->sha256, m->signature, pubkey_pem, err)) ||
 	    (ret = verify_image(data, len, s->target, s->base, s->part_size, layout, err)))
 		return ret;
 	return DEV_OK;
 }
 
-int stage_fetch(const struct stage *s, struct fetch *f, const struct ota_manifest *m,
-		const char *pubkey_pem, struct lfsc_buffer *layout, int *downloaded,
-		struct dev_error *err)
+int stage_fetch(const struct stage *s, struct fetch *f, const struct manifest *m,
+		struct lfsc_buffer *layout, int *downloaded, struct dev_error *err)
 {
 	int ret = DEV_ERR_VERIFY, attempt;
 	char img[1200], part[1200], etag[1200];
@@ -56,7 +53,7 @@ int stage_fetch(const struct stage *s, struct fetch *f, const struct ota_manifes
 	if (platform_exists(img)) {
 		if ((ret = platform_read_file(img, &data, &len, err)))
 			goto out;
-		if ((ret = check_all(s, data, len, m, pubkey_pem, layout, err)))
+		if ((ret = check_all(s, data, len, m, layout, err)))
 			platform_remove(img);
 		goto out;
 	}
@@ -90,7 +87,7 @@ int stage_fetch(const struct stage *s, struct fetch *f, const struct ota_manifes
 	}
 	if ((ret = platform_read_file(part, &data, &len, err)))
 		goto out;
-	if ((ret = check_all(s, data, len, m, pubkey_pem, layout, err))) {
+	if ((ret = check_all(s, data, len, m, layout, err))) {
 		platform_remove(part);   /* a rejected download is never resumed */
 		platform_remove(etag);
 		goto out;

@@ -3,8 +3,9 @@
 **   <sha256>.img   a complete image that passed every check of verify.h
 **   <sha256>.part  a download in progress (a valid prefix; resumed with Range)
 **   <sha256>.etag  the ETag the .part bytes came from (for If-Range)
-** An image is renamed to .img only after size, digest, signature and format
-** checks, so anything named .img may be loaded into flash.
+** An image is renamed to .img only after its size and digest are checked
+** against the verified manifest (manifest.h) and its format against the
+** device, so anything named .img may be loaded into flash.
 */
 #ifndef DEVICE_STAGE_H
 #define DEVICE_STAGE_H
@@ -13,7 +14,8 @@
 #include <stdint.h>
 #include "error.h"
 #include "lfsc_image.h"
-#include "ota.h"
+#include "fetch.h"
+#include "manifest.h"
 
 struct stage {
 	const char *dir;          /* the SPIFFS directory; borrowed */
@@ -30,17 +32,16 @@ void stage_path(const struct stage *s, const char *sha, const char *ext, char *b
 int stage_has(const struct stage *s, const char *sha);
 
 /*
-** Makes <sha>.img hold the manifest's image: downloads it (resuming a .part,
-** up to s->tries attempts) unless already staged, then checks size, SHA-256,
-** the signature with pubkey_pem (borrowed) and the format; a rejected
+** Makes <sha>.img hold the image of manifest m (verified by the caller):
+** downloads it (resuming a .part, up to s->tries attempts) unless already
+** staged, then checks size and SHA-256 against m and the format; a rejected
 ** download is deleted. On success *layout receives the flash layout
 ** (appended; caller owns) and *downloaded says whether bytes were fetched.
 ** Rejections are DEV_ERR_VERIFY with the reason; transfer failures
 ** DEV_ERR_NET/DEV_ERR_HTTP (the .part is kept for the next attempt).
 */
-int stage_fetch(const struct stage *s, struct fetch *f, const struct ota_manifest *m,
-		const char *pubkey_pem, struct lfsc_buffer *layout, int *downloaded,
-		struct dev_error *err);
+int stage_fetch(const struct stage *s, struct fetch *f, const struct manifest *m,
+		struct lfsc_buffer *layout, int *downloaded, struct dev_error *err);
 
 /* Stages a local image file (the console's node.LFS.reload): format checks
 ** only. *sha receives its SHA-256 (65 bytes, caller's). */

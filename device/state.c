@@ -61,6 +61,9 @@ int state_load(const char *path, struct agent_state *st, struct dev_error *err)
 	st->flash_used = (uint32_t)json_integer_value(json_object_get(root, "flash_used"));
 	st->attempts = (int)json_integer_value(json_object_get(root, "attempts"));
 	st->trial_since = json_integer_value(json_object_get(root, "trial_since"));
+	st->floor = json_integer_value(json_object_get(root, "floor"));
+	st->target_release = json_integer_value(json_object_get(root, "target_release"));
+	st->target_rollback = json_is_true(json_object_get(root, "target_rollback"));
 	box = json_object_get(root, "outbox");
 	json_array_foreach(box, i, r) {
 		if (st->noutbox >= STATE_MAX_OUTBOX)
@@ -87,11 +90,13 @@ int state_save(const char *path, const struct agent_state *st, struct dev_error 
 	char *text = NULL;
 	int i;
 
-	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:[]}",
+	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:I, s:I, s:b, s:[]}",
 			 "phase", state_phase_name(st->phase), "current", st->current,
 			 "previous", st->previous, "target", st->target, "bad", st->bad,
 			 "flash_sha", st->flash_sha, "flash_used", (json_int_t)st->flash_used,
 			 "attempts", st->attempts, "trial_since", (json_int_t)st->trial_since,
+			 "floor", (json_int_t)st->floor, "target_release",
+			 (json_int_t)st->target_release, "target_rollback", st->target_rollback,
 			 "outbox");
 	box = json_object_get(root, "outbox");
 	for (i = 0; box && i < st->noutbox; i++)

@@ -1,8 +1,9 @@
 /*
 ** state.h - the OTA agent's persistent state (what survives restarts and
 ** power cuts): the phase of the update state machine, which images are
-** current / previous / being installed, the expected flash digest, and the
-** outbox of reports not yet delivered. Stored as one JSON file written
+** current / previous / being installed, the expected flash digest, the
+** anti-rollback floor (server/README.md "Signed manifests", rule 5), and
+** the outbox of reports not yet delivered. Stored as one JSON file written
 ** atomically (temp + fsync + rename), so a power cut leaves either the old or
 ** the new state, never a mix.
 */
@@ -41,6 +42,11 @@ struct agent_state {
 	uint32_t flash_used;           /* flash_size (§A5.2) of that layout */
 	int attempts;                  /* loads of target started in this phase */
 	int64_t trial_since;           /* Unix time target first booted on trial; 0 before */
+	int64_t floor;                 /* the highest release run and checked in (a signed
+					  rollback sets it lower); 0 = none */
+	int64_t target_release;        /* target's release from its manifest, 0 = none
+					  (a local reload) */
+	int target_rollback;           /* that manifest said rollback 1 */
 	int noutbox;                   /* reports waiting for delivery, oldest first */
 	struct state_report outbox[STATE_MAX_OUTBOX];
 };

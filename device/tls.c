@@ -120,6 +120,13 @@ out:
 	return ret;
 }
 
+int tls_random(struct tls_client *c, void *buf, size_t n, struct dev_error *err)
+{
+	int rc = mbedtls_ctr_drbg_random(&c->drbg, buf, n);
+
+	return rc ? tls_fail(err, rc, "no random bytes") : DEV_OK;
+}
+
 void tls_client_free(struct tls_client *c)
 {
 	if (!c)

@@ -34,6 +34,10 @@ int tls_read(struct tls_conn *t, void *buf, size_t size, size_t *got,
 	     struct dev_error *err);
 void tls_close(struct tls_conn *t);   /* sends close_notify; NULL is a no-op */
 
+/* n random bytes from the client's generator (mbedTLS ctr_drbg) into buf:
+** the nonces of polls. */
+int tls_random(struct tls_client *c, void *buf, size_t n, struct dev_error *err);
+
 /* The pin of the first certificate in a PEM file: SHA-256 of its DER bytes
 ** as 64 lowercase hex digits into hex (caller's, 65 bytes). */
 int tls_cert_pin(const char *pem_file, char hex[65], struct dev_error *err);

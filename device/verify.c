@@ -1,5 +1,6 @@
 /*
-** verify.c - size, digest, signature and format checks of a staged image.
+** verify.c - the manifest's signature, lfsd's signing keys, and the size,
+** digest and format checks of a staged image.
 ** The only device file that calls the mbedTLS pk/ecdsa API; their codes are
 ** turned into messages here.
 */
@@ -59,22 +60,32 @@ static int unhex(const char *s, uint8_t *out, size_t max, size_t *n)
 	return 0;
 }
 
-int verify_signature(const char *sha_hex, const char *sig, const char *pubkey_pem,
+/* Parses lfsd's public key into pk (initialized by the caller): an EC key. */
+static int parse_key(mbedtls_pk_context *pk, const char *pem, struct dev_error *err)
+{
+	char msg[120];
+	int rc = mbedtls_pk_parse_public_key(pk, (const uint8_t *)pem, strlen(pem) + 1);
+
+	if (rc) {
+		mbedtls_strerror(rc, msg, sizeof msg);
+		return dev_error_set(err, DEV_ERR_VERIFY, "server public key unreadable: %s", msg);
+	}
+	if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA))
+		return dev_error_set(err, DEV_ERR_VERIFY, "server public key is not ECDSA");
+	return DEV_OK;
+}
+
+int verify_signature(const void *data, size_t len, const char *sig, const char *pubkey_pem,
 		     struct dev_error *err)
 {
 	int ret = DEV_ERR_VERIFY;
 	mbedtls_pk_context pk;
 	uint8_t md[32], der[160];
-	size_t mdlen = 0, derlen = 0;
+	size_t derlen = 0;
 	char msg[120];
 	int rc;
 
 	mbedtls_pk_init(&pk);
-	if (!sha_hex || unhex(sha_hex, md, sizeof md, &mdlen) || mdlen != 32) {
-		ret = dev_error_set(err, DEV_ERR_VERIFY, "signature: bad sha256 '%s'",
-				    sha_hex ? sha_hex : "");
-		goto out;
-	}
 	if (!sig || !*sig) {
 		ret = dev_error_set(err, DEV_ERR_VERIFY, "signature missing from manifest");
 		goto out;
@@ -83,28 +94,66 @@ int verify_signature(const char *sha_hex, const char *sig, const char *pubkey_pe
 	    mbedtls_base64_decode(der, sizeof der, &derlen, (const uint8_t *)sig,
 				  strlen(sig))) {
 		ret = dev_error_set(err, DEV_ERR_VERIFY,
-				    "signature is neither base64 nor hex");
+				    "manifest signature is neither base64 nor hex");
 		goto out;
 	}
-	rc = mbedtls_pk_parse_public_key(&pk, (const uint8_t *)pubkey_pem,
-					 strlen(pubkey_pem) + 1);
-	if (rc) {
-		mbedtls_strerror(rc, msg, sizeof msg);
-		ret = dev_error_set(err, DEV_ERR_VERIFY, "server public key unreadable: %s",
-				    msg);
+	if ((ret = parse_key(&pk, pubkey_pem, err)))
 		goto out;
-	}
-	if (!mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECDSA)) {
-		ret = dev_error_set(err, DEV_ERR_VERIFY, "server public key is not ECDSA");
-		goto out;
-	}
+	mbedtls_sha256_ret(data, len, md, 0);
 	rc = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, md, sizeof md, der, derlen);
 	if (rc) {
 		mbedtls_strerror(rc, msg, sizeof msg);
-		ret = dev_error_set(err, DEV_ERR_VERIFY, "signature invalid: %s", msg);
+		ret = dev_error_set(err, DEV_ERR_VERIFY, "manifest signature invalid: %s", msg);
 		goto out;
 	}
 	ret = DEV_OK;
+out:
+	mbedtls_pk_free(&pk);
+	return ret;
+}
+
+int verify_key_id(const char *pubkey_pem, char id[17], struct dev_error *err)
+{
+	mbedtls_pk_context pk;
+	uint8_t der[300];
+	char hex[65];
+	int n, ret;
+
+	mbedtls_pk_init(&pk);
+	if ((ret = parse_key(&pk, pubkey_pem, err)))
+		goto out;
+	n = mbedtls_pk_write_pubkey_der(&pk, der, sizeof der);   /* at the end of der */
+	if (n <= 0) {
+		ret = dev_error_set(err, DEV_ERR_VERIFY, "server public key cannot be encoded");
+		goto out;
+	}
+	verify_sha256_hex(der + sizeof der - n, (size_t)n, hex);
+	memcpy(id, hex, 16);
+	id[16] = '\0';
+out:
+	mbedtls_pk_free(&pk);
+	return ret;
+}
+
+int verify_key_pem(const char *spki_b64, char **pem, struct dev_error *err)
+{
+	mbedtls_pk_context pk;
+	uint8_t der[300], out[600];
+	size_t len = 0;
+	int ret = DEV_ERR_VERIFY;
+
+	*pem = NULL;
+	mbedtls_pk_init(&pk);
+	if (mbedtls_base64_decode(der, sizeof der, &len, (const uint8_t *)spki_b64,
+				  strlen(spki_b64)) ||
+	    mbedtls_pk_parse_public_key(&pk, der, len) ||
+	    !mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECDSA) ||
+	    mbedtls_pk_write_pubkey_pem(&pk, out, sizeof out)) {
+		ret = dev_error_set(err, DEV_ERR_VERIFY, "next-key is not an ECDSA public key");
+		goto out;
+	}
+	*pem = strdup((char *)out);
+	ret = *pem ? DEV_OK : dev_error_set(err, DEV_ERR_MEM, "out of memory");
 out:
 	mbedtls_pk_free(&pk);
 	return ret;

@@ -1,7 +1,9 @@
 /*
-** verify.h - everything a downloaded image must pass BEFORE flash is touched:
-** size, SHA-256, the ECDSA P-256 signature from the manifest (checked with the
-** server's public key), and the image format with the compiler's own reader
+** verify.h - the signature on lfsd's manifest (ECDSA P-256 over the
+** manifest's text, checked with lfsd's public key), lfsd's signing keys
+** (their ids, a next key adopted), and everything a downloaded image must
+** pass BEFORE flash is touched: size and SHA-256 against the verified
+** manifest, and the image format with the compiler's own reader
 ** (lfsc_image_read, the one reader shared with lfsd) including the target's
 ** number configuration and the fit in the partition.
 */
@@ -23,12 +25,21 @@ int verify_digest(const uint8_t *data, size_t len, int64_t want_size,
 		  const char *want_sha, struct dev_error *err);
 
 /*
-** ECDSA P-256 signature over the image's SHA-256 digest (`sha_hex`, 64 hex
-** digits): `sig` is the manifest's text (base64 or hex of a DER signature),
-** `pubkey_pem` the server's public key in PEM. Both borrowed.
+** ECDSA P-256 signature over SHA-256(data[0..len)) (the manifest's text):
+** `sig` base64 (or hex) of a DER signature, `pubkey_pem` lfsd's public key
+** in PEM. All borrowed. DEV_ERR_VERIFY: "manifest signature invalid: ...",
+** "signature missing from manifest", "server public key unreadable: ...".
 */
-int verify_signature(const char *sha_hex, const char *sig, const char *pubkey_pem,
+int verify_signature(const void *data, size_t len, const char *sig, const char *pubkey_pem,
 		     struct dev_error *err);
+
+/* The id of a signing key (PEM): the first 16 hex digits of the SHA-256 of
+** its DER SubjectPublicKeyInfo (lfsd's keyid=), into id (17 bytes). */
+int verify_key_id(const char *pubkey_pem, char id[17], struct dev_error *err);
+
+/* A next-key line's value (base64 of a DER SubjectPublicKeyInfo) as a P-256
+** public key in PEM: *pem NUL terminated (caller owns: free()). */
+int verify_key_pem(const char *spki_b64, char **pem, struct dev_error *err);
 
 /*
 ** Parses data/len with lfsc_image_read (every §A6.2 check and more), requires

@@ -200,10 +200,12 @@ function M.verify(text, nonce)
   local m, i = {}, 0
   for k, v in signed:gmatch("([^ \n]+) ([^\n]*)\n") do
     i = i + 1
-    if FIELDS[i] ~= k then return nil, "manifest field " .. i .. " is '" .. k .. "', not " .. tostring(FIELDS[i]) end
+    -- after the fields, lfsd may name its next signing key (for the C agent)
+    local want = FIELDS[i] or (i == #FIELDS + 1 and "next-key") or "(the end)"
+    if want ~= k then return nil, "manifest field " .. i .. " is '" .. k .. "', not " .. want end
     m[k] = v
   end
-  if i ~= #FIELDS then return nil, "manifest has " .. i .. " fields, not " .. #FIELDS end
+  if i < #FIELDS then return nil, "manifest has " .. i .. " fields, not " .. #FIELDS end
   if m["lfsd-manifest"] ~= "1" then return nil, "manifest version " .. m["lfsd-manifest"] .. " unknown" end
   if m.device ~= cfg.device then return nil, "manifest is for device " .. m.device end
   if cfg.channel and m.channel ~= cfg.channel then return nil, "manifest is for channel " .. m.channel end
@@ -405,15 +407,21 @@ function M.update(m)
 end
 
 -- A manifest lfsd answered to the poll that sent nonce: refused (reported
--- failed with the reason) or acted on.
-function M.offer(text, n)
+-- failed with the reason, once while the same refusal repeats; nothing is
+-- marked bad, so a replay cannot keep the genuine offer out) or acted on.
+local refused
+local function offer(text, n)
   local m, why = M.verify(text, n)
   if not m then
     log("manifest refused:", why)
-    report("failed", "", "manifest refused: " .. why)
-    flush(function() end)
+    if why ~= refused then
+      refused = why
+      report("failed", "", "manifest refused: " .. why)
+      flush(function() end)
+    end
     return false
   end
+  refused = nil
   if m.poll and cfg.poll ~= 0 then cfg.poll = m.poll end
   M.update(m)
   return true
@@ -453,7 +461,7 @@ function M.poll()
     if err or (code ~= 200 and code ~= 204 and code ~= 304) then
       log("poll failed:", err or ("HTTP " .. tostring(code)))
     elseif code == 200 then
-      M.offer(table.concat(body), n)
+      offer(table.concat(body), n)
     else
       log("up to date (HTTP " .. code .. ")")
     end
@@ -479,8 +487,10 @@ local function reset_attempts()
   if rtcmem then rtcmem.write32(64, 0, 0) else file.remove("ota.tries") end
 end
 
+-- the manifest's module names, each %XX-encoded outside [A-Za-z0-9_.-]
 local function remove_stale(modules)
   for name in (modules or ""):gmatch("[^,]+") do
+    name = name:gsub("%%(%x%x)", function(x) return string.char(tonumber(x, 16)) end)
     file.remove(name .. ".lc")
     file.remove(name .. ".lua")
   end
@@ -563,6 +573,10 @@ function M.start(c)
     if not _G[m] then log("this firmware lacks the '" .. m .. "' module; no OTA updates") return false end
   end
   cfg = c or dofile("lfsd_cfg.lua")
+  if type(cfg.key) ~= "string" or type(cfg.mkey) ~= "string" or #cfg.mkey ~= 64 then
+    log("lfsd_cfg.lua has no key or mkey (lfsd shows them once, when it issues the device's key); no OTA updates")
+    return false
+  end
   cfg.mkey_raw = cfg.mkey:gsub("%x%x", function(x) return string.char(tonumber(x, 16)) end)
   st = readkv(STATE)
   st.phase, st.cur, st.prev, st.floor = st.phase or "idle", st.cur or cfg.image or "", st.prev or "", st.floor or "0"

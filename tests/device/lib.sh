@@ -51,13 +51,37 @@ add_device() {   # add_device <id> [channel] -> key
 	admin POST /devices "{\"id\":\"$1\",\"channel\":\"${2:-stable}\"}" | jq -r .key
 }
 # device <id> <key> <datadir> [options...]: one --once cycle against lfsd's
-# HTTPS listener, its certificate pinned
+# HTTPS listener (or $VIA, host:port, e.g. the mitm), its certificate pinned
 device() {
 	local id=$1 key=$2 data=$3
 	shift 3
-	"$DEV" --server "https://$TLS_ADDR" --device "$id" --key "$key" --pin-sha256 "$PIN" \
-		--data "$data" --once "$@"
+	"$DEV" --server "https://${VIA:-$TLS_ADDR}" --device "$id" --key "$key" \
+		--pin-sha256 "$PIN" --data "$data" --once "$@"
 }
+# poll_manifest <id> <key> [query]: a poll as the device would make it, with a
+# nonce of its own (the body on stdout; JSON form unless query has format=text)
+poll_manifest() {
+	curl -sS --cacert "$CACERT" -H "Authorization: Bearer $2" \
+		"https://localhost:${TLS_ADDR##*:}/ota/latest?device=$1&nonce=$(openssl rand -hex 16)${3:-}"
+}
+
+# ---- an attacker who holds lfsd's TLS identity (tests/device/mitm.py) ----
+# start_mitm: relays to the lfsd started last with its certificate and key;
+# MITM_ADDR (127.0.0.1:port), MITM (its control directory). mitm_honest
+# clears every tampering; mitm_set <file> <content> sets one.
+start_mitm() {
+	MITM=$T/mitm
+	mkdir -p "$MITM"
+	rm -f "$T/mitm.port"
+	python3 "$ROOT/tests/device/mitm.py" "$DATA/tls/cert.pem" "$DATA/tls/key.pem" \
+		"${TLS_ADDR##*:}" "$T/mitm.port" "$MITM" 2>> "$MITM/log" &
+	PIDS="$PIDS $!"
+	local i
+	for i in $(seq 100); do [ -s "$T/mitm.port" ] && break; sleep 0.05; done
+	MITM_ADDR=127.0.0.1:$(cat "$T/mitm.port")
+}
+mitm_honest() { rm -f "$MITM/replay" "$MITM/replay.type" "$MITM/as" "$MITM/current"; }
+mitm_set() { printf '%s' "$2" > "$MITM/$1"; }
 
 # ---- the emulated NodeMCU board (lfs-device --client lua) ----
 # board <datadir> [options...]: one run of the board; init.lua and the other

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Tampered images are rejected before flash is touched, reported failed with
-# the reason, and the old image keeps running: one flipped byte, a signature
-# that does not verify, a truncated image, a valid image of the wrong target.
+# Tampered offers are rejected before flash is touched, reported failed with
+# the reason, and the old image keeps running: one flipped byte in the image,
+# a manifest whose signature does not verify with the key the device pins, a
+# truncated image, a manifest for an image of the wrong target.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
 start_lfsd "$T/lfsd" --poll-interval 1
@@ -13,7 +14,8 @@ grep -q '^MARKER v1 ' "$T/out"; ok $? "v1 installed"
 V1=$(jq -r .current "$T/d/state.json")
 
 # tamper <name> <reason regex> [device options...]: the newest release must be
-# rejected; flash unchanged, failed reported with the reason, v1 still runs
+# rejected (its image, or already its manifest); flash unchanged, failed
+# reported with the reason, v1 still runs
 tamper() {
 	local name=$1 reason=$2 sha before after
 	shift 2
@@ -21,10 +23,11 @@ tamper() {
 	before=$(sha256 "$T/d/flash.bin")
 	device dev-t "$KEY" "$T/d" "$@" > "$T/out" 2> "$T/err"
 	after=$(sha256 "$T/d/flash.bin")
-	grep -q "poll: update to $sha" "$T/err"; ok $? "$name: update offered"
+	grep -q "poll: update to $sha\|manifest refused" "$T/err"; ok $? "$name: update offered"
 	is "$after" "$before" "$name: flash content unchanged"
 	grep -q 'done: .*flash operations 0$' "$T/err"; ok $? "$name: no erase or program happened"
-	grep -E -q "update $sha failed: .*($reason)" "$T/err"; ok $? "$name: rejected ($reason)"
+	grep -E -q "(update $sha failed|manifest refused): .*($reason)" "$T/err"
+	ok $? "$name: rejected ($reason)"
 	admin GET /devices/dev-t | jq -e --arg s "$sha" --arg r "$reason" \
 		'.events[0] | .state == "failed" and .sha256 == $s and (.detail | test($r))' >/dev/null
 	ok $? "$name: reported failed with the reason"
@@ -42,14 +45,16 @@ blob=$T/lfsd/blobs/${SA:0:2}/$SA
 printf '\x5a' | dd of="$blob" bs=1 seek=200 conv=notrunc status=none
 tamper "flipped byte" "sha256 mismatch"
 
-# 2. a signature made with another key (the device trusts another lfsd's key)
+# 2. a manifest signed by another key (the device pins another lfsd's key)
 stop_lfsd   # one lfsd per data directory: the first one's is locked while it runs
 start_lfsd "$T/other" && curl -sS "$URL/ota/pubkey" > "$T/other.pem" && stop_lfsd
 start_lfsd "$T/lfsd" --poll-interval 1
 grep -q 'BEGIN PUBLIC KEY' "$T/other.pem"; ok $? "a second lfsd's signing key"
 make_app "$T/b" b
 release "$(upload_build "$T/b" '{"timestamp":1700000002}')" >/dev/null
-tamper "wrong signature" "signature invalid" --pubkey "$T/other.pem"
+mv "$T/d/pubkey.pem" "$T/d/pubkey.pem.good"
+tamper "wrong signature" "manifest signature invalid" --pubkey "$T/other.pem"
+mv "$T/d/pubkey.pem.good" "$T/d/pubkey.pem"
 
 # 3. a truncated image
 make_app "$T/c" c
@@ -63,5 +68,5 @@ grep "update $SC failed" "$T/err" | sed 's/^/# /'
 # 4. a valid, correctly signed image for the 64-bit number target
 make_app "$T/e" e
 release "$(upload_build "$T/e" '{"timestamp":1700000004,"target":"nodemcu-lua53-64"}')" >/dev/null
-tamper "wrong target" "wrong target nodemcu-lua53-64"
+tamper "wrong target" "image target nodemcu-lua53-64 is not nodemcu-lua53"
 done_testing

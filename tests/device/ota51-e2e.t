@@ -48,7 +48,7 @@ is "$(od -An -tx1 -N4 "$T/d/flash.bin" | tr -d ' ')" 54a1fafa "with the port's s
 
 KEY53=$(add_device dev-53)
 device dev-53 "$KEY53" "$T/d53" > "$T/out" 2> "$T/err"
-grep -q "update $V1 failed: rejected before flashing: image format: wrong target nodemcu-lua51, this device runs nodemcu-lua53" "$T/err"
+grep -q "manifest refused: image target nodemcu-lua51 is not nodemcu-lua53" "$T/err"
 ok $? "a 5.3 device refuses the 5.1 image before flashing, with the reason"
 [ ! -s "$T/d53/flash.bin" ] || ! od -An -tx1 -N4 "$T/d53/flash.bin" | grep -qv 'ff ff ff ff'
 ok $? "... and its flash is untouched"

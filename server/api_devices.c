@@ -279,6 +279,22 @@ static void add_summary(void *cls, const struct fleet_summary *s)
 		"no_image", (json_int_t)s->no_image, "pending", (json_int_t)s->pending));
 }
 
+/* The signing key and, during a rotation, the previous one and how many
+** devices pinned which at their last poll since lfsd started. */
+static json_t *signing_key(struct app *app)
+{
+	long long n[4];
+
+	if (!app->ks.prev.pk)
+		return json_pack("{s:s,s:n}", "id", app->ks.sign.id, "previous");
+	fleet_pins(app->fleet, n);
+	return json_pack("{s:s,s:s,s:{s:I,s:I,s:I,s:I}}", "id", app->ks.sign.id, "previous",
+	                 app->ks.prev.id, "devices", "current", (json_int_t)n[FLEET_PIN_CURRENT],
+	                 "previous", (json_int_t)n[FLEET_PIN_PREVIOUS],
+	                 "other", (json_int_t)n[FLEET_PIN_OTHER],
+	                 "not_polled", (json_int_t)n[FLEET_PIN_UNKNOWN]);
+}
+
 struct response api_devices_fleet(struct req *r)
 {
 	const char *channel = http_arg(r, "channel");
@@ -292,8 +308,8 @@ struct response api_devices_fleet(struct req *r)
 	fleet_summarize(r->app->fleet, channel, add_summary, list);
 	json_array_foreach(list, i, c)
 		total += json_integer_value(json_object_get(c, "devices"));
-	return resp_json(200, json_pack("{s:I,s:o}", "devices", (json_int_t)total,
-	                                "channels", list));
+	return resp_json(200, json_pack("{s:I,s:o,s:o}", "devices", (json_int_t)total,
+	                                "channels", list, "signing_key", signing_key(r->app)));
 }
 
 struct response api_devices_client_config(struct req *r)

@@ -16,7 +16,9 @@
 **  1. The database records each key's fingerprint (settings
 **     signing_key_sha256, signing_key_prev_sha256, manifest_key_sha256).
 **  2. A key is made only when the database is empty (no release, no device)
-**     or when asked (--rotate-signing-key, --rotate-manifest-key).
+**     or when asked (--rotate-signing-key, --rotate-manifest-key); the
+**     master secret also when the database never recorded one (a database
+**     from before manifests: no device has a manifest key yet).
 **  3. Otherwise a missing, unreadable or different key stops lfsd with a
 **     message that says how to recover (never a silent replacement).
 **  4. A rotation writes the previous key file, then the new key, then the

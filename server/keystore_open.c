@@ -224,7 +224,9 @@ static int open_master(struct keystore *ks, const char *path, struct store *s, i
 	if (rc < 0)
 		return log_error("the manifest master key '%s' is unreadable (above); fix it or "
 		                 "restore it from a backup of keys/", path);
-	if (rc == 1 && !empty && !rotate)
+	/* a database that never recorded a master (made before manifests) has
+	** no device whose manifest key derives from one */
+	if (rc == 1 && rec[0] && !empty && !rotate)
 		return log_error("the manifest master key '%s' is missing, but this database has "
 		                 "devices whose manifest keys derive from it. Restore the file from "
 		                 "a backup of keys/. If it is lost for good, start lfsd once with "

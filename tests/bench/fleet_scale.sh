@@ -64,7 +64,7 @@ SURL=https://127.0.0.1:$PORT_HTTPS
 startup=$(ms "$up")
 echo "start-up to the first /healthz: $startup ms (target < 3000)"
 code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer bench-key-$NDEV" \
-	"$SURL/ota/latest?device=$(printf 'dev-%07d' "$NDEV")&current=$sha")
+	"$SURL/ota/latest?device=$(printf 'dev-%07d' "$NDEV")&nonce=$(openssl rand -hex 16)&current=$sha")
 echo "check: /ota/latest for the last device -> $code"
 [ "$code" = 204 ]
 

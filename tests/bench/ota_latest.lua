@@ -14,6 +14,6 @@ end
 
 function request()
 	i = i % n + 1
-	return wrk.format("GET", string.format("/ota/latest?device=dev-%07d&current=%s", i, current),
+	return wrk.format("GET", string.format("/ota/latest?device=dev-%07d&nonce=%032x&current=%s", i, i, current),
 	                  { ["Authorization"] = "Bearer bench-key-" .. i })
 end

@@ -23,7 +23,7 @@ echo "registering $NDEV devices" >&2
 "$SEED" "$T/data/lfsd.db" "$NDEV" bench
 
 start_lfsd "$T/data"
-code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer bench-key-1" "https://$TLS_ADDR/ota/latest?device=dev-0000001&current=$sha")
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer bench-key-1" "https://$TLS_ADDR/ota/latest?device=dev-0000001&nonce=$(openssl rand -hex 16)&current=$sha")
 echo "check: /ota/latest for dev-0000001 -> $code"
 [ "$code" = 204 ]
 export OTA_DEVICES=$NDEV OTA_CURRENT=$sha

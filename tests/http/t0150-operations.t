@@ -21,7 +21,7 @@ before=$(wc -l < "$T/lfsd.log")
 req "$URL/builds?limit=5" >/dev/null
 curl -s -o /dev/null "$URL/healthz?key=sekrit-value&token=sekrit-token&x=1"
 key=$(curl -s -H "Authorization: Bearer $TOKEN" -d '{"id":"dev-1","channel":"stable"}' "$URL/devices" | jq -r .key)
-curl -s -o /dev/null --cacert "$CACERT" -H "Authorization: Bearer $key" "$SURL/ota/latest?device=dev-1"
+curl -s -o /dev/null --cacert "$CACERT" -H "Authorization: Bearer $key" "$SURL/ota/latest?device=dev-1&nonce=$(openssl rand -hex 16)"
 sleep 0.2
 tail -n +$((before + 1)) "$T/lfsd.log" > "$T/new.log"
 line=$(grep ' access .* GET /builds?limit=5 200 ' "$T/new.log")
@@ -30,7 +30,7 @@ echo "$line" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\
 ok $? "access line: ISO 8601 time, client, method, path, status, bytes, ms"
 grep -q ' GET /healthz?key=-&token=-&x=1 200 ' "$T/new.log"; ok $? "secret-looking query values are removed"
 grep -q ' POST /devices 201 ' "$T/new.log"; ok $? "POST logged with its status"
-grep -q ' GET /ota/latest?device=dev-1 204 ' "$T/new.log"; ok $? "device poll logged"
+grep -q ' GET /ota/latest?device=dev-1&nonce=[0-9a-f]\{32\} 204 ' "$T/new.log"; ok $? "device poll logged"
 grep -q 'event device action=registered id=dev-1 channel=stable' "$T/new.log"; ok $? "device registration event"
 ! grep -q -e "$TOKEN" -e "$key" -e sekrit "$T/new.log"; ok $? "no token, key or secret value in the log"
 is "$(grep -c ' access ' "$T/new.log")" 4 "exactly one access line per request"

@@ -2,7 +2,8 @@
 # t0210-migrate: a database written by an lfsd of schema 2 (lfsc's --json
 # result stored as text, listing blobs) is migrated to typed build tables:
 # every build reads back with the same modules, warnings and string counts,
-# and lists on demand.
+# and lists on demand; the signing key it had is kept and its fingerprint
+# recorded.
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$T/data"
 cat "$ROOT/schema/0001_init.sql" "$ROOT/schema/0002_ota.sql" | sqlite3 "$T/data/lfsd.db"
@@ -15,6 +16,9 @@ sqlite3 "$T/data/lfsd.db" "INSERT INTO builds VALUES (1, 'k1', '$(printf %064d 7
 for sha in $(printf %064d 7) $(printf %064d 9) $(printf %064d 1) $(printf %064d 2); do
 	mkdir -p "$T/data/blobs/00" && echo "blob $sha" >"$T/data/blobs/00/$sha"
 done
+# the signing key the old lfsd made and signed its releases with
+mkdir -m 700 "$T/data/keys"
+(umask 077 && openssl ecparam -name prime256v1 -genkey -noout -out "$T/data/keys/signing.pem")
 start_lfsd "$T/data"; ok $? "lfsd starts on a schema-2 database"
 [ ! -e "$DATA/blobs/00/$(printf %064d 9)" ]; ok $? "the listing blob no row names any more is swept"
 [ -e "$DATA/blobs/00/$(printf %064d 7)" ] && [ -e "$DATA/blobs/00/$(printf %064d 1)" ]; ok $? "image and source blobs stay"
@@ -26,5 +30,8 @@ is "$(jq -c '[.modules, .warnings, .strings, .effective, .files[1].name]' "$T/bo
 	"modules, warnings, strings and effective options read back from typed columns"
 is "$(jq -r .listing "$T/body")" /builds/1/listing "the listing is offered (made on demand)"
 is "$(req "$URL/releases/1")" 200 "its release reads back"
+is "$(sqlite3 "$DATA/lfsd.db" "select value from settings where key = 'signing_key_sha256'")" \
+	"$(openssl pkey -in "$DATA/keys/signing.pem" -pubout -outform DER | sha256sum | cut -d' ' -f1)" \
+	"the old signing key is kept, its fingerprint recorded"
 stop_lfsd
 done_testing

@@ -1,10 +1,18 @@
 #!/bin/bash
 # t0800-ota: releases, channels, devices and the device API over HTTPS:
-# manifest and its ECDSA signature (checked with openssl against
-# /ota/pubkey), 204/304 when up to date, image Range rules, reports, no
-# SQLite write per poll, staged rollout by stable hash, pause, revoke.
+# the signed manifest (its ECDSA signature checked with openssl against
+# /ota/pubkey, its HMAC tag with the device's derived manifest key; JSON and
+# text forms; the nonce), 204/304 when up to date, image Range rules,
+# reports, no SQLite write per poll, staged rollout by stable hash, pause,
+# revoke (with a signed rollback), a booted report for an image lfsd never
+# offered flagged.
 . "$(dirname "$0")/lib.sh"
 start_lfsd; ok $? "lfsd started"
+N=$(openssl rand -hex 16)   # a poll's nonce (lfsd's clients make a fresh one per poll)
+mkey() {   # mkey <id> [generation]: the device's manifest key, derived from the master
+	printf 'lfsd-manifest-key\0%s\0%s' "$1" "${2:-0}" |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(cat "$DATA/keys/manifest.key")" | awk '{print $NF}'
+}
 S=(-s --cacert "$CACERT")
 mapfile -t args < <(app_args json_config)
 is "$(req "${args[@]}" "$URL/build")" 201 "build A"
@@ -39,29 +47,72 @@ is "$(jpost /devices '{"id":"dev-1","channel":"stable"}')" 201 "POST /devices: 2
 KEY=$(jq -r .key "$T/body")
 [ ${#KEY} -eq 64 ]; ok $? "a 64-hex device key is returned once"
 is "$(jpost /devices '{"id":"dev-1","channel":"stable"}')" 409 "same id again: 409"
+# the client configuration for the NodeMCU client, issued with the key
+req -X POST -H 'Content-Type: application/json' -d '{"id":"dev-cfg","channel":"stable"}' "$URL/devices" >/dev/null
+jq -r .client_config "$T/body" > "$T/lfsd_cfg.lua"
+"$LFSC" -p "$T/lfsd_cfg.lua"; ok $? "POST /devices: client_config is a Lua file (lfsd_cfg.lua)"
+grep -q "^  host = \"127.0.0.1\", port = ${SURL##*:},$" "$T/lfsd_cfg.lua" &&
+	grep -q "^  device = \"dev-cfg\", channel = \"stable\",$" "$T/lfsd_cfg.lua" &&
+	grep -q "^  key = \"$(jq -r .key "$T/body")\"," "$T/lfsd_cfg.lua" &&
+	grep -q '^  poll = 60, checkin = 60,$' "$T/lfsd_cfg.lua"
+ok $? "... with lfsd's address and HTTPS port, the device, its key, the poll interval"
+grep -A20 '^  ca = \[\[$' "$T/lfsd_cfg.lua" | sed -n '2,/END CERTIFICATE/p' | cmp -s - "$CACERT"
+ok $? "... and lfsd's certificate as the CA"
+MK_CFG=$(sed -n 's/^  mkey = "\([0-9a-f]*\)",.*/\1/p' "$T/lfsd_cfg.lua")
+is "$MK_CFG" "$(mkey dev-cfg)" "... and its manifest key (generation 0)"
+is "$(req "$URL/devices/dev-cfg/client-config")" 200 "GET /devices/{id}/client-config"
+grep -q '^  key = nil' "$T/body" && grep -q '^  mkey = nil' "$T/body" && ! grep -q "$MK_CFG" "$T/body" &&
+	grep -q 'device = "dev-cfg"' "$T/body"
+ok $? "... the same file without the secrets (shown once)"
+is "$(req "$URL/devices/nobody/client-config")" 404 "... of an unknown device: 404"
 is "$(jpost /devices '{"id":"../x","channel":"stable"}')" 400 "invalid device id: 400"
 is "$(sqlite3 "$DATA/lfsd.db" "select key_sha256 from devices where id='dev-1'")" "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)" "only the key's hash is stored"
 dev() { curl "${S[@]}" -o "$T/body" -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $KEY" "$@"; }
 hdr() { tr -d '\r' <"$T/h" | sed -n "s/^$1: //Ip"; }
 
-is "$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $KEY" "$URL/ota/latest?device=dev-1")" 403 "device API over plain HTTP: 403"
+is "$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $KEY" "$URL/ota/latest?device=dev-1&nonce=$N")" 403 "device API over plain HTTP: 403"
 is "$(jq -r .error.code "$T/body")" tls_required "tls_required"
-is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' "$SURL/ota/latest?device=dev-1")" 401 "no device key: 401"
-is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$SURL/ota/latest?device=dev-1")" 401 "admin token is not a device key: 401"
-is "$(dev "$SURL/ota/latest?device=dev-2")" 401 "unknown device: 401"
+is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' "$SURL/ota/latest?device=dev-1&nonce=$N")" 401 "no device key: 401"
+is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$SURL/ota/latest?device=dev-1&nonce=$N")" 401 "admin token is not a device key: 401"
+is "$(dev "$SURL/ota/latest?device=dev-2&nonce=$N")" 401 "unknown device: 401"
 is "$(dev "$SURL/ota/latest")" 400 "missing device=: 400"
-is "$(dev "$SURL/ota/latest?device=dev-1&channel=beta")" 403 "other channel: 403"
-is "$(dev "$SURL/ota/latest?device=dev-1&channel=stable")" 200 "GET /ota/latest: 200 manifest"
+is "$(dev "$SURL/ota/latest?device=dev-1&nonce=$N&channel=beta")" 403 "other channel: 403"
+is "$(dev "$SURL/ota/latest?device=dev-1&nonce=$N&channel=stable")" 200 "GET /ota/latest: 200 manifest"
 jq -e --arg a "$A" --argjson r "$REL_A" '.sha256 == $a and .release == $r and .version == 1 and
 	.url == "/ota/images/\($a)?device=dev-1" and .signature_alg == "ecdsa-p256-sha256" and
 	(.signature | length) > 60 and .poll_interval == 60 and .channel == "stable"' "$T/body" >/dev/null
 ok $? "manifest: release, version, sha256, url, signature, poll_interval"
 is "$(jq .size "$T/body")" "$(stat -c %s "$T/A.img")" "manifest size"
 is "$(hdr ETag)" "\"$A\"" "manifest ETag"
-is "$(dev "$SURL/ota/latest?device=dev-1&current=$A")" 204 "current= up to date: 204"
-is "$(dev -H "If-None-Match: \"$A\"" "$SURL/ota/latest?device=dev-1")" 304 "If-None-Match up to date: 304"
-is "$(dev "$SURL/ota/latest?device=dev-1&current=$B")" 200 "running something else: 200"
-is "$(dev "$SURL/ota/latest?device=dev-1&current=xyz")" 400 "malformed current=: 400"
+# the signed manifest (server/README.md "Signed manifests"): its text, the
+# ECDSA signature over it, the HMAC tag under the device's manifest key
+jq -j .manifest "$T/body" > "$T/mtext"
+is "$(cut -d' ' -f1 "$T/mtext" | tr '\n' ,)" "lfsd-manifest,device,channel,release,version,sha256,size,target,url,rollback,nonce,issued,poll,modules," "manifest text: the fields in order"
+is "$(sed -n 's/^nonce //p; s/^device //p; s/^rollback //p; s/^target //p' "$T/mtext" | tr '\n' ' ')" "dev-1 nodemcu-lua53 0 $N " "... bound to the device, the poll's nonce; no rollback"
+jq -r .signature "$T/body" | base64 -d > "$T/msig.der"
+openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/msig.der" "$T/mtext" | grep -q "Verified OK"
+ok $? "the signature verifies over the text (openssl, /ota/pubkey)"
+printf 'x' >> "$T/mtext"
+openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/msig.der" "$T/mtext" 2>/dev/null | grep -q "Verified OK"
+is "$?" 1 "... and not over another text"
+jq -j .manifest "$T/body" > "$T/mtext"
+is "$(openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(mkey dev-1)" < "$T/mtext" | awk '{print $NF}')" \
+	"$(jq -r .mac "$T/body")" "the mac: HMAC-SHA256 of the text under the device's manifest key"
+is "$(dev -H 'Accept: text/plain' "$SURL/ota/latest?device=dev-1&nonce=$N")" 200 "Accept: text/plain: the small-client form"
+hdr Content-Type | grep -q '^text/plain'; ok $? "... as text/plain"
+head -n -2 "$T/body" > "$T/ttext"
+is "$(grep -v '^issued' "$T/ttext")" "$(grep -v '^issued' "$T/mtext")" "... the same text"
+is "$(tail -n 2 "$T/body" | cut -d' ' -f1 | tr '\n' ,)" "mac,sig," "... then the mac and sig lines"
+is "$(sed -n 's/^mac //p' "$T/body")" "$(openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(mkey dev-1)" < "$T/ttext" | awk '{print $NF}')" "... whose tag verifies"
+is "$(dev "$SURL/ota/latest?device=dev-1&format=text&nonce=$N" && hdr Content-Type | cut -c1-10)" "200text/plain" "format=text: the same"
+is "$(dev "$SURL/ota/latest?device=dev-1")" 400 "no nonce: 400"
+is "$(jq -r .error.message "$T/body")" "nonce must be 32 lowercase hex digits, fresh for every poll" "says why"
+is "$(dev "$SURL/ota/latest?device=dev-1&nonce=${N^^}")" 400 "an upper-case nonce: 400"
+is "$(dev "$SURL/ota/latest?device=dev-1&nonce=$N&current=$A")" 204 "current= up to date: 204"
+is "$(hdr LFSD-Poll-Interval)" 60 "with LFSD-Poll-Interval"
+is "$(dev -H "If-None-Match: \"$A\"" "$SURL/ota/latest?device=dev-1&nonce=$N")" 304 "If-None-Match up to date: 304"
+is "$(dev "$SURL/ota/latest?device=dev-1&nonce=$N&current=$B")" 200 "running something else: 200"
+is "$(dev "$SURL/ota/latest?device=dev-1&nonce=$N&current=xyz")" 400 "malformed current=: 400"
 
 # image download
 is "$(dev "$SURL/ota/images/$A?device=dev-1")" 200 "GET /ota/images/{sha}: 200"
@@ -95,12 +146,12 @@ jq -e --arg a "$A" '.running_sha256 == $a and .state == "failed" and .channel ==
 	(.events | length) == 4 and .events[0].detail == "signature mismatch" and .events[2].state == "booted"' \
 	"$T/body" >/dev/null; ok $? "device shows running image, state, event history"
 is "$(req "$URL/devices")" 200 "GET /devices"
-is "$(jq '.devices | length' "$T/body")" 1 "one device"
+is "$(jq -r '[.devices[].id] | join(",")' "$T/body")" "dev-1,dev-cfg" "two devices"
 
 # polls write nothing to SQLite per request: 100 polls, the WAL barely grows
 sleep 2.5   # let the flusher write what is pending
 wal0=$(stat -c %s "$DATA/lfsd.db-wal")
-for i in $(seq 1 100); do echo "url = \"$SURL/ota/latest?device=dev-1&current=$A\""; echo "output = /dev/null"; done >"$T/polls"
+for i in $(seq 1 100); do echo "url = \"$SURL/ota/latest?device=dev-1&nonce=$N&current=$A\""; echo "output = /dev/null"; done >"$T/polls"
 curl "${S[@]}" -H "Authorization: Bearer $KEY" -K "$T/polls"
 wal1=$(stat -c %s "$DATA/lfsd.db-wal")
 [ $((wal1 - wal0)) -lt $((4 * 4120)) ]; ok $? "100 polls grew the WAL by $((wal1 - wal0)) bytes (< 4 pages)"
@@ -108,7 +159,7 @@ grep -q 'lfsd_ota_polls_total{result="current"} 1[0-9][0-9]' <(curl -s "$URL/met
 is "$(jpost /devices '{"id":"dev-new","channel":"stable"}')" 201 "another device"
 k2=$(jq -r .key "$T/body")
 is "$(sqlite3 "$DATA/lfsd.db" "select coalesce(last_seen, 'never') from devices where id='dev-new'")" never "not seen yet"
-curl "${S[@]}" -o /dev/null -H "Authorization: Bearer $k2" "$SURL/ota/latest?device=dev-new&current=$B"
+curl "${S[@]}" -o /dev/null -H "Authorization: Bearer $k2" "$SURL/ota/latest?device=dev-new&nonce=$N&current=$B"
 is "$(req "$URL/devices/dev-new")" 200 "GET /devices/dev-new"
 jq -e --arg b "$B" '.last_seen > 0 and .running_sha256 == $b' "$T/body" >/dev/null; ok $? "admin API shows the poll at once (from memory)"
 sleep 3
@@ -132,7 +183,7 @@ poll_all() {   # poll_all CURRENT -> "id sha|-code" per device, one curl for all
 	local id key sep=""
 	while read -r id key; do
 		printf '%surl = "%s"\nheader = "Authorization: Bearer %s"\noutput = "%s"\n' \
-			"$sep" "$SURL/ota/latest?device=$id&current=$1" "$key" "$T/m-$id"
+			"$sep" "$SURL/ota/latest?device=$id&nonce=$N&current=$1" "$key" "$T/m-$id"
 		printf 'cacert = "%s"\nwrite-out = "%s %%{http_code}\\n"\n' "$CACERT" "$id"
 		sep=$'next\n'
 	done <"$T/keys" >"$T/cfg"
@@ -157,19 +208,47 @@ is "$missing" "" "every device in at 10 % stays in at 50 %"
 is "$(jpost "/releases/$REL_B" '{"action":"pause"}' PATCH)" 200 "pause B"
 is "$(jq -r .state "$T/body")" paused "state paused"
 in50=$(grep " $B" "$T/p50" | head -1 | cut -d' ' -f1); k=$(grep "^$in50 " "$T/keys" | cut -d' ' -f2)
-is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&current=$B")" 204 "paused: a device on B stays on B"
-is "$(curl "${S[@]}" -o "$T/m" -w '%{http_code}' -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&current=$A")" 204 "paused: a device on A is not offered B"
+is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&nonce=$N&current=$B")" 204 "paused: a device on B stays on B"
+is "$(curl "${S[@]}" -o "$T/m" -w '%{http_code}' -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&nonce=$N&current=$A")" 204 "paused: a device on A is not offered B"
 is "$(jpost "/releases/$REL_B" '{"state":"active"}' PATCH)" 200 "resume B"
+# $in50 takes B (offered, booted): its floor is B's release
+curl "${S[@]}" -o "$T/m" -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&nonce=$N&current=$A"
+is "$(jq -r .sha256 "$T/m")" "$B" "$in50 offered B"
+curl "${S[@]}" -o /dev/null -H "Authorization: Bearer $k" -d "{\"state\":\"booted\",\"sha256\":\"$B\"}" "$SURL/ota/report?device=$in50"
+is "$(req "$URL/devices/$in50" && jq -c '[.floor, .last_offer.id, .unoffered_sha256]' "$T/body")" "200[$REL_B,$REL_B,null]" "its booted report of the offer: floor = release $REL_B"
 is "$(jpost "/releases/$REL_B" '{"action":"revoke"}' PATCH)" 200 "revoke B"
 poll_all "$B" >"$T/prev"
 is "$(grep -c " $A" "$T/prev")" 100 "revoked: every device running B is sent back to A"
+curl "${S[@]}" -o "$T/m" -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&nonce=$N&current=$B"
+jq -e --arg a "$A" '.sha256 == $a and .rollback == true and (.manifest | test("\nrollback 1\n"))' "$T/m" >/dev/null
+ok $? "to $in50, whose floor B is revoked, A is a signed rollback (rollback 1)"
+other=$(grep -- ' -204' "$T/p50" | head -1 | cut -d' ' -f1); ko=$(grep "^$other " "$T/keys" | cut -d' ' -f2)
+curl "${S[@]}" -o "$T/m" -H "Authorization: Bearer $ko" "$SURL/ota/latest?device=$other&nonce=$N&current=$B"
+jq -e '.rollback == false' "$T/m" >/dev/null; ok $? "to a device that never checked in B: rollback 0"
+
+# a booted report for an image lfsd never offered that device: recorded, flagged
+is "$(jpost /devices '{"id":"dev-u","channel":"stable"}')" 201 "dev-u"
+ku=$(jq -r .key "$T/body")
+rep_u() { curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ku" -d "{\"state\":\"booted\",\"sha256\":\"$1\"}" "$SURL/ota/report?device=dev-u"; }
+is "$(rep_u "$B")" 204 "dev-u reports booted B, never offered to it: accepted (recorded)"
+req "$URL/devices/dev-u" >/dev/null
+jq -e --arg b "$B" '.unoffered_sha256 == $b and .events[0].flag == "unoffered" and .running_sha256 == $b' "$T/body" >/dev/null
+ok $? "... and flagged: the event and the device's unoffered_sha256"
+grep -q "event device action=report id=dev-u state=booted sha256=$B .*flag=unoffered" "$LFSD_LOG"
+ok $? "... and in the log"
+curl "${S[@]}" -o "$T/m" -H "Authorization: Bearer $ku" "$SURL/ota/latest?device=dev-u&nonce=$N&current=$B"
+is "$(jq -r .sha256 "$T/m")" "$A" "dev-u is offered A"
+is "$(rep_u "$A")" 204 "... and reports it booted"
+req "$URL/devices/dev-u" >/dev/null
+jq -e '.unoffered_sha256 == null and .events[0].flag == null and .events[1].flag == "unoffered"' "$T/body" >/dev/null
+ok $? "an offered image booted: not flagged, the device's flag cleared, the history kept"
 is "$(jpost "/releases/$REL_B" '{"action":"resume"}' PATCH)" 409 "a revoked release cannot be resumed: 409"
 is "$(jpost "/releases/$REL_B" '{"action":"explode"}' PATCH)" 400 "unknown action: 400"
 is "$(jpost "/releases/99999" '{"action":"pause"}' PATCH)" 404 "unknown release: 404"
 is "$(req "$URL/releases?channel=fleet")" 200 "GET /releases?channel=fleet"
 is "$(jq -c '[.releases[] | [.number, .state]]' "$T/body")" '[[2,"revoked"],[1,"active"]]' "releases newest first with states"
 is "$(req "$URL/channels")" 200 "GET /channels"
-jq -e '.channels | map({(.name): [.releases, .devices, .latest.number]}) | add == {"fleet":[2,100,1],"stable":[1,2,1]}' "$T/body" >/dev/null
+jq -e '.channels | map({(.name): [.releases, .devices, .latest.number]}) | add == {"fleet":[2,100,1],"stable":[1,4,1]}' "$T/body" >/dev/null
 ok $? "channels: releases, devices and the live release"
 healthy; ok $? "still healthy"
 stop_lfsd; is "$?" 0 "clean shutdown"

@@ -23,7 +23,7 @@ is "$(jpost /devices '{"id":"solo","channel":"quiet"}')" 201 "one device on a ch
 is "$(jpost /releases "{\"build_id\":$B_ID,\"channel\":\"lab\",\"rollout_percent\":50}")" 201 "release B on lab at 50 %"
 REL_B=$(jq .id "$T/body")
 key() { grep "^$1 " "$T/keys" | cut -d' ' -f2; }
-poll() { curl "${S[@]}" -o "$T/m" -w '%{http_code}' -H "Authorization: Bearer $(key "$1")" "$SURL/ota/latest?device=$1${2:+&current=$2}"; }
+poll() { curl "${S[@]}" -o "$T/m" -w '%{http_code}' -H "Authorization: Bearer $(key "$1")" "$SURL/ota/latest?device=$1&nonce=$(openssl rand -hex 16)${2:+&current=$2}"; }
 # units 01-12 run A; 01 and 02 report, 13-24 never polled
 for i in $(seq -w 1 12); do poll "unit-$i" "$A" >/dev/null; done
 rep() { curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(key "$1")" -H 'Content-Type: application/json' -d "$2" "$SURL/ota/report?device=$1"; }

@@ -75,7 +75,7 @@ for i in 1 2 3 4; do
 	h=$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$URL/healthz")
 	s=$(curl -s -m 3 --cacert "$CACERT" -o /dev/null -w '%{http_code}' "$SURL/healthz")
 	p=$(curl -s -m 3 --cacert "$CACERT" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" \
-		"$SURL/ota/latest?device=dev-1")
+		"$SURL/ota/latest?device=dev-1&nonce=$(openssl rand -hex 16)")
 	echo "# round $i: healthz http $h, https $s, device poll $p"
 	[ "$h$s$p" = 200200200 ] && good=$((good + 1))
 	sleep 1

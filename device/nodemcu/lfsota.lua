@@ -446,15 +446,17 @@ function M.poll()
   if busy or st.phase ~= "idle" then schedule(cfg.poll or 60) return end
   if cfg.poll == 0 then cfg.poll = nil end
   busy = true
-  local n, body, code, interval = nonce(), {}, nil, nil
+  local n, body, size, code, interval = nonce(), {}, 0, nil, nil
   local path = "/ota/latest?device=" .. cfg.device .. "&nonce=" .. n .. "&format=text" ..
     ((st.cur or "") ~= "" and ("&current=" .. st.cur) or "")
   request("GET", path, "Accept: text/plain\r\n", nil, function(c, hd)
     code, interval = c, tonumber(hd["lfsd-poll-interval"] or "")
     return c == 200
-  end, function(d)
+  end, function(d)   -- chunks may be 1 byte (§1): collapsed every 16; at most 6 KB
+    size = size + #d
+    if size > 6144 then log("manifest over 6 KB") return false end
     body[#body + 1] = d
-    if #body > 8 then return false end
+    if #body >= 16 then body = { table.concat(body) } end
   end, function(err)
     busy = false
     if interval then cfg.poll = interval end
@@ -487,12 +489,15 @@ local function reset_attempts()
   if rtcmem then rtcmem.write32(64, 0, 0) else file.remove("ota.tries") end
 end
 
--- the manifest's module names, each %XX-encoded outside [A-Za-z0-9_.-]
+-- the manifest's module names, each %XX-encoded outside [A-Za-z0-9_.-]; a
+-- name whose file would pass SPIFFS's 31 characters has no file to remove
+-- (file.remove raises "filename invalid" for it, nodemcu-api.md §4)
 local function remove_stale(modules)
   for name in (modules or ""):gmatch("[^,]+") do
     name = name:gsub("%%(%x%x)", function(x) return string.char(tonumber(x, 16)) end)
-    file.remove(name .. ".lc")
-    file.remove(name .. ".lua")
+    for _, ext in ipairs({ ".lc", ".lua" }) do
+      if #name + #ext <= 31 then file.remove(name .. ext) end
+    end
   end
 end
 

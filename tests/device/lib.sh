@@ -80,7 +80,7 @@ start_mitm() {
 	for i in $(seq 100); do [ -s "$T/mitm.port" ] && break; sleep 0.05; done
 	MITM_ADDR=127.0.0.1:$(cat "$T/mitm.port")
 }
-mitm_honest() { rm -f "$MITM/replay" "$MITM/replay.type" "$MITM/as" "$MITM/current"; }
+mitm_honest() { rm -f "$MITM/replay" "$MITM/replay.type" "$MITM/as" "$MITM/current" "$MITM/forge" "$MITM/flip" "$MITM/cut"; }
 mitm_set() { printf '%s' "$2" > "$MITM/$1"; }
 
 # ---- the emulated NodeMCU board (lfs-device --client lua) ----

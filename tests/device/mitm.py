@@ -9,8 +9,18 @@
 #   as        "ID KEY": relay the poll as that device (device= and the bearer
 #             key replaced; the poll's nonce kept)
 #   current   "SHA" or "none": relay the poll claiming that running image
+#   forge     "HEXKEY" then a manifest text whose nonce line is "nonce NONCE":
+#             answer the poll with that text, the poll's nonce put in, and a
+#             mac under HEXKEY (text/plain): what only a holder of the
+#             device's manifest key (lfsd itself) can make
+#   flip      any content: images (GET /ota/images) relayed with their
+#             middle byte flipped
+#   cut       any content: images relayed with half of their body, then the
+#             connection closed
 # usage: mitm.py CERT KEY LFSD_PORT PORT_FILE CONTROL_DIR
 # Writes its port to PORT_FILE and one line per request to CONTROL_DIR/log.
+import hashlib
+import hmac
 import http.client
 import http.server
 import os
@@ -35,6 +45,14 @@ def control(name):
 def log(line):
     with open(os.path.join(CTL, "log"), "a") as f:
         f.write(line + "\n")
+
+
+def forged(path, spec):
+    """The forge control's manifest for this poll: its nonce put in, a mac."""
+    key, text = spec.decode().split("\n", 1)
+    nonce = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query)).get("nonce", "")
+    text = text.replace("nonce NONCE\n", "nonce %s\n" % nonce).encode()
+    return text + b"mac " + hmac.new(bytes.fromhex(key), text, hashlib.sha256).hexdigest().encode() + b"\n"
 
 
 def tampered_poll(path, headers):
@@ -82,6 +100,13 @@ class Relay(http.server.BaseHTTPRequestHandler):
                                     "accept", "content-type")}
         poll = self.command == "GET" and path.startswith("/ota/latest")
         replay = control("replay") if poll else None
+        forge = control("forge") if poll else None
+        if forge is not None:
+            log("forged %s" % path)
+            body = forged(path, forge)
+            self.answer(200, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+                        body)
+            return
         if replay is not None:
             kind = (control("replay.type") or b"application/json").decode().strip()
             log("replayed %s" % path)
@@ -99,6 +124,19 @@ class Relay(http.server.BaseHTTPRequestHandler):
         r = up.getresponse()
         data = r.read()
         log("relayed %s %s %d" % (self.command, self.path.split("?")[0], r.status))
+        image = self.command == "GET" and path.startswith("/ota/images/") and data
+        if image and control("flip") is not None:
+            data = bytearray(data)
+            data[len(data) // 2] ^= 1
+            data = bytes(data)
+            log("flipped byte %d" % (len(data) // 2))
+        if image and control("cut") is not None:
+            self.answer(r.status, [(k, v) for k, v in r.getheaders() if k.lower() in RELAYED],
+                        data[:len(data) // 2])
+            self.close_connection = True
+            log("cut after %d of %d bytes" % (len(data) // 2, len(data)))
+            up.close()
+            return
         self.answer(r.status, [(k, v) for k, v in r.getheaders() if k.lower() in RELAYED],
                     data)
         up.close()

@@ -1,38 +1,38 @@
 #!/usr/bin/env bash
 # lfsd's Lua OTA client (device/nodemcu/lfsota.lua) on the emulated 5.3 board
-# against a real lfsd over TLS: an update A -> B (download, verify, reload,
-# restart, B's _init, booted, committed), the refusals before any reload
-# (tag, device, replay, downgrade, flipped byte, truncated), a resumed
-# download, and rollbacks. Until lfsd answers polls with the text manifest
-# (MANIFEST.md), the test hands the client the manifest it would receive,
-# authenticated with a manifest key of its own (lfsota.offer).
+# against a real lfsd over TLS, configured with the lfsd_cfg.lua lfsd issued
+# at registration: an update A -> B from real polls (download, verify,
+# reload, restart, B's _init, booted, committed), then 204 and nothing
+# downloaded; the refusals before any reload, with genuine lfsd manifests
+# through a relay that holds lfsd's TLS identity (tests/device/mitm.py): a
+# field changed (tag), another device's manifest, an older release's replayed
+# manifest, a downgrade with a valid tag (made with the device's manifest
+# key, as only lfsd could), a flipped byte, a truncated download.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
-
-
+start_lfsd "$T/data" --poll-interval 1
 . "$ROOT/tests/device/nodemcu/client.sh"
 
-app "$T/a" A
-app "$T/b" B
-BA=$(upload_build "$T/a" '{"timestamp":1700000000}')
-BB=$(upload_build "$T/b" '{"timestamp":1700000100}')
-RA=$(release "$BA")
-RB=$(release "$BB")
-img "$BA" "$T/A.img"
-img "$BB" "$T/B.img"
-SA=$(sha256 "$T/A.img")
-SB=$(sha256 "$T/B.img")
-ok $? "images A and B built with the client and released (releases $RA, $RB)"
+build A 1700000000
+build B 1700000100
+build C 1700000200
+rel A
+ok $? "images A, B, C built with the client; A released ($R_A)"
+register dev-2
+text_poll dev-1 "$KEY" "&current=$(printf '0%.0s' $(seq 64))" > "$T/oldA.txt"
+grep -q "^release $R_A$" "$T/oldA.txt" && grep -q '^mac ' "$T/oldA.txt"
+ok $? "a genuine manifest of release $R_A for dev-1 recorded (for a replay later)"
 
-board_setup "${TLS_ADDR##*:}" "$SA"
-board "$T/d" --reload "$T/A.img" --run-for 20 > "$T/out" 2> "$T/err"
-grep -q '^MAIN A$' "$T/out"; ok $? "the board runs A: init.lua -> _init -> lfsota.start -> main"
+board_setup "${TLS_ADDR##*:}" "$S_A"
+board "$T/d" --reload "$T/A.img" --until "up to date" --run-for 20 > "$T/out" 2> "$T/err"
+grep -q '^MAIN A$' "$T/out" && grep -q 'up to date (HTTP 204)' "$T/out"
+ok $? "the board runs A (init.lua -> _init -> lfsota.start -> main) and its poll gets 204"
 
-# ---- A -> B
-offer dev-1 "$RB" "$SB" "$(stat -c %s "$T/B.img")" "/ota/images/$SB?device=dev-1" 0
+# ---- A -> B: lfsd releases B, the board's next poll takes it
+rel B
 board "$T/d" --until "delivered	downloaded" --run-for 60 > "$T/out" 2> "$T/err"
-grep -q "delivered	downloaded	$SB" "$T/out"; ok $? "B downloaded and verified; the reload comes next"
+grep -q "delivered	downloaded	$S_B" "$T/out"; ok $? "B polled, downloaded and verified; the reload comes next"
+grep -q "report	downloading	$S_B	/ota/images/$S_B?device=dev-1" "$T/out"; ok $? "... from lfsd's manifest (its url)"
 cp -a "$T/d" "$T/ready"
 
 # a power cut at every erase/program step of the load: B ends up running
@@ -54,39 +54,44 @@ ok $? "a power cut at each of the load's $((k - 1)) flash steps ends with B runn
 ok $rc "update run ends with the commit"
 sed -n 's/.*boot ended: Lua heap peak \([0-9]*\) bytes.*/# Lua heap peak of a boot: \1 bytes/p' "$T/err"
 grep -q '^MAIN B$' "$T/out"; ok $? "after the reload and restart B's main runs"
-grep -q "^lfsota:	image	$SB	committed$" "$T/out"; ok $? "B committed after its booted report was delivered"
+grep -q "^lfsota:	image	$S_B	committed$" "$T/out"; ok $? "B committed after its booted report was delivered"
 events | cut -d: -f1 | tr '\n' , | grep -qx 'downloading,downloaded,\(applied,booted,\)*applied,booted,'
 ok $? "lfsd saw downloading, downloaded, then applied and booted (once per cut run)"
-is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$SB" "lfsd shows B running"
-grep -q '^floor '"$RB"'$' "$T/d/spiffs/ota.state"; ok $? "the anti-rollback floor is B's release"
-[ -e "$T/d/spiffs/ota-${SA:0:16}.img" ] && [ -e "$T/d/spiffs/ota-${SB:0:16}.img" ] ||
-	[ -e "$T/d/spiffs/ota-${SB:0:16}.img" ]
+is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$S_B" "lfsd shows B running"
+grep -q '^floor '"$R_B"'$' "$T/d/spiffs/ota.state"; ok $? "the anti-rollback floor is B's release"
+[ -e "$T/d/spiffs/ota-${S_A:0:16}.img" ] && [ -e "$T/d/spiffs/ota-${S_B:0:16}.img" ] ||
+	[ -e "$T/d/spiffs/ota-${S_B:0:16}.img" ]
 ok $? "B's image kept in SPIFFS"
 
+# ---- the second poll: up to date, nothing downloaded
+n0=$(events | wc -l)
+board "$T/d" --until "up to date" --run-for 20 > "$T/out" 2> "$T/err"
+grep -q 'up to date (HTTP 204)' "$T/out" && ! grep -q 'downloading' "$T/out" && [ "$(events | wc -l)" -eq "$n0" ]
+ok $? "the next poll gets 204: nothing downloaded, nothing reported"
+
 # ---- refusals: each reported failed with the reason, nothing reloaded, B runs on
-refused() {   # refused <what> <detail regexp>
-	board "$T/d" --until "delivered	failed" --run-for 30 > "$T/out" 2> "$T/err"
-	grep -q '^MAIN B$' "$T/out" && ! grep -q 'LFS load\|reset' "$T/out" "$T/err"
-	ok $? "$1: B keeps running, no reload"
-	admin GET /devices/dev-1 | jq -e --arg d "$2" '.events | map(select(.state == "failed" and
-		((.detail // "") | test($d)))) | length >= 1' > /dev/null
-	ok $? "$1: reported failed ($2)"
-}
-SIZEB=$(stat -c %s "$T/B.img")
-offer dev-1 "$RB" "$SB" "$SIZEB" "/ota/images/$SB?device=dev-1" 0 "" "$(openssl rand -hex 32)"
-refused "wrong tag" "manifest tag does not verify"
-offer dev-2 "$RB" "$SB" "$SIZEB" "/ota/images/$SB?device=dev-2" 0
-refused "another device" "manifest is for device dev-2"
-offer dev-1 "$RB" "$SB" "$SIZEB" "/ota/images/$SB?device=dev-1" 0 "$(openssl rand -hex 16)"
-refused "replayed manifest (another nonce)" "nonce is not the one sent"
-offer dev-1 "$RA" "$SA" "$(stat -c %s "$T/A.img")" "/ota/images/$SA?device=dev-1" 0
-refused "downgrade to A's release" "below the anti-rollback floor"
-FLIP=$(python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[len(d)//2]^=1; sys.stdout.buffer.write(d)' "$T/A.img" | sha256sum | cut -d' ' -f1)
-offer dev-1 "$((RB + 1))" "$FLIP" "$(stat -c %s "$T/A.img")" "/ota/images/$SA?device=dev-1" 0
-refused "a flipped byte (sha256 differs)" "sha256 mismatch"
-offer dev-1 "$((RB + 1))" "$SA" "$(( $(stat -c %s "$T/A.img") + 100 ))" "/ota/images/$SA?device=dev-1" 0
-refused "a truncated download" "rejected before flashing"
-is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$SB" "B still shown running"
+start_mitm
+cfg_port "${MITM_ADDR##*:}"
+text_poll dev-1 "$KEY" "&current=$S_A" > "$T/B.txt"
+sed "s/^release $R_B$/release $((R_B + 9))/" "$T/B.txt" > "$T/Bx.txt"
+mitm_set replay "$(cat "$T/Bx.txt")"$'\n'; mitm_set replay.type text/plain
+refused "lfsd's manifest with its release changed" "manifest tag does not verify"
+mitm_honest; mitm_set as "dev-2 $(jq -r .key "$T/dev-2.json")"; mitm_set current none
+refused "another device's manifest (dev-2's, fresh from lfsd)" "manifest tag does not verify"
+grep -q 'tampered /ota/latest' "$MITM/log"; ok $? "... the relay asked lfsd as dev-2"
+mitm_honest; mitm_set replay "$(cat "$T/oldA.txt")"$'\n'; mitm_set replay.type text/plain
+refused "release $R_A's recorded manifest replayed (downgrade)" "nonce is not the one sent"
+mitm_honest; forge "$T/oldA.txt"
+refused "release $R_A with a valid tag and the poll's nonce" "release $R_A is below the anti-rollback floor $R_B"
+mitm_honest; mitm_set flip 1
+rel C
+refused "C with a flipped byte" "sha256 mismatch"
+sed -i "/^bad /d" "$T/d/spiffs/ota.state"
+mitm_honest; mitm_set cut 1
+refused "C truncated" "size mismatch"
+grep -q 'cut after' "$MITM/log"; ok $? "... the relay cut the download"
+is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$S_B" "B still shown running"
+mitm_honest
 
 # a firmware built without crypto: the client says so and does nothing
 board "$T/d" --modules file,net,node,tmr,tls --run-for 5 > "$T/out" 2>&1

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # lfsd's Lua OTA client (device/nodemcu/lfsota.lua) on the emulated 5.1
-# board (--lua 5.1) against a real lfsd over TLS. The 5.1 port reloads
-# in-line and never returns (nodemcu-api.md §6): an update A -> B, with a
-# power cut at the first and last erase, the first, middle and last block
-# and the signature of the reload; a manifest for the other port refused; a
-# reload error string reported (an image the 5.1 loader rejects); a start-up
-# that raises rolled back; the update within the heap budget. What does not
-# depend on the port (the other refusals, resume) is in nodemcu-client*.t.
+# board (--lua 5.1) against a real lfsd over TLS, configured with the
+# lfsd_cfg.lua lfsd issued. The 5.1 port reloads in-line and never returns
+# (nodemcu-api.md §6): an update A -> B from real polls, with a power cut at
+# the first and last erase, the first, middle and last block and the
+# signature of the reload; the next poll 204; a release of a 5.3 build
+# refused (target); a reload error string reported (a 5.3 image in a
+# manifest that says 5.1, made with the device's manifest key through
+# tests/device/mitm.py: lfsd never makes one); a start-up that raises rolled
+# back; the update within the heap budget. What does not depend on the port
+# (the other refusals, resume) is in nodemcu-client*.t.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
-TARGET=nodemcu-lua51
+start_lfsd "$T/data" --poll-interval 1
+TARGET=nodemcu-lua51 LUA_PORT="--lua 5.1"
 . "$ROOT/tests/device/nodemcu/client.sh"
 BUDGET=58000   # bytes of the emulated heap on 5.1 (device/nodemcu/README.md, "Heap")
 
@@ -18,17 +21,19 @@ BUDGET=58000   # bytes of the emulated heap on 5.1 (device/nodemcu/README.md, "H
 ok $? "lfsota.lua, init.lua and _init.lua parse on both ports (lfsc -p)"
 build A 1700000000
 build B 1700000100
+build X 1700000200 "" nodemcu-lua53
 build D 1700000300 'error("D is broken")'
 build F 1700000500
 is "$(od -An -tx1 -N2 "$T/B.img" | tr -d ' ')" 1f8b "5.1 images built with the client (gzip, §B2)"
 
 board_setup "${TLS_ADDR##*:}" "$S_A"
-board "$T/d" --lua 5.1 --reload "$T/A.img" --run-for 20 > "$T/out" 2> "$T/err"
-grep -q '^LFS region updated.  Restarting.$' "$T/out" && grep -q '^MAIN A$' "$T/out"
-ok $? "the console reload loads A in-line; the board runs A"
+board "$T/d" --lua 5.1 --reload "$T/A.img" --until "up to date" --run-for 20 > "$T/out" 2> "$T/err"
+grep -q '^LFS region updated.  Restarting.$' "$T/out" && grep -q '^MAIN A$' "$T/out" &&
+	grep -q 'up to date (HTTP 204)' "$T/out"
+ok $? "the console reload loads A in-line; the board runs A; nothing released: 204"
 
 # ---- A -> B, and a power cut at representative steps of the in-line reload
-offer dev-1 "$R_B" "$S_B" "$Z_B" "/ota/images/$S_B?device=dev-1" 0
+rel B
 board "$T/d" --lua 5.1 --until "delivered	downloaded" --run-for 60 > "$T/out" 2> "$T/err"
 grep -q "delivered	downloaded	$S_B" "$T/out"; ok $? "B downloaded and verified; the reload comes next"
 cp -a "$T/d" "$T/ready"
@@ -57,26 +62,23 @@ ok $? "lfsd saw downloading, downloaded, then applied and booted (once per cut r
 is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$S_B" "lfsd shows B running"
 
 # ---- refusals before the reload, and the reload's own error string
-refused() {   # refused <what> <detail regexp>
-	board "$T/d" --lua 5.1 --until "delivered	failed" --run-for 30 > "$T/out" 2> "$T/err"
-	grep -q '^MAIN B$' "$T/out" && ! grep -q 'LFS region updated\|reset' "$T/out" "$T/err"
-	ok $? "$1: B keeps running, no reload"
-	admin GET /devices/dev-1 | jq -e --arg d "$2" '.events | map(select(.state == "failed" and
-		((.detail // "") | test($d)))) | length >= 1' > /dev/null
-	ok $? "$1: reported failed ($2)"
-}
-TARGET=nodemcu-lua53 offer dev-1 "$((R_B + 1))" "$S_B" "$Z_B" "/ota/images/$S_B?device=dev-1" 0
-refused "a manifest for the 5.3 port" "image target nodemcu-lua53 is not nodemcu-lua51"
-app "$T/x" X
-X=$(upload_build "$T/x" '{"timestamp":1700000600}')
-release "$X" > /dev/null   # lfsd serves released images only; the board is not polling
-img "$X" "$T/X.img"
-S_X=$(sha256 "$T/X.img")
-offer dev-1 "$((R_B + 1))" "$S_X" "$(stat -c %s "$T/X.img")" "/ota/images/$S_X?device=dev-1" 0
+n0=$(events | wc -l)
+board "$T/d" --lua 5.1 --until "up to date" --run-for 20 > "$T/out" 2> "$T/err"
+grep -q 'up to date (HTTP 204)' "$T/out" && ! grep -q downloading "$T/out" && [ "$(events | wc -l)" -eq "$n0" ]
+ok $? "the next poll gets 204: nothing downloaded, nothing reported"
+rel X
+refused "a release of a 5.3 build" "image target nodemcu-lua53 is not nodemcu-lua51"
+start_mitm
+cfg_port "${MITM_ADDR##*:}"
+text_poll dev-1 "$KEY" "&current=$S_B" | sed 's/^target nodemcu-lua53$/target nodemcu-lua51/' > "$T/X51.txt"
+grep -q "^sha256 $S_X$" "$T/X51.txt"; ok $? "lfsd's manifest of X (5.3), its target changed to 5.1"
+forge "$T/X51.txt"
 refused "a 5.3 image offered as a 5.1 one" "node.LFS.reload: read error on LFS image file"
+mitm_honest
+cfg_port "${TLS_ADDR##*:}"
 
 # ---- rollback: D's start-up raises; the previous image is reloaded in-line
-offer dev-1 "$R_D" "$S_D" "$Z_D" "/ota/images/$S_D?device=dev-1" 0
+rel D
 board "$T/d" --lua 5.1 --until "delivered	booted	$S_B" --run-for 60 > "$T/out" 2> "$T/err"
 grep -q '^MAIN D$' "$T/out" && [ "$(grep '^MAIN' "$T/out" | tail -n 1)" = "MAIN B" ]
 ok $? "D started, raised, and B runs again"
@@ -85,7 +87,7 @@ admin GET /devices/dev-1 | jq -e --arg s "$S_D" '.events | map(select(.state == 
 ok $? "rolled-back reported for D with the reason"
 
 # ---- the heap budget: the update, with the 5.1 loader's 22 KB, fits in it
-offer dev-1 "$R_F" "$S_F" "$Z_F" "/ota/images/$S_F?device=dev-1" 0
+rel F
 board "$T/d" --lua 5.1 --heap $BUDGET --rx-chunk 1 --until committed --run-for 90 > "$T/out" 2> "$T/err"
 grep -q '^MAIN F$' "$T/out" && grep -q committed "$T/out" &&
 	! grep -q 'Memory allocation error\|not delivered' "$T/out"

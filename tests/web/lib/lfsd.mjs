@@ -155,7 +155,9 @@ function deviceRequest(lfsd, key, method, reqPath, body) {
 
 /** GET /ota/latest as a device polls. Resolves { status, body }. */
 export function devicePoll(lfsd, id, key) {
-  return deviceRequest(lfsd, key, 'GET', `/ota/latest?device=${encodeURIComponent(id)}`);
+  // a fresh nonce per poll, as lfsd's clients send (server/README.md, "Signed manifests")
+  const nonce = crypto.randomBytes(16).toString('hex');
+  return deviceRequest(lfsd, key, 'GET', `/ota/latest?device=${encodeURIComponent(id)}&nonce=${nonce}`);
 }
 
 /** POST /ota/report as a device reports (report: {state, sha256, detail, running}). */

@@ -53,7 +53,8 @@ run: all
 	$(BIN)/lfsd
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]: the three programs,
-# the dashboard in $(PREFIX)/share/lfsd/web (found by lfsd without flags), a
+# the dashboard in $(PREFIX)/share/lfsd/web and the NodeMCU client in
+# $(PREFIX)/share/lfsd/nodemcu (both found by lfsd without flags), a
 # systemd unit with its sysusers entry, and an example config that is never
 # overwritten. The schema is compiled into lfsd and not installed.
 BINDIR  := $(PREFIX)/bin
@@ -66,6 +67,9 @@ install: all
 	install -m 0755 $(BIN)/lfsc $(BIN)/lfsd $(BIN)/lfs-device $(DESTDIR)$(BINDIR)/
 	cd web && find . -type f | while read -r f; do \
 	  install -D -m 0644 "$$f" "$(DESTDIR)$(DATADIR)/web/$$f" || exit 1; done
+	install -d $(DESTDIR)$(DATADIR)/nodemcu
+	install -m 0644 device/nodemcu/lfsota.lua device/nodemcu/_init.lua \
+	  device/nodemcu/init.lua device/nodemcu/README.md $(DESTDIR)$(DATADIR)/nodemcu/
 	install -m 0644 README.md $(DESTDIR)$(DATADIR)/README.md
 	$(SUBST) dist/lfsd.service.in > $(DESTDIR)$(UNITDIR)/lfsd.service
 	install -m 0644 dist/lfsd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/lfsd.conf

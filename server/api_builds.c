@@ -49,6 +49,11 @@ static json_t *build_json(const struct build *b)
 		"timings", "queued_ms", (json_int_t)b->queued_ms,
 		  "compile_ms", (json_int_t)b->compile_ms, "total_ms", (json_int_t)b->total_ms,
 		"url", url, "listing", listing, "files", files);
+	for (i = 0; j && i < b->nmodules; i++)   /* the image carries lfsd's OTA client */
+		if (!strcmp(b->modules[i].name, "lfsota"))
+			break;
+	if (j)
+		json_object_set_new(j, "ota_client", json_boolean(i < b->nmodules));
 	return j;
 }
 
@@ -146,6 +151,11 @@ static int read_upload(struct req *r, struct build_job *job, struct response *re
 	} else {
 		*res = rejected(r, 415, "Content-Type must be multipart/form-data or "
 		                "application/json");
+		return -1;
+	}
+	if (rc == 0 && (rc = build_upload_add_client(&job->up, r->app->client_dir, err,
+	                                             sizeof err)) == -2) {
+		*res = resp_error(500, "internal", "%s", err);
 		return -1;
 	}
 	if (rc == 0)

@@ -58,6 +58,7 @@ static void manifest_fields(json_t *j, const struct device *d, const struct flee
 	json_object_set_new(j, "signing_key", live && pin_names[v->pin & 3]
 	                    ? json_string(pin_names[v->pin & 3]) : json_null());
 	json_object_set_new(j, "unoffered_sha256", text_or_null(d->unoffered));
+	json_object_set_new(j, "client", text_or_null(live ? v->client : d->client));
 }
 
 /* The API's device object (new reference): the store's row with the

@@ -163,7 +163,7 @@ struct response api_ota_latest(struct req *r)
 		from_inm = 1;
 	}
 	q = (struct fleet_poll_req){ id, http_bearer(r), http_arg(r, "channel"), current,
-	                             pin_of(r->app, po.keyid) };
+	                             pin_of(r->app, po.keyid), po.text };
 	rc = fleet_poll(r->app->fleet, &q, &o);
 	if (rc == FLEET_NO_MEMORY)
 		return resp_error(500, "internal", "out of memory");

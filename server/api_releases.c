@@ -31,11 +31,43 @@ static int percent_of(json_t *v)
 	return (int)json_integer_value(v);
 }
 
-/* Signs the image of build_id and stores release max+1 of channel. */
+/* 0 when a release of build_id to channel keeps every device of it able to
+** take the next update: the image has lfsd's Lua OTA client (module lfsota)
+** or no device of channel polls with that client. Else -1 with *res (409;
+** 500 when the build cannot be read). */
+static int keeps_client(struct req *r, long long build_id, const char *channel,
+                        struct response *res)
+{
+	long long lua = fleet_lua_devices(r->app->fleet, channel);
+	struct build b;
+	int i, has = 0;
+
+	if (!lua)
+		return 0;
+	if (store_build_get(&r->app->store, build_id, &b) != STORE_OK) {
+		*res = resp_error(500, "internal", "cannot read build %lld", build_id);
+		return -1;
+	}
+	for (i = 0; i < b.nmodules; i++)
+		has |= !strcmp(b.modules[i].name, "lfsota");
+	build_release(&b);
+	if (has)
+		return 0;
+	*res = resp_error(409, "conflict", "build %lld has no lfsota module (lfsd's OTA client), "
+	                  "but %lld device%s of channel '%s' update%s with it: once they ran "
+	                  "this image they could not take another update. Build with the "
+	                  "option \"ota_client\": true, or release anyway with \"force\": true",
+	                  build_id, lua, lua == 1 ? "" : "s", channel, lua == 1 ? "s" : "");
+	return -1;
+}
+
+/* Signs the image of build_id and stores release max+1 of channel (unless
+** it would cut Lua-client devices off and force is 0). */
 static struct response create(struct req *r, long long build_id, const char *channel,
-                              int percent, const char *notes)
+                              int percent, const char *notes, int force)
 {
 	struct release rel;
+	struct response res;
 	uint8_t digest[32];
 	int rc;
 
@@ -43,6 +75,8 @@ static struct response create(struct req *r, long long build_id, const char *cha
 	rc = store_build_image(&r->app->store, build_id, rel.sha, &rel.size);
 	if (rc == STORE_NOT_FOUND)
 		return resp_error(404, "not_found", "no build %lld", build_id);
+	if (rc == STORE_OK && !force && keeps_client(r, build_id, channel, &res))
+		return res;
 	if (rc != STORE_OK || hex_decode(rel.sha, digest, sizeof digest) ||
 	    keystore_sign_digest(&r->app->ks.sign, digest, rel.signature, sizeof rel.signature))
 		return resp_error(500, "internal", "cannot sign the image");
@@ -62,12 +96,12 @@ static struct response create(struct req *r, long long build_id, const char *cha
 struct response api_releases_post(struct req *r)
 {
 	static const char *const fields[] = { "build_id", "channel", "rollout_percent", "notes",
-	                                      NULL };
+	                                      "force", NULL };
 	struct response res;
 	json_t *body = http_body_object(r, fields, &res), *v;
 	const char *channel, *notes = "";
 	long long build_id;
-	int percent = 100;
+	int percent = 100, force = 0;
 
 	if (!body)
 		return res;
@@ -78,13 +112,15 @@ struct response api_releases_post(struct req *r)
 		percent = percent_of(v);
 	if ((v = json_object_get(body, "notes")) && !json_is_null(v))
 		notes = json_string_value(v);
+	if ((v = json_object_get(body, "force")))
+		force = json_is_true(v) ? 1 : json_is_false(v) ? 0 : -1;
 	if (build_id <= 0 || !ident_valid(channel) || percent < 0 || !notes ||
-	    strlen(notes) > 4000)
+	    strlen(notes) > 4000 || force < 0)
 		res = resp_error(400, "bad_request", "expected {\"build_id\":N, \"channel\":"
 		                 "\"[A-Za-z0-9._:-]{1,64}\", \"rollout_percent\":0..100, "
-		                 "\"notes\":\"...\"}");
+		                 "\"notes\":\"...\", \"force\":true|false}");
 	else
-		res = create(r, build_id, channel, percent, notes);
+		res = create(r, build_id, channel, percent, notes, force);
 	json_decref(body);
 	return res;
 }

@@ -33,6 +33,8 @@ struct app {
 	uint8_t admin_hash[32];       /* SHA-256 of the admin token */
 	char lfsc[PATH_MAX];          /* compiler executable */
 	char web_dir[PATH_MAX];       /* dashboard files; "" = none */
+	char client_dir[PATH_MAX];    /* the NodeMCU OTA client's files (lfsota.lua,
+	                              ** _init.lua) for "ota_client"; "" = none */
 	struct workspace_root workspaces; /* where builds get their private directories */
 	atomic_int inflight;          /* requests started and not completed */
 };

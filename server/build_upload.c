@@ -1,12 +1,15 @@
 /* build_upload.c - reads and validates the body of POST /build: JSON or
 ** multipart/form-data (http_form_parse), file names, options, and the dedup
 ** key that makes identical builds return the existing one. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
 #include "build_upload.h"
+#include "fsutil.h"
+#include "log.h"
 
 /* The targets lfsd builds for: lfsc's --target names (lfsc.h). */
 static const struct { const char *name; enum lfsc_target t; } targets[] = {
@@ -208,9 +211,15 @@ int build_upload_options_parse(struct build_options *o, json_t *j, char *err, si
 				return -1;
 			}
 			o->timestamp = o->has_timestamp ? json_integer_value(v) : 0;
+		} else if (!strcmp(key, "ota_client")) {
+			if (!json_is_boolean(v)) {
+				snprintf(err, errsize, "option 'ota_client' must be true or false");
+				return -1;
+			}
+			o->ota_client = json_is_true(v);
 		} else {
 			snprintf(err, errsize, "unknown option '%s' (known: target, strip, "
-			         "base_address, max_size, seed, timestamp)", key);
+			         "base_address, max_size, seed, timestamp, ota_client)", key);
 			return -1;
 		}
 	}
@@ -395,6 +404,50 @@ static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct upload_file *)a)->name,
 	              ((const struct upload_file *)b)->name);
+}
+
+/* One file of the client directory added as name; 0 or -1 with err. */
+static int add_client_file(struct build_upload *u, const char *dir, const char *name,
+                           char *err, size_t errsize)
+{
+	char path[PATH_MAX + 64], *data = NULL;
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < u->nfiles; i++)
+		if (!strcmp(u->files[i].name, name)) {
+			snprintf(err, errsize, "option 'ota_client' adds %s, which the upload also "
+			         "has: drop the file or the option", name);
+			return -1;
+		}
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (!dir[0] || fsutil_read_file(path, UPLOAD_CLIENT_MAX, &data, &len)) {
+		log_error("option 'ota_client': cannot read '%s' (lfsd's NodeMCU client files: "
+		          "device/nodemcu in the checkout, PREFIX/share/lfsd/nodemcu installed)",
+		          dir[0] ? path : name);
+		snprintf(err, errsize, "option 'ota_client': this lfsd has no NodeMCU client "
+		         "files (see its log)");
+		return -2;
+	}
+	if (add_file(u, name, data, len, err, errsize)) {
+		free(data);
+		return -1;
+	}
+	return 0;
+}
+
+int build_upload_add_client(struct build_upload *u, const char *dir, char *err,
+                            size_t errsize)
+{
+	int i, rc, has_init = 0;
+
+	if (!u->opts.ota_client)
+		return 0;
+	for (i = 0; i < u->nfiles; i++)
+		has_init |= !strcmp(u->files[i].name, "_init.lua");
+	if ((rc = add_client_file(u, dir, "lfsota.lua", err, errsize)))
+		return rc;
+	return has_init ? 0 : add_client_file(u, dir, "_init.lua", err, errsize);
 }
 
 int build_upload_finish(struct build_upload *u, char *err, size_t errsize)

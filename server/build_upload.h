@@ -40,6 +40,16 @@ void build_upload_init(struct build_upload *u);
 /* Frees the file contents. */
 void build_upload_release(struct build_upload *u);
 
+/* Option ota_client: adds lfsd's NodeMCU OTA client from dir (borrowed):
+** dir/lfsota.lua, and dir/_init.lua (the reference _init) when the upload has
+** no _init.lua (device/nodemcu/README.md). Call after parsing, before
+** build_upload_finish(). Returns 0 (also without the option), -1 with err
+** (a 400: the upload already has such a file), or -2 with err when the
+** files cannot be read (a 500, logged with where lfsd looked). */
+int build_upload_add_client(struct build_upload *u, const char *dir, char *err,
+                            size_t errsize);
+#define UPLOAD_CLIENT_MAX (256 * 1024)   /* bytes of one client file */
+
 /* Parses a JSON body {"files":{...},"options":{...}}. Returns 0, or -1 with
 ** a message in err (a 400). body borrowed. */
 int build_upload_parse_json(struct build_upload *u, const char *body, size_t len,

@@ -194,7 +194,9 @@ static int load_device(void *cls, const struct device *row)
 		atomic_store(&d->state, (uint8_t)fleet_state_of(row->state));
 		d->offered = (uint32_t)row->offered_release;
 		d->floor = (uint32_t)row->floor;
-		d->flags = row->offered_rollback ? FLEET_F_ROLLBACK : 0;
+		d->flags = (uint8_t)((row->offered_rollback ? FLEET_F_ROLLBACK : 0) |
+		                     (row->client[0] ? FLEET_F_POLLED : 0) |
+		                     (!strcmp(row->client, "lua") ? FLEET_F_LUA : 0));
 	} else {
 		f->chans[d->chan].ndevices--;
 	}
@@ -529,6 +531,8 @@ int fleet_view(struct fleet *f, const char *id, struct fleet_view *v)
 		offered = d->offered;
 		v->last_offer_rollback = (d->flags & FLEET_F_ROLLBACK) != 0;
 		v->floor = d->floor;
+		strcpy(v->client, !(d->flags & FLEET_F_POLLED) ? ""
+		                  : (d->flags & FLEET_F_LUA) ? "lua" : "c");
 		pthread_mutex_unlock(fleet_stripe(f, (uint32_t)n));
 		v->last_seen = atomic_load(&d->last_seen);
 		v->bucket = d->bucket;

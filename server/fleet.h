@@ -52,6 +52,7 @@ struct fleet_poll_req {
 	const char *channel;             /* channel= of the poll, or NULL */
 	const char *current;             /* the image it runs (64 hex), or NULL */
 	enum fleet_pin pin;
+	int lua;                         /* it asked for the text manifest: the Lua client */
 };
 
 /* Result of a poll: the release a device should run. */
@@ -127,6 +128,7 @@ struct fleet_view {
 	long long floor;                 /* its anti-rollback floor as lfsd knows it */
 	long long key_generation;
 	enum fleet_pin pin;              /* the signing key its last poll named */
+	char client[4];                  /* struct device's client */
 };
 /* Fills *v for device id. Returns 0, or -1 if the fleet has no such device. */
 int fleet_view(struct fleet *f, const char *id, struct fleet_view *v);
@@ -156,6 +158,9 @@ void fleet_summarize(struct fleet *f, const char *channel, fleet_summary_cb cb, 
 /* Devices by the signing key their last poll (since lfsd started) named:
 ** counts[FLEET_PIN_*]. One pass over the fleet. */
 void fleet_pins(struct fleet *f, long long counts[4]);
+/* How many devices of channel poll with the Lua client (their last poll
+** asked for the text manifest). One pass over the fleet. */
+long long fleet_lua_devices(struct fleet *f, const char *channel);
 
 /* Devices registered on channel. */
 long long fleet_channel_devices(struct fleet *f, const char *channel);

@@ -71,6 +71,8 @@ static void snapshot(struct fleet *f, const uint32_t *v, size_t n, struct device
 		out[i].offered_release = d->offered;
 		out[i].offered_rollback = (d->flags & FLEET_F_ROLLBACK) != 0;
 		out[i].floor = d->floor;
+		strcpy(out[i].client, !(d->flags & FLEET_F_POLLED) ? ""
+		                      : (d->flags & FLEET_F_LUA) ? "lua" : "c");
 		pthread_mutex_unlock(fleet_stripe(f, v[i]));
 		out[i].running[0] = '\0';
 		if (memcmp(run, none, 32))

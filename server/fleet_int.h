@@ -18,6 +18,8 @@
 #define FLEET_SEEN_GRANULARITY 300  /* rule 3: seconds */
 
 #define FLEET_F_ROLLBACK 1   /* dev.flags: its last offer was a signed rollback */
+#define FLEET_F_POLLED 2     /* dev.flags: its client is known (it polled): */
+#define FLEET_F_LUA 4        /* ... the Lua client (text manifests), else the C agent */
 
 /* One device: about 100 bytes, its id in the arena. */
 struct dev {

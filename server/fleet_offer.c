@@ -44,6 +44,22 @@ static int record_offer(struct fleet *f, uint32_t n, const struct rel *r)
 	return rollback;
 }
 
+/* Records which client device n polls with (under the read lock). */
+static void record_client(struct fleet *f, uint32_t n, int lua)
+{
+	struct dev *d = fleet_dev(f, n);
+	uint8_t flags;
+	int changed;
+
+	pthread_mutex_lock(fleet_stripe(f, n));
+	flags = (uint8_t)((d->flags & ~FLEET_F_LUA) | FLEET_F_POLLED | (lua ? FLEET_F_LUA : 0));
+	changed = d->flags != flags;
+	d->flags = flags;
+	pthread_mutex_unlock(fleet_stripe(f, n));
+	if (changed)
+		fleet_mark_dirty(f, d, n);
+}
+
 /* The poll of authenticated device n (under the read lock). */
 static int poll_device(struct fleet *f, uint32_t n, const struct fleet_poll_req *q,
                        struct fleet_offer *o)
@@ -55,6 +71,7 @@ static int poll_device(struct fleet *f, uint32_t n, const struct fleet_poll_req 
 	memset(cur, 0, sizeof cur);
 	fleet_seen(f, d, n);
 	atomic_store(&d->pin, (uint8_t)q->pin);
+	record_client(f, n, q->lua);
 	if (q->current && hash_is_hex64(q->current) && !hex_decode(q->current, cur, 32))
 		fleet_set_running(f, n, cur);
 	r = fleet_offer_of(f, n, cur);   /* as the device says it runs */

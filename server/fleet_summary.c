@@ -94,6 +94,26 @@ void fleet_summarize(struct fleet *f, const char *channel, fleet_summary_cb cb, 
 	pthread_rwlock_unlock(&f->lock);
 }
 
+long long fleet_lua_devices(struct fleet *f, const char *channel)
+{
+	long long count = 0;
+	uint32_t n;
+	int c;
+
+	pthread_rwlock_rdlock(&f->lock);
+	for (c = 0; c < f->nchans && strcmp(f->chans[c].name, channel); c++)
+		;
+	for (n = 0; c < f->nchans && n < f->ndev; n++) {
+		struct dev *d = fleet_dev(f, n);
+
+		pthread_mutex_lock(fleet_stripe(f, n));
+		count += d->chan == c && (d->flags & FLEET_F_LUA);
+		pthread_mutex_unlock(fleet_stripe(f, n));
+	}
+	pthread_rwlock_unlock(&f->lock);
+	return count;
+}
+
 void fleet_pins(struct fleet *f, long long counts[4])
 {
 	uint32_t n;

@@ -41,15 +41,30 @@ static void exe_dir(char *buf, size_t size)
 	snprintf(buf, size, "%s", dirname(exe));
 }
 
+/* The first of n candidate paths that is a directory, made absolute into
+** out (PATH_MAX bytes); 0, or -1 with out "" when none is. */
+static int first_dir(char cand[][PATH_MAX + 32], int n, char *out)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (realpath(cand[i], out) && !stat(out, &st) && S_ISDIR(st.st_mode))
+			return 0;
+	out[0] = '\0';
+	return -1;
+}
+
 /* The dashboard's directory: --web-dir, else the first that exists of
 ** <prefix>/share/lfsd/web (an installed lfsd in <prefix>/bin), the checkout's
 ** web/ (a built lfsd in build/bin) and ./web. Sets app->web_dir, or "" with a
-** warning that names where it looked. */
+** warning that names where it looked. The NodeMCU client's files (option
+** ota_client) the same way: <prefix>/share/lfsd/nodemcu, then the checkout's
+** device/nodemcu; app->client_dir, or "" with a warning. */
 static void locate_web(struct app *app, const char *dir)
 {
 	char cand[3][PATH_MAX + 32];
-	struct stat st;
-	int i, n = 0;
+	int n = 0;
 
 	if (config.web_dir[0]) {
 		snprintf(cand[n++], sizeof cand[0], "%s", config.web_dir);
@@ -58,17 +73,17 @@ static void locate_web(struct app *app, const char *dir)
 		snprintf(cand[n++], sizeof cand[0], "%s/../../web", dir);
 		snprintf(cand[n++], sizeof cand[0], "web");
 	}
-	for (i = 0; i < n; i++)
-		if (realpath(cand[i], app->web_dir) && !stat(app->web_dir, &st) &&
-		    S_ISDIR(st.st_mode))
-			return;
-	app->web_dir[0] = '\0';
-	if (config.web_dir[0])
+	if (first_dir(cand, n, app->web_dir) && config.web_dir[0])
 		log_error("warning: --web-dir '%s' is not a directory; the dashboard (GET /) "
 		          "answers 404", config.web_dir);
-	else
+	else if (!app->web_dir[0])
 		log_error("warning: no dashboard files found (looked in '%s', '%s' and './web'); "
 		          "GET / answers 404 until --web-dir names them", cand[0], cand[1]);
+	snprintf(cand[0], sizeof cand[0], "%s/../share/lfsd/nodemcu", dir);
+	snprintf(cand[1], sizeof cand[1], "%s/../../device/nodemcu", dir);
+	if (first_dir(cand, 2, app->client_dir))
+		log_error("warning: no NodeMCU client files found (looked in '%s' and '%s'); "
+		          "builds with the option ota_client fail", cand[0], cand[1]);
 }
 
 static void locate(struct app *app)
@@ -220,9 +235,10 @@ static int listen_all(struct app *app, struct http_listener **http,
 	if (write_ports(config.data_dir, http_addr, https_addr))
 		return -1;
 	atomic_store(&app->https_port, sport);
-	log_info("listening http=%s https=%s data=%s builds=%s lfsc=%s web=%s", http_addr,
-	         https_addr, config.data_dir, app->workspaces.dir, app->lfsc,
-	         app->web_dir[0] ? app->web_dir : "(none)");
+	log_info("listening http=%s https=%s data=%s builds=%s lfsc=%s web=%s nodemcu=%s",
+	         http_addr, https_addr, config.data_dir, app->workspaces.dir, app->lfsc,
+	         app->web_dir[0] ? app->web_dir : "(none)",
+	         app->client_dir[0] ? app->client_dir : "(none)");
 	return 0;
 }
 

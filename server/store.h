@@ -43,6 +43,10 @@ struct build_options {
 	uint32_t seed;
 	int has_timestamp;
 	int64_t timestamp;
+	int ota_client;         /* POST /build "ota_client": lfsd's Lua OTA client was
+	                        ** added to the sources (build_upload_add_client); not
+	                        ** stored: a build has the client when its modules
+	                        ** include lfsota */
 };
 
 struct build_file {
@@ -165,6 +169,8 @@ struct device {
 	long long floor;                 /* its anti-rollback floor as lfsd knows it, 0 = none */
 	char unoffered[HASH_HEX_LEN + 1];/* image of a booted report lfsd never offered
 	                                    it, "" = none (cleared by an offered one) */
+	char client[4];                  /* its OTA client as its polls show it: "lua"
+	                                    (text manifests), "c" (JSON), "" = not yet */
 };
 
 struct device_event {
@@ -210,6 +216,7 @@ struct device_seen {
 	long long offered_release;       /* struct device's fields of the same names */
 	int offered_rollback;
 	long long floor;
+	char client[4];                  /* "" = unchanged */
 };
 
 /* ---- the interface --------------------------------------------------- */

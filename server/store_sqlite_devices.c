@@ -8,7 +8,7 @@
 
 #define DEV_COLS "id, channel, key_sha256, created, last_seen, running_sha256, state, " \
 	"state_detail, state_time, key_generation, offered_release, offered_rollback, " \
-	"floor_release, unoffered_sha256"
+	"floor_release, unoffered_sha256, client"
 
 static void row_device(sqlite3_stmt *st, struct device *d)
 {
@@ -26,6 +26,7 @@ static void row_device(sqlite3_stmt *st, struct device *d)
 	d->offered_rollback = sqlite3_column_int(st, 11);
 	d->floor = sqlite3_column_int64(st, 12);
 	db_text(st, 13, d->unoffered, sizeof d->unoffered);
+	db_text(st, 14, d->client, sizeof d->client);
 }
 
 int store_sqlite_device_create(void *impl, const struct device *dev)
@@ -258,7 +259,8 @@ static int update_seen(struct db *d, void *cls)
 	const struct seen *s = cls;
 	sqlite3_stmt *st = db_prepare(d, "UPDATE devices SET last_seen = ?, running_sha256 = "
 	                              "COALESCE(?, running_sha256), offered_release = ?, "
-	                              "offered_rollback = ?, floor_release = ? WHERE id = ?");
+	                              "offered_rollback = ?, floor_release = ?, "
+	                              "client = COALESCE(?, client) WHERE id = ?");
 	size_t i;
 	int ret = st ? STORE_OK : STORE_ERROR;
 
@@ -269,7 +271,8 @@ static int update_seen(struct db *d, void *cls)
 		sqlite3_bind_int64(st, 3, s->v[i].offered_release);
 		sqlite3_bind_int(st, 4, s->v[i].offered_rollback);
 		sqlite3_bind_int64(st, 5, s->v[i].floor);
-		sqlite3_bind_text(st, 6, s->v[i].id, -1, SQLITE_STATIC);
+		db_bind_opt_text(st, 6, s->v[i].client);
+		sqlite3_bind_text(st, 7, s->v[i].id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			ret = db_fail(d, "flush device");
 	}

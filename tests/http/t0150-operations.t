@@ -72,7 +72,7 @@ grep -q "$T/bad.conf:2: unknown key 'no-such-key'" "$T/err"; ok $? "the error na
 inst=$T/inst
 make -s -C "$ROOT" BUILD="$BUILD" DESTDIR="$inst" PREFIX=/usr/local install >"$T/install.log" 2>&1
 ok $? "make install DESTDIR=... PREFIX=/usr/local"
-for f in bin/lfsc bin/lfsd bin/lfs-device share/lfsd/web/index.html \
+for f in bin/lfsc bin/lfsd bin/lfs-device share/lfsd/web/index.html share/lfsd/nodemcu/lfsota.lua \
          lib/systemd/system/lfsd.service lib/sysusers.d/lfsd.conf etc/lfsd/lfsd.conf; do
 	[ -s "$inst/usr/local/$f" ]; ok $? "installed $f"
 done
@@ -91,6 +91,12 @@ u=http://$(sed -n 's/^http=//p' "$T/inst-data/ports")
 is "$(curl -s -o "$T/index.html" -w '%{http_code}' "$u/")" 200 "installed lfsd: GET / 200"
 grep -q "<title>" "$T/index.html"; ok $? "it serves the dashboard's index.html"
 grep -q "web=$inst/usr/local/share/lfsd/web" "$T/inst.log"; ok $? "it found share/lfsd/web by itself"
+grep -q "nodemcu=$inst/usr/local/share/lfsd/nodemcu$" "$T/inst.log"; ok $? "... and share/lfsd/nodemcu (the Lua OTA client)"
+printf 'print(1)\n' > "$T/m.lua"
+curl -s -H "Authorization: Bearer $TOKEN" -F "file=@$T/m.lua;filename=main.lua" \
+	-F 'options={"ota_client":true};type=application/json' "$u/build" > "$T/oc.json"
+is "$(jq -c '[.ota_client, [.files[].name]]' "$T/oc.json")" '[true,["_init.lua","lfsota.lua","main.lua"]]' \
+	"installed lfsd: a build with ota_client gets the client from share/lfsd/nodemcu"
 kill -TERM $p; wait $p
 cp "$inst/usr/local/bin/lfsd" "$T/lone-lfsd"
 (cd "$T" && exec ./lone-lfsd --data-dir lone --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \

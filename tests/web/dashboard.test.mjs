@@ -355,7 +355,16 @@ test('a device registered in the dashboard updates with lfs-device and is shown 
   await page.click('dialog[open] button[type=submit]');
   const key = (await page.locator('#device-key').innerText()).trim();
   assert.match(key, /^[0-9a-f]{64}$/, 'the key is shown once');
-  await page.click('dialog[open] button[type=submit]');
+  const cfg = await page.locator('#client-config').innerText();
+  assert.match(cfg, /device = "dev-web-1", channel = "stable"/, 'the client configuration lfsd issued is shown');
+  assert.ok(cfg.includes(`key = "${key}"`), '... with the key');
+  assert.equal(await page.locator('#download-client-config').getAttribute('download'), 'lfsd_cfg.lua');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-client-config')]);
+  const saved = path.join(lfsd.dir, 'lfsd_cfg.lua');
+  await download.saveAs(saved);
+  assert.equal(fs.readFileSync(saved, 'utf8').trim(), cfg.trim(), 'the download link gives the same file');
+  assert.equal(await page.locator('#copy-client-config').count(), 1, 'a copy button');
+  await page.click('dialog[open] form > .dialog-actions button[type=submit]');
   await page.locator('tr[data-device="dev-web-1"]').waitFor();
   assert.match(await page.locator('tr[data-device="dev-web-1"] .pending').innerText(), /Release 1 pending/,
     'at 100 % the new device is due for release 1');
@@ -469,6 +478,27 @@ test('a device that rolled back is shown rolled-back with its reason, and the re
   assert.match(await page.locator('main').innerText(), /_init failed: boom/);
 });
 
+test('releasing a build without the OTA client to a channel of Lua-client devices asks first, then forces', async () => {
+  const reg = await lfsd.call('POST', '/devices', { id: 'nm-web-1', channel: 'nodemcu' });
+  assert.equal(reg.status, 201);
+  const poll = await devicePoll(lfsd, 'nm-web-1', reg.body.key, { text: true });
+  assert.equal(poll.status, 204, 'the Lua client polls (no release yet)');
+  await visit(`/builds/${ids.app}`);
+  await page.click('#release');
+  await confirmDialog();
+  await page.fill('#rel-channel', 'nodemcu');
+  await page.click('dialog[open] button[type=submit]');
+  const ask = page.locator('dialog[open]', { hasText: 'Release without the OTA client?' });
+  await ask.waitFor();
+  assert.match(await ask.innerText(), /has no lfsota module .* 1 device of channel 'nodemcu'/);
+  assert.equal((await lfsd.call('GET', '/releases?channel=nodemcu')).body.releases.length, 0, 'nothing released yet');
+  await ask.locator('button[type=submit]').click();
+  await atHash(/^#\/releases\/nodemcu$/);
+  const rels = (await lfsd.call('GET', '/releases?channel=nodemcu')).body.releases;
+  assert.equal(rels.length, 1, 'confirmed: released with force');
+  assert.equal(rels[0].build_id, ids.app);
+});
+
 test('keyboard: skip link, section links and dialogs work without a mouse', async () => {
   // listen first: Playwright turns on file-chooser interception asynchronously
   const chooserSeen = new Promise((resolve) => page.once('filechooser', resolve));
@@ -502,8 +532,9 @@ test('keyboard: skip link, section links and dialogs work without a mouse', asyn
 
 test('no page error, no unexpected console error, no request to another host', () => {
   assert.deepEqual(b.foreign, []);
-  // the deliberate wrong token (401) and compile error (422) log resource errors
-  const unexpected = b.problems.filter((p) => !/status of (401|422)/.test(p));
+  // the deliberate wrong token (401), compile error (422) and release without the
+  // OTA client (409) log resource errors
+  const unexpected = b.problems.filter((p) => !/status of (401|409|422)/.test(p));
   assert.deepEqual(unexpected, []);
 });
 

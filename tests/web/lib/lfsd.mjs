@@ -153,11 +153,15 @@ function deviceRequest(lfsd, key, method, reqPath, body) {
   });
 }
 
-/** GET /ota/latest as a device polls. Resolves { status, body }. */
-export function devicePoll(lfsd, id, key) {
+/**
+ * GET /ota/latest as a device polls; text: as the NodeMCU Lua client does
+ * (format=text). Resolves { status, body }.
+ */
+export function devicePoll(lfsd, id, key, { text = false } = {}) {
   // a fresh nonce per poll, as lfsd's clients send (server/README.md, "Signed manifests")
   const nonce = crypto.randomBytes(16).toString('hex');
-  return deviceRequest(lfsd, key, 'GET', `/ota/latest?device=${encodeURIComponent(id)}&nonce=${nonce}`);
+  return deviceRequest(lfsd, key, 'GET',
+    `/ota/latest?device=${encodeURIComponent(id)}&nonce=${nonce}${text ? '&format=text' : ''}`);
 }
 
 /** POST /ota/report as a device reports (report: {state, sha256, detail, running}). */

@@ -2,8 +2,8 @@
 // ones offered), rollout percentage, notes; POST /releases.
 
 import { h } from './dom.js';
-import { api } from './api.js';
-import { openDialog } from './dialog.js';
+import { api, ApiError } from './api.js';
+import { openDialog, confirmAction } from './dialog.js';
 import { modelRelease, modelBuild } from './model.js';
 import { shortHash } from './format.js';
 
@@ -48,10 +48,18 @@ export async function releaseDialog(buildId, { channel = '' } = {}) {
       h('label', { for: 'rel-notes' }, 'Notes'), notes,
       h('p.muted.small.span2', 'Devices on the channel whose rollout bucket falls under the percentage get this build on their next poll.')),
     onOk: async () => {
-      created = modelRelease(await api('/releases', {
-        method: 'POST',
-        json: { build_id: Number(buildId ?? buildSel.value), channel: chan.value.trim(), rollout_percent: Number(pct.value), notes: notes.value },
-      }));
+      const json = { build_id: Number(buildId ?? buildSel.value), channel: chan.value.trim(), rollout_percent: Number(pct.value), notes: notes.value };
+      try {
+        created = modelRelease(await api('/releases', { method: 'POST', json }));
+      } catch (ex) {
+        // lfsd refuses (409) a build without its OTA client for a channel whose devices
+        // update with it (server/README.md, POST /releases): ask, then force
+        if (!(ex instanceof ApiError && ex.status === 409 && /lfsota/.test(ex.message))) throw ex;
+        const sure = await confirmAction('Release without the OTA client?',
+          `${ex.message}.`, 'Release anyway', { danger: true });
+        if (!sure) throw ex;
+        created = modelRelease(await api('/releases', { method: 'POST', json: { ...json, force: true } }));
+      }
     },
   });
   return ok ? created : null;

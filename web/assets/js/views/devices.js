@@ -30,13 +30,24 @@ async function registerDevice(defaultChannel) {
     },
   });
   if (!ok || !made) return false;
+  const copy = (text, what) => navigator.clipboard.writeText(text)
+    .then(() => toast(`${what} copied`, 'ok'), () => toast(`select the ${what} and copy it`, 'error'));
+  // the NodeMCU client's configuration (lfsd_cfg.lua), with the same secrets
+  const cfgUrl = URL.createObjectURL(new Blob([made.client_config || ''], { type: 'text/plain' }));
   await openDialog({
     title: `Device ${made.id} registered`,
     okLabel: 'Done',
+    wide: true,
     body: [h('p', 'Its secret key is shown only now. Give it to the device (lfs-device --key …):'),
       h('code.key#device-key', { tabindex: '0' }, made.key),
-      h('button.btn', { type: 'button', onclick: () => navigator.clipboard.writeText(made.key).then(() => toast('key copied', 'ok'), () => toast('select the key and copy it', 'error')) }, 'Copy key')],
+      h('button.btn', { type: 'button', onclick: () => copy(made.key, 'key') }, 'Copy key'),
+      h('p', 'A NodeMCU board takes this file, lfsd_cfg.lua, in its SPIFFS beside init.lua (device/nodemcu/README.md):'),
+      h('pre.client-config#client-config', { tabindex: '0' }, made.client_config || ''),
+      h('div.dialog-actions',
+        h('button.btn#copy-client-config', { type: 'button', onclick: () => copy(made.client_config || '', 'configuration') }, 'Copy lfsd_cfg.lua'),
+        h('a.btn#download-client-config', { href: cfgUrl, download: 'lfsd_cfg.lua' }, 'Download lfsd_cfg.lua'))],
   });
+  URL.revokeObjectURL(cfgUrl);
   return true;
 }
 

@@ -23,7 +23,7 @@ local function hex(s)
   return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
 end
 
--- The port's image target (MANIFEST.md rule 4)
+-- The port's image target (server/README.md "Signed manifests": target)
 local function target()
   return _VERSION == "Lua 5.1" and "nodemcu-lua51" or "nodemcu-lua53"
 end
@@ -187,7 +187,8 @@ end
 M.flush = flush
 
 -------------------------------------------------------------- the manifest
--- MANIFEST.md "Device rules" 1-5; returns the manifest table, or nil and why
+-- server/README.md "Signed manifests", what a device checks; returns the
+-- manifest table, or nil and why
 function M.verify(text, nonce)
   local macpos = text:find("\nmac ", 1, true)
   if not macpos then return nil, "manifest has no mac line" end
@@ -505,7 +506,8 @@ function M.checked_in(sha)
   if st.phase ~= "trial" or sha ~= st.target then return end
   if trial_timer then trial_timer:unregister() end
   st.prev, st.cur, st.phase = st.cur, st.target, "idle"
-  -- anti-rollback floor (MANIFEST.md rule 5): a signed rollback lowers it too
+  -- anti-rollback floor (server/README.md "Signed manifests"): a signed
+  -- rollback lowers it too
   if st.rollback == "1" or (tonumber(st.release) or 0) > (tonumber(st.floor) or 0) then
     st.floor = st.release
   end

@@ -205,7 +205,7 @@ static int build_query(struct req *r, struct build_query *q, struct response *er
 	size_t n = p ? strspn(p, "0123456789abcdef") : 0;
 
 	memset(q, 0, sizeof *q);
-	q->limit = ls ? atoi(ls) : 50;
+	q->limit = ls ? (int)(http_id(ls) > 500 ? 0 : http_id(ls)) : 50;
 	q->before = bs ? http_id(bs) : 0;
 	q->channel = http_arg(r, "channel");
 	q->sha_prefix = p;

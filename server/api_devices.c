@@ -125,7 +125,7 @@ static int device_query(struct req *r, struct device_query *q, struct response *
 	int i;
 
 	memset(q, 0, sizeof *q);
-	q->limit = ls ? atoi(ls) : PAGE_DEFAULT;
+	q->limit = ls ? (int)(http_id(ls) > PAGE_MAX ? 0 : http_id(ls)) : PAGE_DEFAULT;
 	q->after = http_arg(r, "after");
 	q->channel = http_arg(r, "channel");
 	q->prefix = http_arg(r, "prefix");

@@ -31,6 +31,7 @@ enum compile_error {
 	COMPILE_ERR_SYNTAX,   /* "compile_error": the source does not compile */
 	COMPILE_ERR_LIMIT,    /* "limit" (-m) or "memory" (its address-space limit) */
 	COMPILE_ERR_USAGE,    /* "usage": options lfsc refuses */
+	COMPILE_ERR_FORMAT,   /* "format": a precompiled chunk given as a source is damaged */
 	COMPILE_ERR_OTHER     /* anything else lfsc reports */
 };
 
@@ -50,7 +51,8 @@ struct compile_result {
 	int wall_clock;                  /* COMPILE_TIMEOUT: 1 wall clock, 0 CPU time */
 	int signal;                      /* COMPILE_CRASHED */
 	int exit_code;
-	char message[512];               /* lfsc's message, or what went wrong */
+	char message[512];               /* lfsc's message, or what went wrong; names no
+	                                    server path (job->dir, job->out) */
 	char file[80];                   /* COMPILE_REJECTED: "" = no position */
 	int line;
 	/* COMPILE_OK: */

@@ -31,7 +31,8 @@ static void not_compiled(struct app *app, const struct compile_result *res,
 {
 	static const enum build_status refused[] = {
 		[COMPILE_ERR_SYNTAX] = BUILD_COMPILE_ERROR, [COMPILE_ERR_LIMIT] = BUILD_LIMIT,
-		[COMPILE_ERR_USAGE] = BUILD_BAD_REQUEST, [COMPILE_ERR_OTHER] = BUILD_FAILED
+		[COMPILE_ERR_USAGE] = BUILD_BAD_REQUEST, [COMPILE_ERR_FORMAT] = BUILD_COMPILE_ERROR,
+		[COMPILE_ERR_OTHER] = BUILD_FAILED
 	};
 
 	switch (res->status) {
@@ -48,12 +49,11 @@ static void not_compiled(struct app *app, const struct compile_result *res,
 		set(o, BUILD_FAILED, "lfsc crashed (signal %d); the build failed", res->signal);
 		break;
 	case COMPILE_CANNOT_RUN:
-		set(o, BUILD_FAILED, "cannot run the compiler '%.400s' (see --lfsc)", app->lfsc);
-		log_error("%s", o->message);
+		set(o, BUILD_FAILED, "cannot run the compiler (see lfsd's log and --lfsc)");
+		log_error("cannot run the compiler '%s' (see --lfsc)", app->lfsc);
 		break;
 	case COMPILE_NO_RESULT:
 		set(o, BUILD_FAILED, "%s", res->message);
-		log_error("%s", o->message);
 		break;
 	default:
 		set(o, BUILD_INTERNAL, "%s", res->message);

@@ -192,8 +192,8 @@ static void make_argv(const struct compile_job *job, const char *argv[], char st
 		argv[n++] = "-m";
 		argv[n++] = store[1];
 	}
-	if (o->has_seed) {
-		snprintf(store[2], 24, "%u", o->seed);
+	if (job->has_seed) {
+		snprintf(store[2], 24, "%u", job->seed);
 		argv[n++] = "--seed";
 		argv[n++] = store[2];
 	}

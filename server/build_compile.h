@@ -7,7 +7,8 @@
 **
 ** Reproducibility: files are passed sorted by name (bytewise), with
 ** --timestamp always given (the request's, else the current time) and --seed
-** only when the request gives one; lfsc reports the seed it used. */
+** only when the job has one (the request's, or a stored build's when it is
+** rebuilt to repair its image); lfsc reports the seed it used. */
 #ifndef BUILD_COMPILE_H
 #define BUILD_COMPILE_H
 
@@ -41,6 +42,8 @@ struct compile_job {
 	const char *out;                 /* absolute path the image is written to */
 	const struct build_upload *up;   /* files (in dir) and options */
 	int64_t timestamp;               /* --timestamp */
+	int has_seed;                    /* --seed seed (else lfsc derives one) */
+	uint32_t seed;
 	int timeout_s;                   /* wall-clock and CPU limit */
 	int memory_mb;                   /* address-space limit, 0 = none */
 };

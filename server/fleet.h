@@ -12,13 +12,16 @@
 **  2. The flusher writes dirty devices to the store in chunks of at most
 **     FLUSH_CHUNK rows, paced (FLUSH_PAUSE_MS between chunks) and niced, so
 **     a backlog of a million first-seen devices never starves the polls; at
-**     shutdown it writes everything.
+**     shutdown it writes everything. A chunk whose write fails stays dirty
+**     and is tried again, after 2, 4, ... up to 32 s while writes keep
+**     failing (a full disk), and at shutdown.
 **  3. last_seen is written when it is SEEN_GRANULARITY seconds newer than the
 **     value the store has; the admin API shows the exact in-memory value.
 **  4. Admin changes go to the store first, then into the fleet (reload). */
 #ifndef FLEET_H
 #define FLEET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hash.h"
@@ -31,8 +34,11 @@ struct fleet;
 struct fleet *fleet_new(struct store *store, int poll_interval);
 /* Stops the flusher, writes every dirty device, frees; NULL is a no-op. */
 void fleet_free(struct fleet *f);
-/* Writes every dirty device now. Returns 0 or -1. */
+/* Writes every dirty device now. Returns 0, or -1 when a write failed:
+** the devices not written stay dirty, for the next flush. */
 int fleet_flush(struct fleet *f);
+/* Devices whose last seen or running image the store does not have yet. */
+size_t fleet_unflushed(struct fleet *f);
 
 /* A release as the fleet knows it. */
 struct fleet_release {

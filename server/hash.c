@@ -1,5 +1,7 @@
 /* hash.c - SHA-256 and hex helpers over mbedTLS. */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mbedtls/sha256.h>
 
@@ -17,6 +19,34 @@ void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 
 	hash_sha256(data, len, d);
 	hex_encode(d, sizeof d, out);
+}
+
+int hash_sha256_fd(int fd, uint8_t out[32], long long *size)
+{
+	mbedtls_sha256_context c;
+	unsigned char buf[16384];
+	long long off = 0;
+	ssize_t n;
+	int ret = -1;
+
+	mbedtls_sha256_init(&c);
+	mbedtls_sha256_starts_ret(&c, 0);
+	for (;;) {
+		n = pread(fd, buf, sizeof buf, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		mbedtls_sha256_update_ret(&c, buf, (size_t)n);
+		off += n;
+	}
+	if (n == 0) {
+		mbedtls_sha256_finish_ret(&c, out);
+		*size = off;
+		ret = 0;
+	}
+	mbedtls_sha256_free(&c);
+	return ret;
 }
 
 int hash_is_hex64(const char *s)

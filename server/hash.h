@@ -11,6 +11,10 @@
 void hash_sha256(const void *data, size_t len, uint8_t out[32]);
 /* Writes the SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
+/* The SHA-256 of everything fd holds, read with pread from offset 0 (fd's
+** offset is untouched) into out; *size gets the bytes read. Returns 0, or
+** -1 with errno set if a read failed. */
+int hash_sha256_fd(int fd, uint8_t out[32], long long *size);
 /* 1 if s is exactly 64 lowercase hex digits, else 0. */
 int hash_is_hex64(const char *s);
 /* Constant-time comparison of two n-byte buffers; 1 if equal. */

@@ -1,7 +1,8 @@
-/* api_devices.c - registering devices (the key is shown once, only its hash
-** is stored), the inventory paged by id and filtered on the server, with the
-** fleet's live state and rollout decision per device, and the fleet's counts
-** (GET /fleet) so the dashboard never fetches every device. */
+/* api_devices.c - the device inventory: paged by id and filtered on the
+** server, with the fleet's live state and rollout decision per device, one
+** device with its latest events and its counts, and the fleet's counts (GET
+** /fleet) so the dashboard never fetches every device. Changes to devices
+** are api_devices_admin.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,7 @@ static json_t *release_ref(const struct fleet_release *r, int with_sha)
 	return j;
 }
 
-/* The API's device object (new reference): the store's row with the
-** fleet's in-memory last seen and running image (newer between flushes),
-** its rollout bucket, the release it runs and the one it would be offered. */
-static json_t *device_json(struct app *app, const struct device *d)
+json_t *api_device_json(struct app *app, const struct device *d)
 {
 	struct fleet_view v;
 	int live = fleet_view(app->fleet, d->id, &v) == 0;
@@ -56,52 +54,6 @@ static json_t *device_json(struct app *app, const struct device *d)
 		"offered", live && v.has_offer ? release_ref(&v.offer, 1) : json_null());
 }
 
-/* Registers id on channel with a new random key; the answer shows the key. */
-static struct response create(struct req *r, const char *id, const char *channel)
-{
-	char hex[65];
-	struct device d;
-	uint8_t raw[32];
-	int rc;
-
-	if (tls_random(&r->app->keys, raw, sizeof raw))
-		return resp_error(500, "internal", "no randomness");
-	hex_encode(raw, sizeof raw, hex);
-	memset(&d, 0, sizeof d);
-	snprintf(d.id, sizeof d.id, "%s", id);
-	snprintf(d.channel, sizeof d.channel, "%s", channel);
-	hash_sha256_hex(hex, strlen(hex), d.key_sha);
-	rc = store_device_create(&r->app->store, &d);
-	if (rc == STORE_EXISTS)
-		return resp_error(409, "conflict", "device '%s' exists", id);
-	if (rc || fleet_reload_device(r->app->fleet, id))
-		return resp_error(500, "internal", "cannot store the device");
-	log_event("device", "{s:s,s:s,s:s}", "action", "registered", "id", id, "channel",
-	          channel);
-	return resp_json(201, json_pack("{s:s,s:s,s:s}", "id", id, "channel", channel,
-	                                "key", hex));
-}
-
-struct response api_devices_post(struct req *r)
-{
-	static const char *const fields[] = { "id", "channel", NULL };
-	struct response res;
-	json_t *body = http_body_object(r, fields, &res);
-	const char *id, *channel;
-
-	if (!body)
-		return res;
-	id = json_string_value(json_object_get(body, "id"));
-	channel = json_string_value(json_object_get(body, "channel"));
-	if (!ident_valid(id) || !ident_valid(channel))
-		res = resp_error(400, "bad_request", "id and channel must be 1-64 characters "
-		                 "of [A-Za-z0-9._:-]");
-	else
-		res = create(r, id, channel);
-	json_decref(body);
-	return res;
-}
-
 struct devices {
 	struct app *app;       /* borrowed */
 	json_t *list;          /* borrowed */
@@ -113,7 +65,7 @@ static int add_device(void *cls, const struct device *d)
 {
 	struct devices *ds = cls;
 
-	json_array_append_new(ds->list, device_json(ds->app, d));
+	json_array_append_new(ds->list, api_device_json(ds->app, d));
 	memcpy(ds->last, d->id, sizeof ds->last);
 	return 0;
 }
@@ -184,23 +136,34 @@ static int add_event(void *cls, const struct device_event *e)
 	return 0;
 }
 
+/* store_count_cb: one state's count into the object. */
+static int add_count(void *cls, const char *state, long long count)
+{
+	json_object_set_new(cls, state, json_integer(count));
+	return 0;
+}
+
 struct response api_devices_get(struct req *r)
 {
 	struct device d;
-	json_t *j, *events;
+	json_t *j, *events, *counts;
 	int rc = ident_valid(r->params[0]) ? store_device_get(&r->app->store, r->params[0], &d)
 	         : STORE_NOT_FOUND;
 
 	if (rc == STORE_NOT_FOUND)
 		return resp_error(404, "not_found", "no device '%s'", r->params[0]);
 	events = json_array();
+	counts = json_object();
 	if (rc != STORE_OK ||
-	    store_device_events(&r->app->store, d.id, 100, add_event, events) != STORE_OK) {
+	    store_device_events(&r->app->store, d.id, 100, add_event, events) != STORE_OK ||
+	    store_device_counts(&r->app->store, d.id, add_count, counts) != STORE_OK) {
 		json_decref(events);
+		json_decref(counts);
 		return resp_error(500, "internal", "cannot read device '%s'", r->params[0]);
 	}
-	j = device_json(r->app, &d);
+	j = api_device_json(r->app, &d);
 	json_object_set_new(j, "events", events);
+	json_object_set_new(j, "event_counts", counts);
 	return resp_json(200, j);
 }
 

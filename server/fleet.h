@@ -70,11 +70,20 @@ int fleet_poll(struct fleet *f, const char *id, const char *key, const char *cha
 int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel);
 /* 1 if sha is the image of a non-revoked release of channel. */
 int fleet_channel_has(struct fleet *f, const char *channel, const char *sha);
+/* The report rate of device id: 1 if a report now is within rate reports a
+** minute (and rate at once), counting it; else 0 with *retry_after the
+** seconds until one is (at least 1). A device the fleet does not know is
+** allowed. */
+int fleet_report_allowed(struct fleet *f, const char *id, int rate, int *retry_after);
 
-/* After an admin change: (re)load one device / one channel's releases from
-** the store. Return 0 or -1. */
+/* After an admin change: (re)load one device (a new one, a new key or
+** channel) / one channel's releases from the store. Return 0 or -1. */
 int fleet_reload_device(struct fleet *f, const char *id);
 int fleet_reload_channel(struct fleet *f, const char *channel);
+/* After DELETE /devices/{id}: the device is gone at once (its key no
+** longer authenticates; a device of that id registered later starts
+** afresh). */
+void fleet_remove_device(struct fleet *f, const char *id);
 /* After a report: the device's state and (running non-NULL) its image. */
 void fleet_report(struct fleet *f, const char *id, const char *state, const char *running);
 

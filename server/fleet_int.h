@@ -16,9 +16,12 @@
 #define FLEET_STRIPES 64
 #define FLEET_SEEN_GRANULARITY 300  /* rule 3: seconds */
 
-/* One device: about 90 bytes, its id in the arena. */
+/* One device: about 100 bytes, its id in the arena. */
 struct dev {
-	uint8_t key[32];                 /* SHA-256 of its key */
+	uint8_t key[32];                 /* SHA-256 of its key; guarded by the write
+	                                    lock (a rotation is a reload) */
+	_Atomic uint64_t report_tat;     /* report rate (fleet_report_allowed): when the
+	                                    next report is due, ms on CLOCK_MONOTONIC */
 	uint8_t running[32];             /* image it runs, all zero = unknown;
 	                                    guarded by its stripe (fleet_stripe) */
 	_Atomic uint32_t last_seen;      /* Unix seconds, 0 = never */
@@ -28,6 +31,8 @@ struct dev {
 	uint8_t bucket;                  /* rollout_bucket(id), computed once */
 	_Atomic uint8_t state;           /* last report (fleet_state_name) */
 	_Atomic uint8_t dirty;           /* on the dirty list */
+	uint8_t gone;                    /* deleted (its slot stays for its id; under
+	                                    the write lock) */
 };
 
 struct rel {

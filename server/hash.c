@@ -1,8 +1,10 @@
-/* hash.c - SHA-256 and hex helpers over mbedTLS. */
+/* hash.c - SHA-256, HKDF and hex helpers over mbedTLS. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <mbedtls/hkdf.h>
+#include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 
 #include "hash.h"
@@ -47,6 +49,14 @@ int hash_sha256_fd(int fd, uint8_t out[32], long long *size)
 	}
 	mbedtls_sha256_free(&c);
 	return ret;
+}
+
+int hash_hkdf(const void *ikm, size_t ikm_len, const char *salt, const char *info,
+              uint8_t *out, size_t out_len)
+{
+	return mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+	                    (const unsigned char *)salt, strlen(salt), ikm, ikm_len,
+	                    (const unsigned char *)info, strlen(info), out, out_len) ? -1 : 0;
 }
 
 int hash_is_hex64(const char *s)

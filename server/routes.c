@@ -23,6 +23,9 @@ const struct route routes_table[] = {
 	{ "POST",  "/devices",                     ROUTE_ADMIN,  api_devices_post,    "devices_post" },
 	{ "GET",   "/devices",                     ROUTE_ADMIN,  api_devices_list,    "devices" },
 	{ "GET",   "/devices/{id}",                ROUTE_ADMIN,  api_devices_get,     "device_get" },
+	{ "PATCH", "/devices/{id}",                ROUTE_ADMIN,  api_devices_patch,   "device_patch" },
+	{ "DELETE", "/devices/{id}",               ROUTE_ADMIN,  api_devices_delete,  "device_delete" },
+	{ "POST",  "/devices/{id}/key",            ROUTE_ADMIN,  api_devices_rekey,   "device_key" },
 	{ "GET",   "/fleet",                       ROUTE_ADMIN,  api_devices_fleet,   "fleet" },
 	/* device API (api_ota.c) */
 	{ "GET",   "/ota/latest",                  ROUTE_DEVICE, api_ota_latest,      "ota_latest" },

@@ -22,27 +22,6 @@ static void row_device(sqlite3_stmt *st, struct device *d)
 	d->state_time = sqlite3_column_int64(st, 8);
 }
 
-int store_sqlite_device_create(void *impl, const struct device *dev)
-{
-	struct db *d = store_sqlite_writer(impl);
-	sqlite3_stmt *st;
-	int ret = STORE_ERROR;
-
-	db_lock(d);
-	st = db_prepare(d, "INSERT INTO devices (id, channel, key_sha256, created) "
-	                "VALUES (?, ?, ?, ?)");
-	if (st) {
-		sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, dev->channel, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, dev->key_sha, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (long long)time(NULL));
-		ret = db_written(d, sqlite3_step(st), "insert device");
-		sqlite3_finalize(st);
-	}
-	db_unlock(d);
-	return ret;
-}
-
 struct each {
 	store_device_cb cb;
 	void *cls;
@@ -178,36 +157,46 @@ int store_sqlite_device_events(void *impl, const char *id, int limit, store_even
 	return ret;
 }
 
-/* The event row and the device row of a report (in the caller's
-** transaction). Returns 0 or -1 (logged). */
+/* The statements of a report, each with the parameters ?1 id, ?2 time,
+** ?3 state, ?4 sha256, ?5 detail, ?6 running, ?7 events kept; run in order
+** in the caller's transaction. */
+static const char *const report_sql[] = {
+	"INSERT INTO device_events (device_id, time, state, sha256, detail) "
+	"VALUES (?1, ?2, ?3, ?4, ?5)",
+	"UPDATE devices SET state = ?3, state_detail = ?5, state_time = ?2, last_seen = ?2, "
+	"running_sha256 = COALESCE(?6, running_sha256) WHERE id = ?1",
+	"INSERT INTO device_event_counts (device_id, state, count) VALUES (?1, ?3, 1) "
+	"ON CONFLICT (device_id, state) DO UPDATE SET count = count + 1",
+	"INSERT INTO device_outcomes (device_id, sha256, state, time) SELECT ?1, ?4, ?3, ?2 "
+	"WHERE ?4 IS NOT NULL AND ?3 IN ('booted', 'failed', 'rolled-back') "
+	"ON CONFLICT (device_id, sha256, state) DO UPDATE SET time = excluded.time",
+	/* retention: the device's events beyond its ?7 newest */
+	"DELETE FROM device_events WHERE device_id = ?1 AND id <= (SELECT id FROM "
+	"device_events WHERE device_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?7)",
+	NULL
+};
+
+/* The rows of a report (in the caller's transaction). Returns 0 or -1
+** (logged). */
 static int report_rows(struct db *d, const struct device_report *rep)
 {
-	sqlite3_stmt *ev = db_prepare(d, "INSERT INTO device_events (device_id, time, state, "
-	                              "sha256, detail) VALUES (?, ?, ?, ?, ?)");
-	sqlite3_stmt *dv = db_prepare(d, "UPDATE devices SET state = ?, state_detail = ?, "
-	                              "state_time = ?, last_seen = ?, running_sha256 = "
-	                              "COALESCE(?, running_sha256) WHERE id = ?");
-	int ret = -1;
+	sqlite3_stmt *st;
+	int i, ret = 0;
 
-	if (ev && dv) {
-		sqlite3_bind_text(ev, 1, rep->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ev, 2, rep->time);
-		sqlite3_bind_text(ev, 3, rep->state, -1, SQLITE_STATIC);
-		db_bind_opt_text(ev, 4, rep->sha);
-		db_bind_opt_text(ev, 5, rep->detail);
-		sqlite3_bind_text(dv, 1, rep->state, -1, SQLITE_STATIC);
-		db_bind_opt_text(dv, 2, rep->detail);
-		sqlite3_bind_int64(dv, 3, rep->time);
-		sqlite3_bind_int64(dv, 4, rep->time);
-		db_bind_opt_text(dv, 5, rep->running);
-		sqlite3_bind_text(dv, 6, rep->id, -1, SQLITE_STATIC);
-		if (sqlite3_step(ev) == SQLITE_DONE && sqlite3_step(dv) == SQLITE_DONE)
-			ret = 0;
-		else
-			db_fail(d, "store report");
+	for (i = 0; report_sql[i] && !ret; i++) {
+		if (!(st = db_prepare(d, report_sql[i])))
+			return -1;
+		sqlite3_bind_text(st, 1, rep->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, rep->time);
+		sqlite3_bind_text(st, 3, rep->state, -1, SQLITE_STATIC);
+		db_bind_opt_text(st, 4, rep->sha);
+		db_bind_opt_text(st, 5, rep->detail);
+		db_bind_opt_text(st, 6, rep->running);
+		sqlite3_bind_int(st, 7, rep->keep > 0 ? rep->keep : 1);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			ret = db_fail(d, "store report");
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(ev);
-	sqlite3_finalize(dv);
 	return ret;
 }
 

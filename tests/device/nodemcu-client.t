@@ -8,7 +8,7 @@
 # authenticated with a manifest key of its own (lfsota.offer).
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd
+start_lfsd "$T/data" --report-rate 60000   # a report per refusal and per power cut: more than a device sends
 
 
 . "$ROOT/tests/device/nodemcu/client.sh"

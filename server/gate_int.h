@@ -55,6 +55,7 @@ struct gate_conn {
 	SSL *ssl;                        /* TLS, owned; else NULL */
 	struct sockaddr_storage addr;    /* the client's address */
 	socklen_t addrlen;
+	char client[46];                 /* addr as text (INET6_ADDRSTRLEN), for the log */
 	atomic_int phase;                /* enum gate_phase */
 	_Atomic uint64_t deadline;       /* gate_now() µs; 0 none; 1 evicted (written under g->mu) */
 	atomic_int refs;                 /* holders: owner thread, libmicrohttpd */

@@ -83,7 +83,9 @@ struct gate_worker {
 	struct gate_conn *dead;          /* closed this round; their refs dropped at its end */
 	char *scratch;                   /* GATE_SCRATCH bytes, owned */
 	void *server;                    /* the backend's server, owned */
-	int kick;                        /* data went to the server: run it this round */
+	int kick;                        /* the server has work: run it this round (set
+	                                    by every send to, receive from and close of
+	                                    a socketpair, a delivery and a wake-up) */
 };
 
 struct gate {

@@ -326,9 +326,12 @@ static int mp_close(struct mp *m)
 		return 0;
 	m->open = 0;
 	if (m->is_file && strcmp(m->key, "options")) {
-		ret = add_file(m->u, m->name, m->data ? m->data : calloc(1, 1), m->len,
-		               m->err, m->errsize);
-		if (ret)
+		if (!m->data)
+			m->data = calloc(1, 1);   /* an empty file: "" */
+		ret = m->data ? add_file(m->u, m->name, m->data, m->len, m->err, m->errsize) : -1;
+		if (!m->data)
+			snprintf(m->err, m->errsize, "out of memory");
+		else if (ret)
 			free(m->data);
 	} else if (!strcmp(m->key, "options")) {
 		json_error_t e;

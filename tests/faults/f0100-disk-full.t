@@ -6,7 +6,7 @@
 # PRAGMA integrity_check is ok.
 . "$(dirname "$0")/lib.sh"
 if ! small_fs "$T/small" 16m; then
-	skip 14 "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
+	skip 14 "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN); f0110 fills a file-size limit instead"
 	done_testing; exit
 fi
 start_lfsd "$T/small/data"; ok $? "lfsd started on a 16 MB tmpfs"

@@ -1,6 +1,7 @@
 /* api_builds.c - the HTTP side of builds: POST /build (validate, answer an
-** identical earlier build at once, else queue and suspend until the
-** pipeline's outcome, mapped to a status here and only here), reading builds
+** identical earlier build at once, or queue its repair when one of its blobs
+** is missing or damaged, else queue and suspend until the pipeline's
+** outcome, mapped to a status here and only here), reading builds
 ** (list, one, image, listing, sources) and the build object's JSON. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,20 +56,6 @@ static json_t *build_json(const struct build *b)
 	if (j)
 		json_object_set_new(j, "ota_client", json_boolean(i < b->nmodules));
 	return j;
-}
-
-/* The answer with build id (status 200 or 201). */
-static struct response answer_build(struct app *app, long long id, unsigned status)
-{
-	struct build b;
-	int rc = store_build_get(&app->store, id, &b);
-	struct response res;
-
-	if (rc != STORE_OK)
-		return resp_error(500, "internal", "cannot read build %lld", id);
-	res = resp_json(status, build_json(&b));
-	build_release(&b);
-	return res;
 }
 
 /* The HTTP status and error code of each failed outcome. */
@@ -165,6 +152,44 @@ static int read_upload(struct req *r, struct build_job *job, struct response *re
 	return rc;
 }
 
+/* 1 if the blobs of build b (its image and sources) are intact. */
+static int intact(struct app *app, const struct build *b)
+{
+	int i, ok = blob_check(&app->blobs, b->sha, -1) == BLOB_INTACT;
+
+	for (i = 0; i < b->nfiles; i++)
+		ok &= blob_check(&app->blobs, b->files[i].sha, -1) == BLOB_INTACT;
+	return ok;
+}
+
+/* An upload identical to stored build id: answered with it (0, *res set),
+** unless a blob of the build is missing or damaged: then job becomes its
+** repair, rebuilt with the build's seed and timestamp (1). -1 with *res the
+** 500 when the build cannot be read. */
+static int repair_or_answer(struct req *r, long long id, struct build_job *job,
+                            struct response *res)
+{
+	struct build b;
+
+	if (store_build_get(&r->app->store, id, &b) != STORE_OK) {
+		*res = resp_error(500, "internal", "cannot read build %lld", id);
+		return -1;
+	}
+	if (intact(r->app, &b)) {
+		metrics_build(&r->app->metrics, METRICS_BUILD_CACHED, 0);
+		*res = resp_json(200, build_json(&b));
+		metrics_target(&r->app->metrics, job->up.opts.target, res->status);
+		build_release(&b);
+		return 0;
+	}
+	job->repair_id = id;
+	memcpy(job->repair_sha, b.sha, sizeof job->repair_sha);
+	job->repair_seed = b.seed;
+	job->repair_timestamp = b.timestamp;
+	build_release(&b);
+	return 1;
+}
+
 struct response api_builds_post(struct req *r)
 {
 	struct build_job *job = calloc(1, sizeof *job);
@@ -180,12 +205,8 @@ struct response api_builds_post(struct req *r)
 	if (read_upload(r, job, &res))
 		return res;
 	rc = store_build_find(&r->app->store, job->up.dedup_key, &id);   /* the one lookup */
-	if (rc == STORE_OK) {
-		metrics_build(&r->app->metrics, METRICS_BUILD_CACHED, 0);
-		res = answer_build(r->app, id, 200);
-		metrics_target(&r->app->metrics, job->up.opts.target, res.status);
+	if (rc == STORE_OK && (rc = repair_or_answer(r, id, job, &res)) <= 0)
 		return res;
-	}
 	if (rc == STORE_ERROR)
 		return resp_error(500, "internal", "cannot look up builds");
 	job->req = r;
@@ -215,7 +236,7 @@ static int build_query(struct req *r, struct build_query *q, struct response *er
 	size_t n = p ? strspn(p, "0123456789abcdef") : 0;
 
 	memset(q, 0, sizeof *q);
-	q->limit = ls ? atoi(ls) : 50;
+	q->limit = ls ? (int)(http_id(ls) > 500 ? 0 : http_id(ls)) : 50;
 	q->before = bs ? http_id(bs) : 0;
 	q->channel = http_arg(r, "channel");
 	q->sha_prefix = p;
@@ -303,7 +324,10 @@ struct response api_builds_listing(struct req *r)
 	if (param_build(r, &b, &res))
 		return res;
 	lfsc_buffer_init(&out);
-	if (build_listing(&r->app->blobs, &b, &out))
+	if (blob_check(&r->app->blobs, b.sha, -1) != BLOB_INTACT)
+		res = resp_error(500, "internal", "image %s of build %lld is missing, damaged or "
+		                 "unreadable on the server (logged; see /healthz)", b.sha, b.id);
+	else if (build_listing(&r->app->blobs, &b, &out))
 		res = resp_error(500, "internal", "cannot list build %lld", b.id);
 	else
 		res = resp_text(200, "text/plain; charset=utf-8", (const char *)out.data, out.len);
@@ -321,8 +345,10 @@ struct response api_builds_source(struct req *r)
 	if (!id || store_build_source(&r->app->store, id, r->params[1], sha) != STORE_OK)
 		return resp_error(404, "not_found", "build '%s' has no file '%s'", r->params[0],
 		                  r->params[1]);
-	if (blob_read(&r->app->blobs, sha, 64u << 20, &data, &len))
-		return resp_error(500, "internal", "blob %s is unreadable", sha);
+	if (blob_check(&r->app->blobs, sha, -1) != BLOB_INTACT ||
+	    blob_read(&r->app->blobs, sha, 64u << 20, &data, &len))
+		return resp_error(500, "internal", "source blob %s is missing, damaged or "
+		                  "unreadable on the server (logged; see /healthz)", sha);
 	return resp_take(200, "text/plain; charset=utf-8", data, len);
 }
 

@@ -1,7 +1,8 @@
-/* api_devices.c - registering devices (the key is shown once, only its hash
-** is stored), the inventory paged by id and filtered on the server, with the
-** fleet's live state and rollout decision per device, and the fleet's counts
-** (GET /fleet) so the dashboard never fetches every device. */
+/* api_devices.c - the device inventory: paged by id and filtered on the
+** server, with the fleet's live state and rollout decision per device, one
+** device with its latest events and its counts, and the fleet's counts (GET
+** /fleet) so the dashboard never fetches every device. Changes to devices
+** are api_devices_admin.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ static void manifest_fields(json_t *j, const struct device *d, const struct flee
 ** fleet's in-memory last seen and running image (newer between flushes),
 ** its rollout bucket, the release it runs and the one it would be offered,
 ** and its manifest bookkeeping. */
-static json_t *device_json(struct app *app, const struct device *d)
+json_t *api_device_json(struct app *app, const struct device *d)
 {
 	struct fleet_view v;
 	int live = fleet_view(app->fleet, d->id, &v) == 0;
@@ -85,76 +86,6 @@ static json_t *device_json(struct app *app, const struct device *d)
 	return j;
 }
 
-/* The answer to a registration: the key and the client configuration,
-** which holds the key and the manifest key of generation 0 (shown once). */
-static struct response issued(struct req *r, const char *id, const char *channel,
-                              const char *key)
-{
-	struct client_config c;
-	uint8_t mkey[32];
-	char *lua = NULL;
-	json_t *j;
-
-	memset(&c, 0, sizeof c);
-	c.device = id;
-	c.channel = channel;
-	c.key = key;
-	c.mkey = mkey;
-	c.poll = r->app->cfg->poll_interval;
-	keystore_device_key(&r->app->ks, id, 0, mkey);
-	if (client_config_address(r, &c) == 0)
-		lua = client_config_lua(&c, r->app->keys.cert_pem);
-	memset(mkey, 0, sizeof mkey);
-	j = json_pack("{s:s,s:s,s:s,s:o}", "id", id, "channel", channel, "key", key,
-	              "client_config", lua ? json_string(lua) : json_null());
-	free(lua);
-	return resp_json(201, j);
-}
-
-/* Registers id on channel with a new random key; the answer shows the key. */
-static struct response create(struct req *r, const char *id, const char *channel)
-{
-	char hex[65];
-	struct device d;
-	uint8_t raw[32];
-	int rc;
-
-	if (tls_random(&r->app->keys, raw, sizeof raw))
-		return resp_error(500, "internal", "no randomness");
-	hex_encode(raw, sizeof raw, hex);
-	memset(&d, 0, sizeof d);
-	snprintf(d.id, sizeof d.id, "%s", id);
-	snprintf(d.channel, sizeof d.channel, "%s", channel);
-	hash_sha256_hex(hex, strlen(hex), d.key_sha);
-	rc = store_device_create(&r->app->store, &d);
-	if (rc == STORE_EXISTS)
-		return resp_error(409, "conflict", "device '%s' exists", id);
-	if (rc || fleet_reload_device(r->app->fleet, id))
-		return resp_error(500, "internal", "cannot store the device");
-	log_event("device", "{s:s,s:s,s:s}", "action", "registered", "id", id, "channel",
-	          channel);
-	return issued(r, id, channel, hex);
-}
-
-struct response api_devices_post(struct req *r)
-{
-	static const char *const fields[] = { "id", "channel", NULL };
-	struct response res;
-	json_t *body = http_body_object(r, fields, &res);
-	const char *id, *channel;
-
-	if (!body)
-		return res;
-	id = json_string_value(json_object_get(body, "id"));
-	channel = json_string_value(json_object_get(body, "channel"));
-	if (!ident_valid(id) || !ident_valid(channel))
-		res = resp_error(400, "bad_request", "id and channel must be 1-64 characters "
-		                 "of [A-Za-z0-9._:-]");
-	else
-		res = create(r, id, channel);
-	json_decref(body);
-	return res;
-}
 
 struct devices {
 	struct app *app;       /* borrowed */
@@ -167,7 +98,7 @@ static int add_device(void *cls, const struct device *d)
 {
 	struct devices *ds = cls;
 
-	json_array_append_new(ds->list, device_json(ds->app, d));
+	json_array_append_new(ds->list, api_device_json(ds->app, d));
 	memcpy(ds->last, d->id, sizeof ds->last);
 	return 0;
 }
@@ -179,7 +110,7 @@ static int device_query(struct req *r, struct device_query *q, struct response *
 	int i;
 
 	memset(q, 0, sizeof *q);
-	q->limit = ls ? atoi(ls) : PAGE_DEFAULT;
+	q->limit = ls ? (int)(http_id(ls) > PAGE_MAX ? 0 : http_id(ls)) : PAGE_DEFAULT;
 	q->after = http_arg(r, "after");
 	q->channel = http_arg(r, "channel");
 	q->prefix = http_arg(r, "prefix");
@@ -239,23 +170,34 @@ static int add_event(void *cls, const struct device_event *e)
 	return 0;
 }
 
+/* store_count_cb: one state's count into the object. */
+static int add_count(void *cls, const char *state, long long count)
+{
+	json_object_set_new(cls, state, json_integer(count));
+	return 0;
+}
+
 struct response api_devices_get(struct req *r)
 {
 	struct device d;
-	json_t *j, *events;
+	json_t *j, *events, *counts;
 	int rc = ident_valid(r->params[0]) ? store_device_get(&r->app->store, r->params[0], &d)
 	         : STORE_NOT_FOUND;
 
 	if (rc == STORE_NOT_FOUND)
 		return resp_error(404, "not_found", "no device '%s'", r->params[0]);
 	events = json_array();
+	counts = json_object();
 	if (rc != STORE_OK ||
-	    store_device_events(&r->app->store, d.id, 100, add_event, events) != STORE_OK) {
+	    store_device_events(&r->app->store, d.id, 100, add_event, events) != STORE_OK ||
+	    store_device_counts(&r->app->store, d.id, add_count, counts) != STORE_OK) {
 		json_decref(events);
+		json_decref(counts);
 		return resp_error(500, "internal", "cannot read device '%s'", r->params[0]);
 	}
-	j = device_json(r->app, &d);
+	j = api_device_json(r->app, &d);
 	json_object_set_new(j, "events", events);
+	json_object_set_new(j, "event_counts", counts);
 	return resp_json(200, j);
 }
 

@@ -1,16 +1,34 @@
-/* api_health.c - GET /healthz (liveness) and GET /metrics (Prometheus text). */
+/* api_health.c - GET /healthz (liveness, and storage trouble: health.h) and
+** GET /metrics (Prometheus text). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "app.h"
+#include "health.h"
 #include "routes.h"
+
+/* A write that failed a while ago: try one now (a setting, at most every
+** PROBE_SECONDS), so the report clears once the disk has room again. */
+#define PROBE_SECONDS 5
 
 struct response api_health_get(struct req *r)
 {
 	static const char ok[] = "{\"ok\":true}";
+	char now[32];
+	json_t *problems;
 
-	return resp_static(200, "application/json", ok, sizeof ok - 1);
+	if (health_write_stale(PROBE_SECONDS)) {
+		health_write_probed();
+		snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+		store_setting_set(&r->app->store, "health_probe", now);   /* clears on success */
+	}
+	problems = health_problems();
+	if (!problems)
+		return resp_static(200, "application/json", ok, sizeof ok - 1);
+	return resp_json(503, json_pack("{s:b,s:o}", "ok", 0, "problems", problems));
 }
 
 struct response api_health_metrics(struct req *r)

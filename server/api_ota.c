@@ -1,6 +1,7 @@
 /* api_ota.c - the device API: /ota/latest (memory only, no SQLite write per
 ** poll; a signed manifest per offer, nothing signed for 204/304),
-** /ota/images/{sha256} (strict Range), /ota/report, /ota/pubkey.
+** /ota/images/{sha256} (strict Range), /ota/report (rate-limited per
+** device, its events bounded), /ota/pubkey.
 ** Devices send Authorization: Bearer <device key> and device=ID, over HTTPS
 ** (http.c refuses plain HTTP for these routes). */
 #include <stdio.h>
@@ -225,7 +226,15 @@ static struct response report(struct req *r, const char *id, json_t *body)
 	const char *sha = given(body, "sha256"), *detail = given(body, "detail");
 	const char *running = given(body, "running");
 	struct device_report rep;
+	struct response res;
+	int retry = 1;
 
+	if (!fleet_report_allowed(r->app->fleet, id, r->app->cfg->report_rate, &retry)) {
+		res = resp_error(429, "too_many_requests", "more than %d reports a minute; "
+		                 "retry in %d s", r->app->cfg->report_rate, retry);
+		resp_header(&res, "Retry-After", "%d", retry);
+		return res;
+	}
 	if (!known_state(state) || (sha && !hash_is_hex64(sha)) ||
 	    (running && !hash_is_hex64(running)) || (detail && strlen(detail) > 2000))
 		return resp_error(400, "bad_request", "state must be downloading, downloaded, "
@@ -240,6 +249,7 @@ static struct response report(struct req *r, const char *id, json_t *body)
 	rep.running = running;
 	rep.time = (int64_t)time(NULL);
 	rep.unoffered = fleet_unoffered(r->app->fleet, id, state, sha);
+	rep.keep = r->app->cfg->device_events;
 	if (store_device_report(&r->app->store, &rep) != STORE_OK)
 		return resp_error(500, "internal", "cannot store the report");
 	fleet_report(r->app->fleet, id, state, sha, running);

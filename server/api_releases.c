@@ -75,6 +75,10 @@ static struct response create(struct req *r, long long build_id, const char *cha
 	rc = store_build_image(&r->app->store, build_id, rel.sha, &rel.size);
 	if (rc == STORE_NOT_FOUND)
 		return resp_error(404, "not_found", "no build %lld", build_id);
+	if (rc == STORE_OK && blob_check(&r->app->blobs, rel.sha, -1) != BLOB_INTACT)
+		return resp_error(409, "conflict", "the image of build %lld is missing or damaged "
+		                  "on the server (see /healthz); upload the build's sources again "
+		                  "with the same options to repair it, then release it", build_id);
 	if (rc == STORE_OK && !force && keeps_client(r, build_id, channel, &res))
 		return res;
 	if (rc != STORE_OK || hex_decode(rel.sha, digest, sizeof digest) ||

@@ -12,6 +12,7 @@
 
 #include "blob.h"
 #include "fsutil.h"
+#include "health.h"
 #include "log.h"
 
 /* Creates the 256 directories blobs go to (00 .. ff) that are missing: once,
@@ -63,13 +64,29 @@ int blob_open(struct blob_store *b, const char *dir)
 	pthread_rwlock_init(&b->gc, NULL);
 	pthread_mutex_init(&b->known_mu, NULL);
 	memset(b->known, 0, sizeof b->known);
+	pthread_mutex_init(&b->verified_mu, NULL);
+	memset(b->verified, 0, sizeof b->verified);
+	pthread_mutex_init(&b->scrub_mu, NULL);
+	pthread_cond_init(&b->scrub_cond, NULL);
+	b->scrub_stop = b->scrub_started = 0;
 	return 0;
 }
 
 void blob_close(struct blob_store *b)
 {
+	if (b->scrub_started) {
+		pthread_mutex_lock(&b->scrub_mu);
+		b->scrub_stop = 1;
+		pthread_cond_signal(&b->scrub_cond);
+		pthread_mutex_unlock(&b->scrub_mu);
+		pthread_join(b->scrubber, NULL);
+		b->scrub_started = 0;
+	}
 	pthread_rwlock_destroy(&b->gc);
 	pthread_mutex_destroy(&b->known_mu);
+	pthread_mutex_destroy(&b->verified_mu);
+	pthread_mutex_destroy(&b->scrub_mu);
+	pthread_cond_destroy(&b->scrub_cond);
 }
 
 /* The known-table key of a hex sha: its first 16 digits, never 0. */
@@ -101,6 +118,16 @@ void blob_forget(struct blob_store *b)
 {
 	pthread_mutex_lock(&b->known_mu);
 	memset(b->known, 0, sizeof b->known);
+	pthread_mutex_unlock(&b->known_mu);
+}
+
+void blob_forget_one(struct blob_store *b, const char *sha)
+{
+	uint64_t k = key_of(sha);
+
+	pthread_mutex_lock(&b->known_mu);
+	if (b->known[k % BLOB_KNOWN_SLOTS] == k)
+		b->known[k % BLOB_KNOWN_SLOTS] = 0;
 	pthread_mutex_unlock(&b->known_mu);
 }
 
@@ -182,6 +209,7 @@ static int place(struct blob_store *b, const char *tmp, const char *sha,
 		unlink(tmp);
 		return log_error("cannot rename blob to '%s': %s", final, strerror(errno));
 	}
+	health_blob_ok(sha);   /* the bytes its name says, whatever was there before */
 	if (batch) {
 		touched(batch, sha);
 		return 0;
@@ -189,14 +217,17 @@ static int place(struct blob_store *b, const char *tmp, const char *sha,
 	return fsutil_fsync_dir(sub);
 }
 
-/* 1 if blob sha exists with len bytes (it was renamed only after fsync). */
-static int stored(struct blob_store *b, const char *sha, long long len)
+/* 1 if blob sha is stored intact (it was renamed only after fsync); 0 if
+** it is not, or is damaged (then the caller's bytes replace it). */
+static int stored(struct blob_store *b, const char *sha)
 {
-	char final[700];
+	char path[700];
 	struct stat st;
 
-	blob_path(b, sha, final, sizeof final);
-	return stat(final, &st) == 0 && (long long)st.st_size == len;
+	blob_path(b, sha, path, sizeof path);
+	if (stat(path, &st))
+		return 0;   /* not there yet: written now */
+	return blob_check(b, sha, -1) == BLOB_INTACT;   /* damaged: replaced now */
 }
 
 int blob_put(struct blob_store *b, const void *data, size_t len, const char *sha,
@@ -213,7 +244,7 @@ int blob_put(struct blob_store *b, const void *data, size_t len, const char *sha
 		memcpy(out, hex, sizeof hex);
 	if (known(b, hex, 0))
 		return 0;
-	if (stored(b, hex, (long long)len)) {
+	if (stored(b, hex)) {
 		/* renamed by a build that may not have synced its directory yet */
 		if (batch) {
 			touched(batch, hex);
@@ -266,7 +297,7 @@ int blob_adopt(struct blob_store *b, const char *tmp, size_t max,
 		goto out;
 	hash_sha256_hex(data, len, sha);
 	*size = (long long)len;
-	if (stored(b, sha, *size)) {   /* an identical image: keep that one */
+	if (stored(b, sha)) {   /* an identical image: keep that one */
 		ret = batch ? (touched(batch, sha), 0) : sync_sub(b, sha);
 		goto out;
 	}

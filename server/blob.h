@@ -13,6 +13,14 @@
 ** directory fsynced by the build that found it (a concurrent build may have
 ** renamed it and not yet synced the directory).
 **
+** Verification rule: a blob is checked against its SHA-256 before it is
+** served, released or trusted as already stored (blob_check), and every
+** blob a row names is checked at start and every --verify-interval seconds
+** (blob_scrub). A check reads the file only when its identity (device,
+** inode, size, modification and change times) differs from the one last
+** found intact. A missing or damaged blob is logged and reported (health.h);
+** storing the same bytes again (the same upload) replaces it.
+**
 ** Sweep rule: blobs no row names are removed by blob_sweep (blob_sweep.c).
 ** A build holds the store shared (blob_hold) from its first blob write to
 ** its row commit, and the sweep holds it exclusively, so it never removes a
@@ -21,12 +29,24 @@
 #define BLOB_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "hash.h"
 
 #define BLOB_KNOWN_SLOTS 4096
+
+/* A blob found intact, and the identity of its file then (blob_check). */
+struct blob_verified {
+	uint64_t key;                  /* first 16 hex digits of its sha, 0 = empty */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
 
 struct blob_store {
 	char dir[600];                 /* <data-dir>/blobs */
@@ -36,6 +56,14 @@ struct blob_store {
 	** digest, 0 = empty): a build of an app with one new file skips the stat
 	** of every other source; cleared by the sweep */
 	uint64_t known[BLOB_KNOWN_SLOTS];
+	pthread_mutex_t verified_mu;   /* guards verified */
+	struct blob_verified verified[BLOB_KNOWN_SLOTS];   /* direct-mapped by key */
+	/* the scrubber thread (blob_scrubber_start) */
+	pthread_mutex_t scrub_mu;
+	pthread_cond_t scrub_cond;
+	atomic_int scrub_stop;         /* blob_close: the scrubber ends, mid-pass too */
+	int scrub_started;
+	pthread_t scrubber;
 };
 
 /* The directories a group of writes touched, fsynced once each by
@@ -51,7 +79,7 @@ struct blob_batch {
 /* Creates dir (and dir/tmp) if needed and deletes stale temp files left by
 ** a crash. Returns 0 or -1 (logged). dir borrowed (copied). */
 int blob_open(struct blob_store *b, const char *dir);
-/* Releases the lock; the files stay. */
+/* Stops the scrubber, releases the locks; the files stay. */
 void blob_close(struct blob_store *b);
 
 /* Writes the path of blob sha into buf. Returns 0, or -1 if sha is not a
@@ -79,6 +107,26 @@ int blob_batch_sync(struct blob_store *b, struct blob_batch *batch);
 
 /* Forgets every blob known durable (the sweep, before it removes any). */
 void blob_forget(struct blob_store *b);
+/* Forgets blob sha (found damaged: the next blob_put must look at it). */
+void blob_forget_one(struct blob_store *b, const char *sha);
+
+/* ---- verification (blob_verify.c) ---- */
+enum blob_state { BLOB_INTACT = 0, BLOB_MISSING = 1, BLOB_DAMAGED = 2 };
+/* Whether blob sha still holds the bytes its name says (verification rule).
+** fd: the blob open for reading (borrowed; read with pread), or -1 to open
+** it here. A missing, damaged or unreadable blob is logged once and reported
+** to health.h; an intact one is cleared there. Returns BLOB_INTACT,
+** BLOB_MISSING, BLOB_DAMAGED, or -1 when it cannot be read (logged). */
+int blob_check(struct blob_store *b, const char *sha, int fd);
+/* Checks every blob a row of store names, holding the store shared against
+** the sweep. Returns how many are not intact, or -1 when the rows cannot
+** be listed (logged). */
+struct store;
+long long blob_scrub(struct blob_store *b, struct store *store);
+/* Starts a niced thread that scrubs now and then every interval seconds
+** (0: once, at start). store borrowed; blob_close() stops it. Returns 0 or
+** -1 (logged). */
+int blob_scrubber_start(struct blob_store *b, struct store *store, int interval);
 
 /* Shared hold against the sweep, from a build's first blob to its row. */
 void blob_hold(struct blob_store *b);
@@ -93,8 +141,10 @@ int blob_read(const struct blob_store *b, const char *sha, size_t max,
 ** (no build stores blobs meanwhile). *removed and *bytes (may be NULL) get
 ** what went. Returns 0 or -1 (logged; nothing is removed when the store
 ** cannot list its references). blob_sweep.c. */
-struct store;
 int blob_sweep(struct blob_store *b, struct store *store, long long *removed,
                long long *bytes);
+/* Every blob a row of store names, sorted, without repeats: *v (caller
+** owns: free()) of *n hashes. Returns 0 or -1 (logged). blob_sweep.c. */
+int blob_refs(struct store *store, char (**v)[HASH_HEX_LEN + 1], size_t *n);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "blob.h"
 #include "fsutil.h"
+#include "health.h"
 #include "log.h"
 #include "store.h"
 
@@ -44,6 +45,14 @@ static int cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+/* 1 if refs r (sorted) hold sha. */
+static int named(void *cls, const char *sha)
+{
+	const struct refs *r = cls;
+
+	return r->n && bsearch(sha, r->v, r->n, sizeof *r->v, cmp) != NULL;
+}
+
 /* Removes the unreferenced blobs of directory blobs/<sub>. */
 static void sweep_dir(struct blob_store *b, const char *sub, const struct refs *r,
                       long long *removed, long long *bytes)
@@ -60,10 +69,11 @@ static void sweep_dir(struct blob_store *b, const char *sub, const struct refs *
 		return;
 	while ((e = readdir(d))) {
 		if (!hash_is_hex64(e->d_name) || strncmp(e->d_name, sub, 2) ||
-		    (r->n && bsearch(e->d_name, r->v, r->n, sizeof *r->v, cmp)))
+		    named((void *)r, e->d_name))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		if (stat(path, &st) == 0 && unlink(path) == 0) {
+			health_blob_ok(e->d_name);   /* no row names it: no longer trouble */
 			n++;
 			*removed += 1;
 			*bytes += (long long)st.st_size;
@@ -72,6 +82,23 @@ static void sweep_dir(struct blob_store *b, const char *sub, const struct refs *
 	closedir(d);
 	if (n)
 		fsutil_fsync_dir(dir);
+}
+
+int blob_refs(struct store *store, char (**v)[HASH_HEX_LEN + 1], size_t *n)
+{
+	struct refs r = { NULL, 0, 0, 0 };
+
+	*v = NULL;
+	*n = 0;
+	if (store_blob_refs(store, add_ref, &r) != STORE_OK || r.failed) {
+		free(r.v);
+		return log_error("cannot list the blobs rows name");
+	}
+	if (r.n)
+		qsort(r.v, r.n, sizeof *r.v, cmp);
+	*v = r.v;
+	*n = r.n;
+	return 0;
 }
 
 int blob_sweep(struct blob_store *b, struct store *store, long long *removed,
@@ -84,16 +111,15 @@ int blob_sweep(struct blob_store *b, struct store *store, long long *removed,
 
 	pthread_rwlock_wrlock(&b->gc);
 	blob_forget(b);
-	if (store_blob_refs(store, add_ref, &r) != STORE_OK || r.failed) {
-		log_error("blob sweep: cannot list the blobs rows name; nothing removed");
+	if (blob_refs(store, &r.v, &r.n)) {
+		log_error("blob sweep: nothing removed");
 		goto out;
 	}
-	if (r.n)
-		qsort(r.v, r.n, sizeof *r.v, cmp);
 	for (i = 0; i < 256; i++) {
 		snprintf(sub, sizeof sub, "%02x", i);
 		sweep_dir(b, sub, &r, &nrem, &nbytes);
 	}
+	health_blobs_prune(named, &r);   /* a missing blob no row names is no trouble */
 	if (nrem)
 		log_info("blob sweep: removed %lld blobs no build names (%lld bytes)", nrem, nbytes);
 	ret = 0;

@@ -192,14 +192,15 @@ static void make_argv(const struct compile_job *job, const char *argv[], char st
 		argv[n++] = "-m";
 		argv[n++] = store[1];
 	}
-	if (o->has_seed) {
-		snprintf(store[2], 24, "%u", o->seed);
+	if (job->has_seed) {
+		snprintf(store[2], 24, "%u", job->seed);
 		argv[n++] = "--seed";
 		argv[n++] = store[2];
 	}
 	snprintf(store[3], 24, "%lld", (long long)job->timestamp);
 	argv[n++] = "--timestamp";
 	argv[n++] = store[3];
+	argv[n++] = "--";   /* names are never options (build_upload.c refuses '-x.lua' too) */
 	for (i = 0; i < job->up->nfiles; i++)
 		argv[n++] = job->up->files[i].name;
 	argv[n] = NULL;
@@ -275,11 +276,24 @@ static void refusal(json_t *e, struct compile_result *res)
 	code = code ? code : "";
 	res->error = !strcmp(code, "compile_error") ? COMPILE_ERR_SYNTAX
 	           : !strcmp(code, "limit") || !strcmp(code, "memory") ? COMPILE_ERR_LIMIT
-	           : !strcmp(code, "usage") ? COMPILE_ERR_USAGE : COMPILE_ERR_OTHER;
+	           : !strcmp(code, "usage") ? COMPILE_ERR_USAGE
+	           : !strcmp(code, "format") ? COMPILE_ERR_FORMAT : COMPILE_ERR_OTHER;
 	snprintf(res->message, sizeof res->message, "%s", msg ? msg : "lfsc failed");
 	if (file) {
 		snprintf(res->file, sizeof res->file, "%s", file);
 		res->line = (int)json_integer_value(json_object_get(e, "line"));
+	}
+}
+
+/* Replaces every occurrence of path in msg with the shorter with. */
+static void scrub(char *msg, const char *path, const char *with)
+{
+	size_t n = strlen(path), w = strlen(with);
+	char *p;
+
+	while (n > w && (p = strstr(msg, path))) {
+		memmove(p + w, p + n, strlen(p + n) + 1);
+		memcpy(p, with, w);
 	}
 }
 
@@ -300,11 +314,14 @@ static void outcome(const struct compile_job *job, const struct proc *p,
 	} else if (!j && p->exited && (p->code == 126 || p->code == 127)) {
 		res->status = COMPILE_CANNOT_RUN;
 	} else if (!json_is_object(j)) {
-		res->status = COMPILE_NO_RESULT;
-		snprintf(res->message, sizeof res->message, "lfsc gave no JSON result (exit %d): "
-		         "%.300s", p->code, p->err ? p->err : "");
+		res->status = COMPILE_NO_RESULT;   /* its stderr may name server paths: logged */
+		snprintf(res->message, sizeof res->message, "lfsc gave no result (exit %d); see "
+		         "lfsd's log", p->code);
+		log_error("lfsc gave no JSON result (exit %d): %.300s", p->code, p->err ? p->err : "");
 	} else if (!json_is_true(json_object_get(j, "ok")) || p->code != 0) {
 		refusal(json_object_get(j, "error"), res);
+		scrub(res->message, job->out, "lfs.img");
+		scrub(res->message, job->dir, ".");
 	} else if (stat(job->out, &st) || st.st_size == 0) {
 		res->status = COMPILE_NO_RESULT;
 		snprintf(res->message, sizeof res->message, "lfsc wrote no image");

@@ -7,7 +7,8 @@
 **
 ** Reproducibility: files are passed sorted by name (bytewise), with
 ** --timestamp always given (the request's, else the current time) and --seed
-** only when the request gives one; lfsc reports the seed it used. */
+** only when the job has one (the request's, or a stored build's when it is
+** rebuilt to repair its image); lfsc reports the seed it used. */
 #ifndef BUILD_COMPILE_H
 #define BUILD_COMPILE_H
 
@@ -31,6 +32,7 @@ enum compile_error {
 	COMPILE_ERR_SYNTAX,   /* "compile_error": the source does not compile */
 	COMPILE_ERR_LIMIT,    /* "limit" (-m) or "memory" (its address-space limit) */
 	COMPILE_ERR_USAGE,    /* "usage": options lfsc refuses */
+	COMPILE_ERR_FORMAT,   /* "format": a precompiled chunk given as a source is damaged */
 	COMPILE_ERR_OTHER     /* anything else lfsc reports */
 };
 
@@ -40,6 +42,8 @@ struct compile_job {
 	const char *out;                 /* absolute path the image is written to */
 	const struct build_upload *up;   /* files (in dir) and options */
 	int64_t timestamp;               /* --timestamp */
+	int has_seed;                    /* --seed seed (else lfsc derives one) */
+	uint32_t seed;
 	int timeout_s;                   /* wall-clock and CPU limit */
 	int memory_mb;                   /* address-space limit, 0 = none */
 };
@@ -50,7 +54,8 @@ struct compile_result {
 	int wall_clock;                  /* COMPILE_TIMEOUT: 1 wall clock, 0 CPU time */
 	int signal;                      /* COMPILE_CRASHED */
 	int exit_code;
-	char message[512];               /* lfsc's message, or what went wrong */
+	char message[512];               /* lfsc's message, or what went wrong; names no
+	                                    server path (job->dir, job->out) */
 	char file[80];                   /* COMPILE_REJECTED: "" = no position */
 	int line;
 	/* COMPILE_OK: */

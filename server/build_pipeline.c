@@ -31,7 +31,8 @@ static void not_compiled(struct app *app, const struct compile_result *res,
 {
 	static const enum build_status refused[] = {
 		[COMPILE_ERR_SYNTAX] = BUILD_COMPILE_ERROR, [COMPILE_ERR_LIMIT] = BUILD_LIMIT,
-		[COMPILE_ERR_USAGE] = BUILD_BAD_REQUEST, [COMPILE_ERR_OTHER] = BUILD_FAILED
+		[COMPILE_ERR_USAGE] = BUILD_BAD_REQUEST, [COMPILE_ERR_FORMAT] = BUILD_COMPILE_ERROR,
+		[COMPILE_ERR_OTHER] = BUILD_FAILED
 	};
 
 	switch (res->status) {
@@ -48,12 +49,11 @@ static void not_compiled(struct app *app, const struct compile_result *res,
 		set(o, BUILD_FAILED, "lfsc crashed (signal %d); the build failed", res->signal);
 		break;
 	case COMPILE_CANNOT_RUN:
-		set(o, BUILD_FAILED, "cannot run the compiler '%.400s' (see --lfsc)", app->lfsc);
-		log_error("%s", o->message);
+		set(o, BUILD_FAILED, "cannot run the compiler (see lfsd's log and --lfsc)");
+		log_error("cannot run the compiler '%s' (see --lfsc)", app->lfsc);
 		break;
 	case COMPILE_NO_RESULT:
 		set(o, BUILD_FAILED, "%s", res->message);
-		log_error("%s", o->message);
 		break;
 	default:
 		set(o, BUILD_INTERNAL, "%s", res->message);
@@ -81,24 +81,45 @@ static int compile(struct app *app, struct build_job *job, struct workspace *w,
 	cj.dir = w->dir;
 	cj.out = image;
 	cj.up = &job->up;
-	cj.timestamp = job->up.opts.has_timestamp ? job->up.opts.timestamp : (int64_t)time(NULL);
+	cj.timestamp = job->repair_id ? job->repair_timestamp : job->up.opts.has_timestamp
+	               ? job->up.opts.timestamp : (int64_t)time(NULL);
+	cj.has_seed = job->repair_id || job->up.opts.has_seed;
+	cj.seed = job->repair_id ? job->repair_seed : job->up.opts.seed;
 	cj.timeout_s = app->cfg->build_timeout;
 	cj.memory_mb = app->cfg->build_memory_mb;
 	build_compile_run(&cj, res);
 	return 0;
 }
 
-/* Stores the compiled build (image at path image) as the outcome. */
+/* Stores the compiled build (image at path image) as the outcome: a new
+** build, or the identical one stored (as stored: a concurrent upload made
+** it, or this one repaired its blobs). */
 static void store(struct app *app, struct build_job *job, const char *image,
                   struct compile_result *res, const struct build_timing *t)
 {
 	struct build_outcome *o = &job->outcome;
 	int rc = build_store_save(&app->blobs, &app->store, &job->up, image, res, t, &o->build);
+	char made[HASH_HEX_LEN + 1];
+	long long id = o->build.id;
 
+	memcpy(made, o->build.sha, sizeof made);
 	o->status = rc == STORE_OK ? BUILD_CREATED : BUILD_EXISTING;
+	if (rc == STORE_EXISTS) {
+		build_release(&o->build);
+		if (store_build_get(&app->store, id, &o->build) != STORE_OK)
+			rc = STORE_ERROR;
+	}
 	if (rc == STORE_ERROR) {
 		build_release(&o->build);
 		set(o, BUILD_INTERNAL, "%s", "cannot store the build");
+	} else if (job->repair_id && strcmp(made, job->repair_sha)) {
+		build_release(&o->build);
+		set(o, BUILD_INTERNAL, "cannot repair build %lld: its sources now build image "
+		    "%.16s..., not its stored %.16s...", job->repair_id, made, job->repair_sha);
+		log_error("%s", o->message);
+	} else if (job->repair_id) {
+		log_event("build", "{s:s,s:I,s:s}", "action", "repaired", "id",
+		          (json_int_t)job->repair_id, "sha256", job->repair_sha);
 	}
 }
 

@@ -19,7 +19,8 @@ struct req;
 
 enum build_status {
 	BUILD_CREATED,        /* stored; outcome.build is it */
-	BUILD_EXISTING,       /* an identical build was stored meanwhile; outcome.build */
+	BUILD_EXISTING,       /* an identical build is stored (found meanwhile, or
+	                         repaired); outcome.build is that one as stored */
 	BUILD_COMPILE_ERROR,  /* the sources do not compile: message, file, line */
 	BUILD_LIMIT,          /* over max_size, or lfsc ran out of memory */
 	BUILD_TIMEOUT,        /* lfsc hit its wall-clock or CPU-time limit */
@@ -40,6 +41,13 @@ struct build_outcome {
 ** the request is suspended, so it cannot complete under the worker. */
 struct build_job {
 	struct build_upload up;          /* files and options, validated */
+	/* a repair: the upload is identical to stored build repair_id, one of
+	** whose blobs is missing or damaged; it is rebuilt with that build's seed
+	** and timestamp, and its image must be the same bytes (repair_sha) */
+	long long repair_id;             /* 0 = a new build */
+	char repair_sha[HASH_HEX_LEN + 1];
+	uint32_t repair_seed;
+	int64_t repair_timestamp;
 	struct req *req;                 /* borrowed; for done() */
 	uint64_t queued_us;              /* http_now_us() at submit */
 	/* Called on the worker thread once outcome is set: the pipeline's last

@@ -47,22 +47,35 @@ void build_upload_release(struct build_upload *u)
 	u->nfiles = 0;
 }
 
+/* 1 if s is well-formed UTF-8 (RFC 3629 §4): no overlong form, no
+** surrogate (U+D800..U+DFFF), nothing above U+10FFFF. */
 static int utf8_valid(const unsigned char *s)
 {
 	while (*s) {
+		unsigned char lo = 0x80, hi = 0xbf;   /* range of the second byte */
 		int n;
 
 		if (*s < 0x80)
 			n = 0;
-		else if ((*s & 0xe0) == 0xc0 && *s >= 0xc2)
+		else if (*s >= 0xc2 && *s <= 0xdf)
 			n = 1;
-		else if ((*s & 0xf0) == 0xe0)
+		else if (*s >= 0xe0 && *s <= 0xef)
 			n = 2;
-		else if ((*s & 0xf8) == 0xf0 && *s <= 0xf4)
+		else if (*s >= 0xf0 && *s <= 0xf4)
 			n = 3;
 		else
 			return 0;
+		if (*s == 0xe0)
+			lo = 0xa0;      /* overlong below U+0800 */
+		else if (*s == 0xed)
+			hi = 0x9f;      /* surrogates */
+		else if (*s == 0xf0)
+			lo = 0x90;      /* overlong below U+10000 */
+		else if (*s == 0xf4)
+			hi = 0x8f;      /* above U+10FFFF */
 		s++;
+		if (n && (*s < lo || *s > hi))
+			return 0;
 		while (n--)
 			if ((*s++ & 0xc0) != 0x80)
 				return 0;
@@ -99,8 +112,8 @@ static int name_check(const char *name, size_t len, char *err, size_t errsize)
 			return -1;
 		}
 	}
-	if (name[0] == '.') {
-		snprintf(err, errsize, "file name '%s' starts with '.'", name);
+	if (name[0] == '.' || name[0] == '-') {
+		snprintf(err, errsize, "file name '%s' starts with '%c'", name, name[0]);
 		return -1;
 	}
 	if (len < 5 || strcmp(name + len - 4, ".lua")) {
@@ -322,9 +335,12 @@ static int mp_close(struct mp *m)
 		return 0;
 	m->open = 0;
 	if (m->is_file && strcmp(m->key, "options")) {
-		ret = add_file(m->u, m->name, m->data ? m->data : calloc(1, 1), m->len,
-		               m->err, m->errsize);
-		if (ret)
+		if (!m->data)
+			m->data = calloc(1, 1);   /* an empty file: "" */
+		ret = m->data ? add_file(m->u, m->name, m->data, m->len, m->err, m->errsize) : -1;
+		if (!m->data)
+			snprintf(m->err, m->errsize, "out of memory");
+		else if (ret)
 			free(m->data);
 	} else if (!strcmp(m->key, "options")) {
 		json_error_t e;
@@ -400,6 +416,22 @@ int build_upload_parse_multipart(struct build_upload *u, struct req *r, char *er
 	return ret ? -1 : 0;
 }
 
+/* An absolute image's base must be a mapped flash address the target's
+** firmware can load from (lfs-format.md §A1.2: 0x40200001..0x40300000 for
+** the 5.3 ports; §B1: 0x40210000..0x40310000 for nodemcu-lua51), the range
+** lfsc's -a takes. */
+static int base_check(const struct build_options *o, char *err, size_t errsize)
+{
+	int lua51 = !strcmp(o->target, "nodemcu-lua51");
+	uint32_t lo = lua51 ? 0x40210000u : 0x40200001u, hi = lo + (lua51 ? 0x100000u : 0xfffffu);
+
+	if (!o->has_base || (o->base >= lo && o->base <= hi))
+		return 0;
+	snprintf(err, errsize, "option 'base_address' 0x%08x is not a flash address of "
+	         "%s (0x%08x..0x%08x)", o->base, o->target, lo, hi);
+	return -1;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct upload_file *)a)->name,
@@ -462,6 +494,8 @@ int build_upload_finish(struct build_upload *u, char *err, size_t errsize)
 		snprintf(err, errsize, "empty upload: no .lua files");
 		return -1;
 	}
+	if (base_check(&u->opts, err, errsize))
+		return -1;
 	qsort(u->files, (size_t)u->nfiles, sizeof u->files[0], by_name);
 	for (i = 0; i < u->nfiles; i++)
 		hash_sha256_hex(u->files[i].data, u->files[i].len, u->files[i].sha);

@@ -15,66 +15,150 @@
 #include "hash.h"
 #include "log.h"
 
-/* Removes the workspaces in dir (they hold only files) and stray files. */
-void build_workspace_clean(const char *dir)
-{
-	DIR *d = opendir(dir), *sub;
-	struct dirent *e, *f;
-	char p[PATH_MAX + 300], q[PATH_MAX + 600];
+/* Every removal below is relative to an open directory, never by path, and
+** never follows a symbolic link: a link planted in a build root is removed as
+** a link; a directory is entered only when lstat and the opened descriptor
+** agree it is a directory lfsd's uid owns, so another user's files (or files
+** a link points at) are never touched. */
 
-	if (!d)
+/* Opens directory name in dfd without following a link: only a directory
+** of ours (uid). Returns its descriptor or -1. */
+static int open_own_dir(int dfd, const char *name)
+{
+	struct stat before, after;
+	int fd;
+
+	if (fstatat(dfd, name, &before, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(before.st_mode) ||
+	    before.st_uid != geteuid())
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &after) || after.st_dev != before.st_dev || after.st_ino != before.st_ino ||
+	    after.st_uid != geteuid()) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Removes workspace directory name of the root open as dfd: its entries
+** that are not directories (files, links: unlinked as themselves), then the
+** directory. A subdirectory (lfsd makes none) is left, and so the
+** workspace. Returns 0 if it is gone. */
+static int remove_workspace(int dfd, const char *name)
+{
+	int fd = open_own_dir(dfd, name), ret = -1;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(fd, e->d_name, 0);   /* a directory: EISDIR, kept */
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+		ret = 0;
+	return ret;
+}
+
+/* Removes what lfsd left in the root open as fd: workspaces (build-*) and
+** the owner file; anything else is not ours and stays. where names the root
+** in log lines. */
+static void clean_fd(int fd, const char *where)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d = fdopendir(fd);
+
+	if (!d) {
+		close(fd);
 		return;
+	}
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		if ((sub = opendir(p))) {
-			while ((f = readdir(sub)))
-				if (strcmp(f->d_name, ".") && strcmp(f->d_name, "..")) {
-					snprintf(q, sizeof q, "%s/%s", p, f->d_name);
-					unlink(q);
-				}
-			closedir(sub);
-			rmdir(p);
-		} else {
-			unlink(p);
+		if (!strcmp(e->d_name, "owner")) {
+			if (!fstatat(fd, "owner", &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
+				unlinkat(fd, "owner", 0);
+		} else if (!strncmp(e->d_name, "build-", 6)) {
+			if (!fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) && !S_ISDIR(st.st_mode) &&
+			    unlinkat(fd, e->d_name, 0) == 0)   /* a link goes as a link */
+				log_error("warning: removed '%s/%s': not a directory", where, e->d_name);
+			else if (remove_workspace(fd, e->d_name) == 0)
+				log_info("removed stale temp '%s/%s'", where, e->d_name);
+			else
+				log_error("warning: left '%s/%s': not a workspace of lfsd's", where,
+				          e->d_name);
+		} else if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			log_error("warning: left '%s/%s': lfsd did not make it", where, e->d_name);
 		}
-		if (strcmp(e->d_name, "owner"))
-			log_info("removed stale temp '%s'", p);
 	}
 	closedir(d);
 }
 
+void build_workspace_clean(const char *dir)
+{
+	int fd = open_own_dir(AT_FDCWD, dir);
+
+	if (fd >= 0)
+		clean_fd(fd, dir);
+}
+
+/* The pid in the owner file of the root open as fd: a regular file of
+** ours, not a link. 0 when there is none. */
+static long owner_pid(int fd)
+{
+	char text[32];
+	struct stat st;
+	ssize_t n;
+	int f = openat(fd, "owner", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	long pid = 0;
+
+	if (f < 0)
+		return 0;
+	if (!fstat(f, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    (n = read(f, text, sizeof text - 1)) > 0) {
+		text[n] = '\0';
+		pid = strtol(text, NULL, 10);
+	}
+	close(f);
+	return pid;
+}
+
 /* Removes /dev/shm/lfsd-* roots whose lfsd (pid in their "owner" file) is
-** gone: a SIGKILLed lfsd cannot remove its own. */
+** gone: a SIGKILLed lfsd cannot remove its own. Only roots of our uid with
+** an owner file of ours, mode 0700 (as build_workspace_root_open makes them). */
 static void sweep_shm(void)
 {
-	DIR *d = opendir("/dev/shm");
+	int shm = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	char where[300];
 	struct dirent *e;
-	char p[PATH_MAX], owner[PATH_MAX + 16];
+	struct stat st;
+	DIR *d = shm < 0 ? NULL : fdopendir(dup(shm));
+	long pid;
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		FILE *f;
-		long pid = 0;
-
-		if (strncmp(e->d_name, "lfsd-", 5))
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "lfsd-", 5) || (fd = open_own_dir(shm, e->d_name)) < 0)
 			continue;
-		snprintf(p, sizeof p, "/dev/shm/%s", e->d_name);
-		snprintf(owner, sizeof owner, "%s/owner", p);
-		f = fopen(owner, "r");
-		if (!f)
-			continue;   /* not ours to judge */
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(f);
-		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		pid = owner_pid(fd);
+		if (fstat(fd, &st) || (st.st_mode & 077) || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno == EPERM) {
+			close(fd);   /* not ours to judge, or its lfsd runs */
 			continue;
-		build_workspace_clean(p);   /* also removes the owner file */
-		rmdir(p);
+		}
+		snprintf(where, sizeof where, "/dev/shm/%s", e->d_name);
+		clean_fd(fd, where);   /* closes fd */
+		unlinkat(shm, e->d_name, AT_REMOVEDIR);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
+	if (shm >= 0)
+		close(shm);
 }
 
 int build_workspace_root_open(struct workspace_root *root, const char *build_dir,
@@ -155,16 +239,8 @@ void build_workspace_init(struct workspace *w)
 
 void build_workspace_remove(struct workspace *w)
 {
-	DIR *d = w->dir[0] ? opendir(w->dir) : NULL;
-	struct dirent *e;
-
-	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			remove_file(w->dir, e->d_name);
-	if (d)
-		closedir(d);
 	if (w->dir[0])
-		rmdir(w->dir);
+		remove_workspace(AT_FDCWD, w->dir);
 	free(w->files);
 	build_workspace_init(w);
 }

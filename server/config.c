@@ -43,6 +43,12 @@ static const char usage[] =
 "                        and for an idle keep-alive connection (default 20)\n"
 "  --tls-ticket-rotation SEC  seconds between TLS session-ticket key rotations;\n"
 "                        sessions resume for less than twice that (default 3600)\n"
+"  --verify-interval SEC seconds between checks of every stored blob against its\n"
+"                        SHA-256 (default 86400; 0 = only at start)\n"
+"  --device-events N     events kept per device (default 100; older ones are\n"
+"                        counted, not kept)\n"
+"  --report-rate N       reports a device may send a minute, and at once\n"
+"                        (default 30; more get 429 with Retry-After)\n"
 "  --log-format FORMAT   text (default) or json: one object per line on stderr\n"
 "  --access-log on|off   one log line per request (default on)\n"
 "  --admin-token-file FILE  write a generated admin token to FILE (mode 0600)\n"
@@ -91,6 +97,9 @@ static const struct key keys[] = {
 	{ "max-connections-per-ip", NUMBER, F(max_per_ip), 1, 1 << 20 },
 	{ "request-timeout", NUMBER, F(request_timeout), 1, 3600 },
 	{ "tls-ticket-rotation", NUMBER, F(ticket_rotation), 1, 7 * 86400 },
+	{ "verify-interval", NUMBER, F(verify_interval), 0, 365 * 86400 },
+	{ "device-events", NUMBER, F(device_events), 1, 1000000 },
+	{ "report-rate", NUMBER, F(report_rate), 1, 60000 },
 	{ "log-format", LOGFMT, F(log_format), 0, 0 },
 	{ "access-log", ONOFF, F(access_log), 0, 0 },
 	{ "admin-token-file", PATH, F(admin_token_file), 0, 0 },
@@ -118,6 +127,9 @@ void config_init(struct config *c)
 	c->max_per_ip = 128;
 	c->request_timeout = 20;
 	c->ticket_rotation = 3600;
+	c->verify_interval = 86400;
+	c->device_events = 100;
+	c->report_rate = 30;
 	c->log_format = LOG_TEXT;
 	c->access_log = 1;
 }

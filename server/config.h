@@ -31,6 +31,11 @@ struct config {
 	int request_timeout;     /* --request-timeout seconds: TLS handshake, request
 	                            head, idle keep-alive (gate.h rule 3), default 20 */
 	int ticket_rotation;     /* --tls-ticket-rotation seconds, default 3600 */
+	int verify_interval;     /* --verify-interval seconds between checks of every
+	                            blob, default 86400; 0 = at start only */
+	int device_events;       /* --device-events: events kept per device, default 100 */
+	int report_rate;         /* --report-rate: reports a minute per device (and at
+	                            once), default 30 */
 	enum log_format log_format;  /* --log-format text|json */
 	int access_log;              /* --access-log on|off: a line per request */
 	char admin_token_file[512];  /* --admin-token-file: where a generated admin

@@ -17,13 +17,22 @@
 #include <string.h>
 
 #include "db.h"
+#include "health.h"
 #include "log.h"
 #include "schema_sql.h"
 #include "store.h"
 
 int db_fail(struct db *d, const char *what)
 {
-	return log_error("%s: %s", what, d->h ? sqlite3_errmsg(d->h) : "no database");
+	char msg[300];
+	int rc = d->h ? sqlite3_errcode(d->h) : SQLITE_CANTOPEN;
+
+	snprintf(msg, sizeof msg, "%s: %s", what, d->h ? sqlite3_errmsg(d->h) : "no database");
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || (!d->writer && rc == SQLITE_IOERR))
+		health_database(msg);
+	else if (d->writer)
+		health_write_failed(msg);
+	return log_error("%s", msg);
 }
 
 int db_found(struct db *d, int rc, const char *what)
@@ -35,8 +44,10 @@ int db_found(struct db *d, int rc, const char *what)
 
 int db_written(struct db *d, int rc, const char *what)
 {
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
+		health_write_ok();
 		return STORE_OK;
+	}
 	return rc == SQLITE_CONSTRAINT ? STORE_EXISTS : db_fail(d, what);
 }
 
@@ -47,11 +58,18 @@ static int exec(struct db *d, const char *sql, const char *what)
 	char *msg = NULL;
 
 	if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("%s: %s", what, msg ? msg : "error");
 		sqlite3_free(msg);
-		return -1;
+		return db_fail(d, what);
 	}
 	return 0;
+}
+
+/* Rolls back the open transaction, if any: after some failures SQLite has
+** already rolled it back, and that is not another failure. */
+static void rollback(struct db *d)
+{
+	if (!sqlite3_get_autocommit(d->h))
+		exec(d, "ROLLBACK", "rollback");
 }
 
 sqlite3_stmt *db_prepare(struct db *d, const char *sql)
@@ -99,7 +117,7 @@ static int migrate(struct db *d)
 			return -1;
 		if (exec(d, m->sql, m->name) || user_version(d, &after) ||
 		    after != m->version) {
-			exec(d, "ROLLBACK", "rollback migration");
+			rollback(d);
 			return log_error("migration '%s' failed", m->name);
 		}
 		if (exec(d, "COMMIT", m->name))
@@ -108,9 +126,46 @@ static int migrate(struct db *d)
 	return 0;
 }
 
+/* PRAGMA quick_check: a database with damaged pages or indexes is refused
+** before anything reads it as if it were whole. Returns 0 or -1 (logged,
+** with how to recover). */
+static int check(struct db *d, const char *path)
+{
+	sqlite3_stmt *st = db_prepare(d, "PRAGMA quick_check(5)");
+	const char *row;
+	char first[300] = "";
+	size_t n;
+	int rc, ok = 0;
+
+	if (!st)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row = (const char *)sqlite3_column_text(st, 0);
+		ok = row && !strcmp(row, "ok");
+		n = strlen(first);
+		snprintf(first + n, sizeof first - n, "%s%s", n ? "; " : "", row ? row : "?");
+	}
+	for (n = 0; first[n]; n++)   /* one log line */
+		if (first[n] == '\n')
+			first[n] = ' ';
+	if (rc != SQLITE_DONE && !first[0])
+		snprintf(first, sizeof first, "%s", sqlite3_errmsg(d->h));
+	sqlite3_finalize(st);
+out:
+	if (ok)
+		return 0;
+	return log_error("database '%s' is damaged (PRAGMA quick_check: %s); lfsd will not "
+	                 "start on it. To recover: stop writers, copy the data directory, "
+	                 "then restore lfsd.db from a backup, or salvage it with "
+	                 "`sqlite3 '%s' .recover | sqlite3 recovered.db` and move "
+	                 "recovered.db to lfsd.db after checking it (server/README.md, "
+	                 "\"Storage\")", path, first[0] ? first : "no answer", path);
+}
+
 int db_open(struct db *d, const char *path)
 {
 	pthread_mutex_init(&d->mu, NULL);
+	d->writer = 1;
 	if (sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		log_error("cannot open database '%s': %s", path,
@@ -122,7 +177,7 @@ int db_open(struct db *d, const char *path)
 	if (exec(d, "PRAGMA journal_mode=WAL", "set WAL mode") ||
 	    exec(d, "PRAGMA synchronous=FULL", "set synchronous") ||
 	    exec(d, "PRAGMA foreign_keys=ON", "enable foreign keys") ||
-	    migrate(d)) {
+	    check(d, path) || migrate(d)) {
 		db_close(d);
 		return -1;
 	}
@@ -132,6 +187,7 @@ int db_open(struct db *d, const char *path)
 int db_open_reader(struct db *d, const char *path)
 {
 	pthread_mutex_init(&d->mu, NULL);
+	d->writer = 0;
 	if (sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
 	                    NULL) != SQLITE_OK) {
 		log_error("cannot open database '%s' to read: %s", path,
@@ -172,7 +228,9 @@ int db_transaction(struct db *d, const char *what, int (*body)(struct db *d, voi
 	if (ret == 0 && exec(d, "COMMIT", what))
 		ret = -1;
 	if (ret != 0)
-		exec(d, "ROLLBACK", what);
+		rollback(d);
+	else
+		health_write_ok();
 	return ret;
 }
 

@@ -11,11 +11,13 @@
 struct db {
 	sqlite3 *h;             /* owned; NULL when closed */
 	pthread_mutex_t mu;     /* guards h and its transactions */
+	int writer;             /* db_open()'s connection: its failures are failed writes */
 };
 
 /* Opens (creating) path in WAL mode with synchronous=FULL and foreign keys,
-** applies the missing migrations of schema/, refuses a database newer than
-** this build. Returns 0 or -1 (logged). path borrowed. */
+** checks it (PRAGMA quick_check: a damaged database is refused with a
+** recovery hint), applies the missing migrations of schema/, refuses a
+** database newer than this build. Returns 0 or -1 (logged). path borrowed. */
 int db_open(struct db *d, const char *path);
 /* Opens a second, read-only connection to a database db_open() prepared:
 ** in WAL mode its reads do not wait for the writer's transactions. Returns
@@ -30,7 +32,9 @@ void db_unlock(struct db *d);
 /* Prepares sql; returns the statement (caller owns: sqlite3_finalize) or
 ** NULL (logged). */
 sqlite3_stmt *db_prepare(struct db *d, const char *sql);
-/* Logs "what: <sqlite message>" and returns -1 (STORE_ERROR). */
+/* Logs "what: <sqlite message>" and returns -1 (STORE_ERROR). The failure
+** goes to health.h too: on the writer a failed write, a read error or damage
+** on either connection. */
 int db_fail(struct db *d, const char *what);
 /* The store code (store.h) of rc, what sqlite3_step() gave; call it before
 ** finalizing. db_found, for a query of one row: SQLITE_ROW is STORE_OK,

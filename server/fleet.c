@@ -1,8 +1,10 @@
 /* fleet.c - the fleet in memory (the rules are in fleet.h): devices in
 ** fixed-size chunks (no copy as the fleet grows) found through an
-** open-addressing index by id, channels with their releases, what the admin
-** API shows of a device. Polls and reports are in fleet_offer.c, the dirty
-** list the flusher drains in fleet_flush.c. */
+** open-addressing index by id (a deleted device keeps its slot, marked
+** gone, for a later device of its id), channels with their releases, the
+** report rate per device, what the admin API shows of a device. Polls and
+** reports are in fleet_offer.c, the dirty list the flusher drains in
+** fleet_flush.c. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +65,9 @@ pthread_mutex_t *fleet_stripe(struct fleet *f, uint32_t n)
 	return &f->stripes[n % FLEET_STRIPES];
 }
 
-long fleet_find(struct fleet *f, const char *id)
+/* The number of device id's slot, deleted or not, or -1 (under the
+** caller's lock). */
+static long find_slot(struct fleet *f, const char *id)
 {
 	uint32_t i;
 
@@ -73,6 +77,13 @@ long fleet_find(struct fleet *f, const char *id)
 		if (!strcmp(fleet_dev_id(f, fleet_dev(f, f->index[i] - 1)), id))
 			return (long)f->index[i] - 1;
 	return -1;
+}
+
+long fleet_find(struct fleet *f, const char *id)
+{
+	long n = find_slot(f, id);
+
+	return n >= 0 && !fleet_dev(f, (uint32_t)n)->gone ? n : -1;
 }
 
 static void index_put(uint32_t *index, uint32_t cap, uint32_t h, uint32_t n)
@@ -176,19 +187,21 @@ static struct dev *dev_new(struct fleet *f, const char *id)
 	return d;
 }
 
-/* store_device_cb of load_devices: adds or refreshes one device. */
+/* store_device_cb of load_devices: adds or refreshes one device (a slot
+** of a deleted device of the same id is taken afresh). */
 static int load_device(void *cls, const struct device *row)
 {
 	struct fleet *f = cls;
-	long n = fleet_find(f, row->id);
+	long n = find_slot(f, row->id);
 	struct dev *d = n >= 0 ? fleet_dev(f, (uint32_t)n) : dev_new(f, row->id);
 	int c = chan_of(f, row->channel);
 
 	if (!d || c < 0)
 		return -1;
-	if (n < 0) {   /* new: what the store knows of it */
+	if (n < 0 || d->gone) {   /* new: what the store knows of it */
 		atomic_store(&d->last_seen, (uint32_t)row->last_seen);
 		atomic_store(&d->flushed_seen, (uint32_t)row->last_seen);
+		memset(d->running, 0, sizeof d->running);
 		if (row->running[0])
 			hex_decode(row->running, d->running, 32);
 		atomic_store(&d->state, (uint8_t)fleet_state_of(row->state));
@@ -197,6 +210,8 @@ static int load_device(void *cls, const struct device *row)
 		d->flags = (uint8_t)((row->offered_rollback ? FLEET_F_ROLLBACK : 0) |
 		                     (row->client[0] ? FLEET_F_POLLED : 0) |
 		                     (!strcmp(row->client, "lua") ? FLEET_F_LUA : 0));
+		atomic_store(&d->report_tat, 0);
+		d->gone = 0;
 	} else {
 		f->chans[d->chan].ndevices--;
 	}
@@ -478,6 +493,43 @@ int fleet_channel_has(struct fleet *f, const char *channel, const char *sha)
 	return found;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The generic cell rate algorithm (ITU-T I.371): one report every
+** 60000 / rate ms, with rate at once; the device's only state is when its
+** next report is due (report_tat). */
+int fleet_report_allowed(struct fleet *f, const char *id, int rate, int *retry_after)
+{
+	uint64_t r = rate > 0 ? (uint64_t)rate : 1, t = 60000u / r, burst = t * (r - 1);
+	uint64_t now = now_ms(), tat, due;
+	struct dev *d;
+	long n;
+	int ok = 1;
+
+	pthread_rwlock_rdlock(&f->lock);
+	n = id ? fleet_find(f, id) : -1;
+	if (n >= 0) {
+		d = fleet_dev(f, (uint32_t)n);
+		tat = atomic_load(&d->report_tat);
+		do {
+			due = tat > now ? tat : now;
+			ok = due - now <= burst;
+		} while (ok && !atomic_compare_exchange_weak(&d->report_tat, &tat, due + t));
+		if (!ok)
+			*retry_after = (int)((due - now - burst + 999) / 1000);
+	}
+	pthread_rwlock_unlock(&f->lock);
+	if (!ok && *retry_after < 1)
+		*retry_after = 1;
+	return ok;
+}
+
 /* load(f, name) under the write lock. */
 static int reload(struct fleet *f, int (*load)(struct fleet *f, const char *name),
                   const char *name)
@@ -498,6 +550,22 @@ int fleet_reload_device(struct fleet *f, const char *id)
 int fleet_reload_channel(struct fleet *f, const char *channel)
 {
 	return reload(f, load_channel, channel);
+}
+
+void fleet_remove_device(struct fleet *f, const char *id)
+{
+	struct dev *d;
+	long n;
+
+	pthread_rwlock_wrlock(&f->lock);
+	n = fleet_find(f, id);
+	if (n >= 0) {
+		d = fleet_dev(f, (uint32_t)n);
+		d->gone = 1;
+		memset(d->key, 0, sizeof d->key);   /* and no key matches */
+		f->chans[d->chan].ndevices--;
+	}
+	pthread_rwlock_unlock(&f->lock);
 }
 
 /* The release of device n's channel whose image is sha, or NULL. */

@@ -12,13 +12,16 @@
 **  2. The flusher writes dirty devices to the store in chunks of at most
 **     FLUSH_CHUNK rows, paced (FLUSH_PAUSE_MS between chunks) and niced, so
 **     a backlog of a million first-seen devices never starves the polls; at
-**     shutdown it writes everything.
+**     shutdown it writes everything. A chunk whose write fails stays dirty
+**     and is tried again, after 2, 4, ... up to 32 s while writes keep
+**     failing (a full disk), and at shutdown.
 **  3. last_seen is written when it is SEEN_GRANULARITY seconds newer than the
 **     value the store has; the admin API shows the exact in-memory value.
 **  4. Admin changes go to the store first, then into the fleet (reload). */
 #ifndef FLEET_H
 #define FLEET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hash.h"
@@ -31,8 +34,11 @@ struct fleet;
 struct fleet *fleet_new(struct store *store, int poll_interval);
 /* Stops the flusher, writes every dirty device, frees; NULL is a no-op. */
 void fleet_free(struct fleet *f);
-/* Writes every dirty device now. Returns 0 or -1. */
+/* Writes every dirty device now. Returns 0, or -1 when a write failed:
+** the devices not written stay dirty, for the next flush. */
 int fleet_flush(struct fleet *f);
+/* Devices whose last seen or running image the store does not have yet. */
+size_t fleet_unflushed(struct fleet *f);
 
 /* A release as the fleet knows it. */
 struct fleet_release {
@@ -89,9 +95,14 @@ void fleet_offer_free(struct fleet_offer *offer);
 int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel);
 /* 1 if sha is the image of a non-revoked release of channel. */
 int fleet_channel_has(struct fleet *f, const char *channel, const char *sha);
+/* The report rate of device id: 1 if a report now is within rate reports a
+** minute (and rate at once), counting it; else 0 with *retry_after the
+** seconds until one is (at least 1). A device the fleet does not know is
+** allowed. */
+int fleet_report_allowed(struct fleet *f, const char *id, int rate, int *retry_after);
 
-/* After an admin change: (re)load one device / one channel's releases from
-** the store. Return 0 or -1. */
+/* After an admin change: (re)load one device (a new one, a new key or
+** channel) / one channel's releases from the store. Return 0 or -1. */
 int fleet_reload_device(struct fleet *f, const char *id);
 int fleet_reload_channel(struct fleet *f, const char *channel);
 /* 1 when a report of state about image sha is a booted report for an image
@@ -105,9 +116,13 @@ int fleet_unoffered(struct fleet *f, const char *id, const char *state, const ch
 void fleet_report(struct fleet *f, const char *id, const char *state, const char *sha,
                   const char *running);
 /* The manifest key generation of device id into *generation (the store's
-** key_generation, as last loaded: store_device_set_key() then
+** key_generation, as last loaded: store_device_rekey() then
 ** fleet_reload_device()). Returns 0, or -1 when there is no such device. */
 int fleet_key_generation(struct fleet *f, const char *id, long long *generation);
+/* After DELETE /devices/{id}: the device is gone at once (its key no
+** longer authenticates; a device of that id registered later starts
+** afresh). */
+void fleet_remove_device(struct fleet *f, const char *id);
 
 /* Rollout bucket 0..99 of a device id: first 4 bytes of SHA-256(id),
 ** big-endian, modulo 100 (server/README.md). */

@@ -14,6 +14,7 @@
 #define FLUSH_SECONDS 2        /* how often the flusher looks */
 #define FLUSH_CHUNK 500        /* rows per store transaction */
 #define FLUSH_PAUSE_MS 50      /* between chunks: at most 10,000 rows a second */
+#define FLUSH_RETRY_MAX 32     /* seconds between tries while writes fail */
 
 void fleet_mark_dirty(struct fleet *f, struct dev *d, uint32_t n)
 {
@@ -128,6 +129,16 @@ static int flush(struct fleet *f, int pace)
 	return ret;
 }
 
+size_t fleet_unflushed(struct fleet *f)
+{
+	size_t n;
+
+	pthread_mutex_lock(&f->dirty_mu);
+	n = f->ndirty;
+	pthread_mutex_unlock(&f->dirty_mu);
+	return n;
+}
+
 int fleet_flush(struct fleet *f)
 {
 	int ret;
@@ -141,6 +152,7 @@ int fleet_flush(struct fleet *f)
 static void *flusher(void *arg)
 {
 	struct fleet *f = arg;
+	int wait = FLUSH_SECONDS, failed;
 
 	/* background work: below the request threads (Linux: per-thread nice) */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
@@ -149,12 +161,14 @@ static void *flusher(void *arg)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += FLUSH_SECONDS;
+		ts.tv_sec += wait;
 		pthread_cond_timedwait(&f->stop_cond, &f->stop_mu, &ts);
 		pthread_mutex_unlock(&f->stop_mu);
 		pthread_mutex_lock(&f->flush_mu);
-		flush(f, 1);
+		failed = flush(f, 1) != 0;
 		pthread_mutex_unlock(&f->flush_mu);
+		/* a failing store (full disk): retried less and less often */
+		wait = !failed ? FLUSH_SECONDS : wait < FLUSH_RETRY_MAX ? wait * 2 : FLUSH_RETRY_MAX;
 		pthread_mutex_lock(&f->stop_mu);
 	}
 	pthread_mutex_unlock(&f->stop_mu);

@@ -23,7 +23,10 @@
 
 /* One device: about 100 bytes, its id in the arena. */
 struct dev {
-	uint8_t key[32];                 /* SHA-256 of its key */
+	uint8_t key[32];                 /* SHA-256 of its key; guarded by the write
+	                                    lock (a rotation is a reload) */
+	_Atomic uint64_t report_tat;     /* report rate (fleet_report_allowed): when the
+	                                    next report is due, ms on CLOCK_MONOTONIC */
 	uint8_t running[32];             /* image it runs, all zero = unknown;
 	                                    guarded by its stripe (fleet_stripe) */
 	uint32_t offered;                /* id of the release last offered, 0 = none;
@@ -39,6 +42,8 @@ struct dev {
 	uint8_t bucket;                  /* rollout_bucket(id), computed once */
 	_Atomic uint8_t state;           /* last report (fleet_state_name) */
 	_Atomic uint8_t dirty;           /* on the dirty list */
+	uint8_t gone;                    /* deleted (its slot stays for its id; under
+	                                    the write lock) */
 };
 
 struct rel {
@@ -80,7 +85,8 @@ struct fleet {
 	int flusher_started;
 };
 
-/* The number of device id, or -1 (under the caller's lock). */
+/* The number of device id, or -1 (none, or deleted; under the caller's
+** lock). */
 long fleet_find(struct fleet *f, const char *id);
 /* Under the read lock: the number of device id authenticated by key, or a
 ** negative enum fleet_auth. */

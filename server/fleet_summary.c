@@ -82,7 +82,7 @@ void fleet_summarize(struct fleet *f, const char *channel, fleet_summary_cb cb, 
 	for (n = 0; accs && n < f->ndev && (!channel || only >= 0); n++) {
 		uint16_t dc = fleet_dev(f, n)->chan;
 
-		if ((only < 0 || dc == only) && accs[dc].running)
+		if ((only < 0 || dc == only) && accs[dc].running && !fleet_dev(f, n)->gone)
 			count(f, n, &accs[dc]);
 	}
 	for (c = 0; accs && c < f->nchans; c++)
@@ -107,7 +107,7 @@ long long fleet_lua_devices(struct fleet *f, const char *channel)
 		struct dev *d = fleet_dev(f, n);
 
 		pthread_mutex_lock(fleet_stripe(f, n));
-		count += d->chan == c && (d->flags & FLEET_F_LUA);
+		count += d->chan == c && !d->gone && (d->flags & FLEET_F_LUA);
 		pthread_mutex_unlock(fleet_stripe(f, n));
 	}
 	pthread_rwlock_unlock(&f->lock);

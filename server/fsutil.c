@@ -139,3 +139,21 @@ out:
 	close(fd);
 	return ret;
 }
+
+int fsutil_reserve(const char *path, off_t bytes)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600), rc;
+
+	if (fd < 0)
+		return log_error("cannot create '%s': %s", path, strerror(errno));
+	rc = posix_fallocate(fd, 0, bytes);
+	if (rc == 0)
+		rc = fsync(fd) ? errno : 0;
+	close(fd);
+	if (rc) {
+		unlink(path);
+		return log_error("cannot reserve %lld bytes in '%s': %s", (long long)bytes, path,
+		                 strerror(rc));
+	}
+	return 0;
+}

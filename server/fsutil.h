@@ -30,4 +30,9 @@ int fsutil_write_durable(const char *path, const void *data, size_t len, mode_t 
 ** it is larger than max or unreadable (logged). */
 int fsutil_read_file(const char *path, size_t max, char **data, size_t *len);
 
+/* Makes path a file of at least bytes allocated bytes (posix_fallocate),
+** mode 0600: room held back so a later write can succeed on a full disk
+** once the file is removed. Returns 0 or -1 (logged). */
+int fsutil_reserve(const char *path, off_t bytes);
+
 #endif

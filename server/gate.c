@@ -229,6 +229,19 @@ void gate_close(struct gate_conn *c)
 	c->w->dead = c;
 }
 
+/* c->client from c->addr: once per connection, not once per logged request. */
+static void client_text(struct gate_conn *c)
+{
+	const void *a = NULL;
+
+	if (c->addr.ss_family == AF_INET)
+		a = &((const struct sockaddr_in *)&c->addr)->sin_addr;
+	else if (c->addr.ss_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)&c->addr)->sin6_addr;
+	if (!a || !inet_ntop(c->addr.ss_family, a, c->client, sizeof c->client))
+		strcpy(c->client, "-");
+}
+
 /* A new connection: admitted, linked, then handshaking (TLS) or delivered. */
 static void take(struct gate_worker *w, int fd, const struct sockaddr_storage *ss,
                  socklen_t len)
@@ -248,6 +261,7 @@ static void take(struct gate_worker *w, int fd, const struct sockaddr_storage *s
 	c->sp = -1;
 	c->addr = *ss;
 	c->addrlen = len;
+	client_text(c);
 	atomic_init(&c->refs, 1);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	pthread_mutex_lock(&w->mu);
@@ -377,9 +391,11 @@ static void *work(void *arg)
 	struct gate *g = w->g;
 	struct epoll_event ev[64];
 	uint64_t last = gate_now(), now;
-	long server_ms = g->be->run(w->server);
+	long server_ms;
 	eventfd_t v;
 
+	log_hold();   /* a round's log lines go out together, before its wait */
+	server_ms = g->be->run(w->server);
 	while (!atomic_load(&g->stop)) {
 		int i, woken = 0, n = epoll_wait(w->ep, ev, 64, wait_ms(server_ms));
 
@@ -410,10 +426,12 @@ static void *work(void *arg)
 				note(g, now);
 		}
 		bury(w);
+		log_flush();
 	}
 	g->be->close(w->server);   /* its connections' hooks run here, on this thread */
 	w->server = NULL;
 	bury(w);
+	log_flush();
 	return NULL;
 }
 
@@ -459,9 +477,13 @@ static int start_worker(struct gate *g, struct gate_worker *w)
 	w->server = g->be->open(g->cls);
 	if (!w->server)
 		return -1;
+	/* HTTPS: the server's only sockets are socketpairs whose other ends are
+	** this thread's, so its work follows this thread's own sends, receives
+	** and closes (they set kick) or a wake-up: its descriptor is not watched,
+	** which spares every socketpair event a second, nested epoll wake-up */
 	if (watch(w, g->lfd, GATE_EV_LISTEN, EPOLLIN | EPOLLEXCLUSIVE) ||
 	    watch(w, w->wake, GATE_EV_WAKE, EPOLLIN) ||
-	    watch(w, g->be->fd(w->server), GATE_EV_SERVER, EPOLLIN) ||
+	    (!g->tls && watch(w, g->be->fd(w->server), GATE_EV_SERVER, EPOLLIN)) ||
 	    pthread_create(&w->thread, NULL, work, w))
 		return log_error("cannot start the %s listener: %s", g->name, strerror(errno));
 	w->started = 1;
@@ -590,6 +612,11 @@ void gate_conn_answered(struct gate_conn *c)
 {
 	if (c)
 		gate_set_phase(c, GATE_IDLE, 0);
+}
+
+const char *gate_conn_client(const struct gate_conn *c)
+{
+	return c ? c->client : NULL;
 }
 
 int gate_conn_waker(struct gate_conn *c)

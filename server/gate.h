@@ -93,6 +93,9 @@ void gate_conn_request(struct gate_conn *conn, uint64_t body_bytes);
 void gate_conn_answered(struct gate_conn *conn);
 /* libmicrohttpd is closing the connection; conn is invalid afterwards. */
 void gate_conn_closed(struct gate_conn *conn);
+/* The client's address as text ("-" if unknown), for the access log:
+** borrowed, valid until gate_conn_closed(); NULL for a NULL conn. */
+const char *gate_conn_client(const struct gate_conn *conn);
 /* From any thread, before a suspended request is resumed there: the
 ** descriptor to pass to gate_wake() afterwards (valid while the gate lives;
 ** -1 for a NULL conn). */

@@ -55,6 +55,7 @@ struct gate_conn {
 	SSL *ssl;                        /* TLS, owned; else NULL */
 	struct sockaddr_storage addr;    /* the client's address */
 	socklen_t addrlen;
+	char client[46];                 /* addr as text (INET6_ADDRSTRLEN), for the log */
 	atomic_int phase;                /* enum gate_phase */
 	_Atomic uint64_t deadline;       /* gate_now() µs; 0 none; 1 evicted (written under g->mu) */
 	atomic_int refs;                 /* holders: owner thread, libmicrohttpd */
@@ -82,7 +83,9 @@ struct gate_worker {
 	struct gate_conn *dead;          /* closed this round; their refs dropped at its end */
 	char *scratch;                   /* GATE_SCRATCH bytes, owned */
 	void *server;                    /* the backend's server, owned */
-	int kick;                        /* data went to the server: run it this round */
+	int kick;                        /* the server has work: run it this round (set
+	                                    by every send to, receive from and close of
+	                                    a socketpair, a delivery and a wake-up) */
 };
 
 struct gate {

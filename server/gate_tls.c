@@ -176,6 +176,8 @@ static void from_mhd(struct gate_conn *c)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
+		if (n > 0)
+			c->w->kick = 1;   /* room again in libmicrohttpd's socket */
 		if (n <= 0)
 			c->mhd_eof = 1;
 		else if (seal(c, buf, (size_t)n)) {
@@ -362,6 +364,7 @@ void gate_tls_release(struct gate_conn *c)
 		epoll_ctl(c->w->ep, EPOLL_CTL_DEL, c->sp, NULL);
 		close(c->sp);
 		c->sp = -1;
+		c->w->kick = 1;   /* libmicrohttpd sees its end hang up */
 	}
 	SSL_free(c->ssl);   /* and its BIO */
 	c->ssl = NULL;

@@ -1,6 +1,10 @@
-/* hash.c - SHA-256 and hex helpers over mbedTLS. */
+/* hash.c - SHA-256, HKDF and hex helpers over mbedTLS. */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <mbedtls/hkdf.h>
+#include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 
 #include "hash.h"
@@ -17,6 +21,42 @@ void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 
 	hash_sha256(data, len, d);
 	hex_encode(d, sizeof d, out);
+}
+
+int hash_sha256_fd(int fd, uint8_t out[32], long long *size)
+{
+	mbedtls_sha256_context c;
+	unsigned char buf[16384];
+	long long off = 0;
+	ssize_t n;
+	int ret = -1;
+
+	mbedtls_sha256_init(&c);
+	mbedtls_sha256_starts_ret(&c, 0);
+	for (;;) {
+		n = pread(fd, buf, sizeof buf, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		mbedtls_sha256_update_ret(&c, buf, (size_t)n);
+		off += n;
+	}
+	if (n == 0) {
+		mbedtls_sha256_finish_ret(&c, out);
+		*size = off;
+		ret = 0;
+	}
+	mbedtls_sha256_free(&c);
+	return ret;
+}
+
+int hash_hkdf(const void *ikm, size_t ikm_len, const char *salt, const char *info,
+              uint8_t *out, size_t out_len)
+{
+	return mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+	                    (const unsigned char *)salt, strlen(salt), ikm, ikm_len,
+	                    (const unsigned char *)info, strlen(info), out, out_len) ? -1 : 0;
 }
 
 int hash_is_hex64(const char *s)

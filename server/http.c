@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -456,35 +459,63 @@ struct query {
 	size_t len, size;
 };
 
+/* Appends s to q; returns 0, or -1 (q unchanged past its NUL) when it does
+** not fit. */
+static int add_text(struct query *q, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= q->size - q->len)
+		return -1;
+	memcpy(q->buf + q->len, s, n + 1);
+	q->len += n;
+	return 0;
+}
+
+/* "&key=value" (no "&" first): an argument that does not fit whole is left out. */
 static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *value)
 {
 	struct query *q = cls;
-	int n = snprintf(q->buf + q->len, q->size - q->len, "%s%s%s%s", q->len ? "&" : "",
-	                 key, value ? "=" : "", value ? value : "");
+	size_t len = q->len;
 
-	if (n > 0 && (size_t)n < q->size - q->len)
-		q->len += (size_t)n;
+	if ((len && add_text(q, "&")) || add_text(q, key) ||
+	    (value && (add_text(q, "=") || add_text(q, value)))) {
+		q->len = len;
+		q->buf[len] = '\0';
+	}
 	return MHD_YES;
+}
+
+/* The client's address as text: the gate's, made once per connection, or
+** (a connection the gate did not hand over) libmicrohttpd's into buf. */
+static const char *client_of(struct req *r, char buf[INET6_ADDRSTRLEN])
+{
+	const char *text = gate_conn_client(gate_of(r->conn));
+	const union MHD_ConnectionInfo *ci;
+
+	if (text)
+		return text;
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	strcpy(buf, "-");
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
+		          buf, INET6_ADDRSTRLEN);
+	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+		          buf, INET6_ADDRSTRLEN);
+	return buf;
 }
 
 /* The access-log line of a finished request (log.h redacts secrets). */
 static void log_request(struct req *r)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char client[INET6_ADDRSTRLEN] = "-", args[1024] = "";
+	char client[INET6_ADDRSTRLEN], args[1024] = "";
 	struct query q = { args, 0, sizeof args };
 	struct log_request lr;
 
-	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
-		          client, sizeof client);
-	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
-		          client, sizeof client);
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &q);
-	lr.client = client;
+	lr.client = client_of(r, client);
 	lr.method = r->method;
 	lr.path = r->url;
 	lr.query = args;
@@ -529,17 +560,36 @@ static void conn_cb(void *cls, struct MHD_Connection *conn, void **socket_contex
 	}
 }
 
-/* libmicrohttpd's messages as log lines, but two kinds: its TCP_CORK and
-** TCP_NODELAY calls fail on the HTTPS listener's socketpairs (they are not
-** TCP; libmicrohttpd 0.9.75 does not take EOPNOTSUPP as "not IP"), and a
+/* libmicrohttpd 0.9.75 corks and uncorks every answer (TCP_CORK,
+** TCP_NODELAY) on a socket handed to it by MHD_add_connection() until one of
+** those calls fails with EINVAL, ENOPROTOOPT or ENOTSOCK, which it takes as
+** "not a TCP socket" and then stops making them (mhd_send.c). On the HTTPS
+** listener's socketpairs Linux fails them with EOPNOTSUPP instead, which it
+** does not take so: two failed system calls and two formatted log messages
+** for every answer, a tenth of the CPU of a kept-alive poll. This definition
+** interposes libc's setsockopt() for the whole process (the executable's
+** symbol comes first for libmicrohttpd's calls too) and changes only that
+** error: a TCP-level option on a socket that has none reports ENOPROTOOPT,
+** so libmicrohttpd stops after the first answer of a connection. */
+int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+	long r = syscall(SYS_setsockopt, fd, level, name, value, len);
+
+	if (r < 0 && errno == EOPNOTSUPP && level == IPPROTO_TCP)
+		errno = ENOPROTOOPT;
+	return (int)r;
+}
+
+/* libmicrohttpd's messages as log lines, but two kinds: the first answer on
+** an HTTPS listener's socketpair finds that it cannot be pushed with TCP
+** options (see setsockopt() above; a socketpair needs no push), and a
 ** client that leaves mid-request is what the gate's deadlines and evictions
 ** do (its own log line counts them): a line each would flood the log. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	static const char *const dropped[] = {
 		"Connection was closed by remote side with incomplete request",
-		"Setting TCP_CORK", "Setting TCP_NODELAY", "Failed to push the data",
-		"Zero-send failed", NULL
+		"Failed to push the data", "Zero-send failed", NULL
 	};
 	char msg[512];
 	size_t n;

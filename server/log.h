@@ -11,7 +11,8 @@
 **        {"time":"...","level":"info","kind":"access","client":"127.0.0.1",
 **         "method":"GET","path":"/builds/1","status":200,"bytes":812,"ms":3.1}
 **        {"time":"...","level":"info","kind":"event","event":"build","id":3,...}
-** Safe to call from any thread; each line is one write(2). */
+** Safe to call from any thread; each line is written whole by one write(2),
+** alone or with other lines of the same thread (log_hold). */
 #ifndef LOG_H
 #define LOG_H
 
@@ -22,6 +23,13 @@
 /* Chooses the format (default text) and whether requests are logged
 ** (default yes). Call once at start, before other threads exist. */
 void log_setup(enum log_format format, int access);
+
+/* From now on this thread's lines are held (at most 4 KB of them, PIPE_BUF)
+** and written together by log_flush(), or when the next would not fit: for a
+** thread that serves many requests between waits (gate.c). */
+void log_hold(void);
+/* Writes the lines this thread holds, if any. */
+void log_flush(void);
 
 /* Logs "<message>" at level error and returns -1, so callers can write
 ** `ret = log_error("cannot open '%s'", path); goto out;`. */

@@ -22,6 +22,7 @@
 #include "fleet.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "health.h"
 #include "hex.h"
 #include "http.h"
 #include "log.h"
@@ -179,6 +180,15 @@ static void drain(struct app *app, int limit)
 	}
 }
 
+/* The room held back in DIR/reserve, so the last flush at shutdown can
+** write on a full disk (fleet.h rule 2). */
+#define RESERVE_BYTES (1 << 20)
+
+static void reserve_path(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/reserve", config.data_dir);
+}
+
 /* Everything below the listeners, in order: data dir and its lock, store,
 ** blobs, workspaces, keys, admin token, fleet, build queue. Returns 0 or -1
 ** (logged; what was opened is closed by stop()). */
@@ -189,15 +199,20 @@ static int open_all(struct app *app)
 
 	if (fsutil_mkdir_p(config.data_dir, 0700))
 		return -1;
+	health_setup(config.data_dir);
 	if (dirlock_take(config.data_dir, err, sizeof err) < 0)
 		return log_error("%s", err);
+	reserve_path(path, sizeof path);
+	if (fsutil_reserve(path, RESERVE_BYTES))   /* a full disk: lfsd runs without it */
+		log_error("warning: no room held back for the last flush at shutdown");
 	if (store_open(&app->store, config.data_dir))
 		return -1;
 	snprintf(path, sizeof path, "%s/blobs", config.data_dir);
 	if (blob_open(&app->blobs, path))
 		return -1;
 	app->blobs_open = 1;
-	if (blob_sweep(&app->blobs, &app->store, NULL, NULL))   /* what a crash or delete left */
+	if (blob_sweep(&app->blobs, &app->store, NULL, NULL) ||   /* what a crash or delete left */
+	    blob_scrubber_start(&app->blobs, &app->store, config.verify_interval))
 		return -1;
 	snprintf(path, sizeof path, "%s/tmp", config.data_dir);   /* older lfsd used it */
 	build_workspace_clean(path);
@@ -242,6 +257,27 @@ static int listen_all(struct app *app, struct http_listener **http,
 	return 0;
 }
 
+/* Writes the fleet's last seen and running images; when the store is full,
+** once more after giving it the reserve. What still fails is logged. */
+static void flush_fleet(struct app *app)
+{
+	char path[PATH_MAX];
+	size_t n;
+
+	if (!app->fleet || fleet_flush(app->fleet) == 0)
+		return;
+	reserve_path(path, sizeof path);
+	if (unlink(path) == 0) {
+		log_info("flush failed: retrying with the %d bytes of '%s' freed", RESERVE_BYTES,
+		         path);
+		fleet_flush(app->fleet);
+	}
+	if ((n = fleet_unflushed(app->fleet)))
+		log_error("last seen and running image of %zu device%s not saved (the store "
+		          "refused the writes above); each is set again by the device's next poll",
+		          n, n == 1 ? "" : "s");
+}
+
 /* The ordered shutdown: stop accepting, let requests and queued builds
 ** finish, stop the listeners, flush device state, close the rest. */
 static void stop(struct app *app, struct http_listener *http, struct http_listener *https)
@@ -254,7 +290,8 @@ static void stop(struct app *app, struct http_listener *http, struct http_listen
 	http_stop(https);
 	build_queue_free(app->builds);
 	build_workspace_root_close(&app->workspaces);   /* empty once builds are done */
-	fleet_free(app->fleet);   /* flushes last-seen state */
+	flush_fleet(app);
+	fleet_free(app->fleet);
 	tls_release(&app->keys);
 	keystore_close(&app->ks);
 	if (app->blobs_open)

@@ -24,6 +24,9 @@ const struct route routes_table[] = {
 	{ "GET",   "/devices",                     ROUTE_ADMIN,  api_devices_list,    "devices" },
 	{ "GET",   "/devices/{id}",                ROUTE_ADMIN,  api_devices_get,     "device_get" },
 	{ "GET",   "/devices/{id}/client-config",  ROUTE_ADMIN,  api_devices_client_config, "device_client_config" },
+	{ "PATCH", "/devices/{id}",                ROUTE_ADMIN,  api_devices_patch,   "device_patch" },
+	{ "DELETE", "/devices/{id}",               ROUTE_ADMIN,  api_devices_delete,  "device_delete" },
+	{ "POST",  "/devices/{id}/key",            ROUTE_ADMIN,  api_devices_rekey,   "device_key" },
 	{ "GET",   "/fleet",                       ROUTE_ADMIN,  api_devices_fleet,   "fleet" },
 	/* device API (api_ota.c) */
 	{ "GET",   "/ota/latest",                  ROUTE_DEVICE, api_ota_latest,      "ota_latest" },

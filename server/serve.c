@@ -1,4 +1,5 @@
-/* serve.c - answering with a blob from the store: strong ETag = "<sha256>",
+/* serve.c - answering with a blob from the store, once it is found intact
+** (blob_check: else 500, never its bytes): strong ETag = "<sha256>",
 ** If-None-Match -> 304, Range (one range) -> 206 with Content-Range,
 ** unsatisfiable or several ranges -> 416, If-Range that does not match -> the
 ** whole body with 200. Body from the file descriptor (sendfile over HTTP). */
@@ -102,15 +103,20 @@ struct response serve_blob(struct req *r, const char *sha, unsigned flags)
 	struct response res;
 	struct stat st;
 	long long first = 0, last = 0, size;
-	int fd, pr = 0;
+	int fd, pr = 0, state;
 
 	snprintf(etag, sizeof etag, "\"%s\"", sha);
-	if (blob_path(&r->app->blobs, sha, path, sizeof path) ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return resp_error(404, "not_found", "image %s is not stored", sha);
-	if (fstat(fd, &st)) {
-		close(fd);
-		return resp_error(500, "internal", "cannot stat image");
+	if (blob_path(&r->app->blobs, sha, path, sizeof path))
+		return resp_error(404, "not_found", "no image %s", sha);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	state = blob_check(&r->app->blobs, sha, fd);   /* a row names it: it must be whole */
+	if (state != BLOB_INTACT || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return resp_error(500, "internal", "image %s is %s on the server (logged; see "
+		                  "/healthz); storing the same build again repairs it", sha,
+		                  state == BLOB_MISSING ? "missing" : state == BLOB_DAMAGED
+		                  ? "damaged" : "unreadable");
 	}
 	size = (long long)st.st_size;
 	if (inm && etag_listed(inm, etag)) {

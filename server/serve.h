@@ -10,7 +10,9 @@ enum serve_flags {
 };
 
 /* Serves blob sha (ETag "<sha>") as application/octet-stream, honouring
-** If-None-Match (304), Range/If-Range (206, 416). sha borrowed. */
+** If-None-Match (304), Range/If-Range (206, 416). sha comes from a row, so a
+** missing, damaged or unreadable blob is a 500 (blob_check logs it and
+** reports it to /healthz), never a 404 or wrong bytes. sha borrowed. */
 struct response serve_blob(struct req *r, const char *sha, unsigned flags);
 
 /* Parses a Range header against size: 0 with [*first, *last] for one

@@ -137,9 +137,36 @@ int store_channels_list(struct store *s, store_channel_cb cb, void *cls)
 	return s->ops->channels_list(s->impl, cb, cls);
 }
 
-int store_device_create(struct store *s, const struct device *d)
+int store_device_create(struct store *s, const struct device *d,
+                        struct device_registration *reg)
 {
-	return s->ops->device_create(s->impl, d);
+	return s->ops->device_create(s->impl, d, reg);
+}
+
+int store_registration_get(struct store *s, const char *idem_sha,
+                           struct device_registration *out)
+{
+	return s->ops->registration_get(s->impl, idem_sha, out);
+}
+
+int store_device_delete(struct store *s, const char *id)
+{
+	return s->ops->device_delete(s->impl, id);
+}
+
+int store_device_rekey(struct store *s, const char *id, const char *key_sha)
+{
+	return s->ops->device_rekey(s->impl, id, key_sha);
+}
+
+int store_device_move(struct store *s, const char *id, const char *channel)
+{
+	return s->ops->device_move(s->impl, id, channel);
+}
+
+int store_device_counts(struct store *s, const char *id, store_count_cb cb, void *cls)
+{
+	return s->ops->device_counts(s->impl, id, cb, cls);
 }
 
 int store_device_get(struct store *s, const char *id, struct device *out)
@@ -174,8 +201,3 @@ int store_devices_seen(struct store *s, const struct device_seen *v, size_t n)
 	return s->ops->devices_seen(s->impl, v, n);
 }
 
-int store_device_set_key(struct store *s, const char *id, const char *key_sha,
-                         long long *generation)
-{
-	return s->ops->device_set_key(s->impl, id, key_sha, generation);
-}

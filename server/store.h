@@ -193,6 +193,20 @@ struct device_query {
 
 typedef int (*store_device_cb)(void *cls, const struct device *d);
 typedef int (*store_event_cb)(void *cls, const struct device_event *e);
+/* One state's count of reports (store_device_counts). */
+typedef int (*store_count_cb)(void *cls, const char *state, long long count);
+
+/* The replay record of a registration made with an Idempotency-Key
+** (POST /devices): what its answer was, with the device key sealed by a key
+** derived from the Idempotency-Key (api_devices.c). */
+struct device_registration {
+	char idem_sha[HASH_HEX_LEN + 1]; /* hex SHA-256 of the Idempotency-Key */
+	char device_id[STORE_ID_MAX + 1];
+	char channel[STORE_ID_MAX + 1];
+	char key_sealed[HASH_HEX_LEN + 1];
+	int64_t created;                 /* Unix seconds, set by the store */
+};
+#define STORE_REGISTRATION_TTL 86400 /* seconds a registration can be replayed */
 
 /* A report from a device (POST /ota/report). */
 struct device_report {
@@ -206,6 +220,7 @@ struct device_report {
 	                                    the event is flagged and the device's
 	                                    unoffered image set; a booted report with
 	                                    0 clears that image */
+	int keep;                        /* events kept for the device (older go) */
 };
 
 /* What the fleet flushes in batches: "" running = unchanged. */
@@ -243,7 +258,13 @@ struct store_ops {
 	int (*release_update)(void *impl, long long id, int percent, const enum release_state *state,
 	                      struct release *out);
 	int (*channels_list)(void *impl, store_channel_cb cb, void *cls);
-	int (*device_create)(void *impl, const struct device *d);
+	int (*device_create)(void *impl, const struct device *d,
+	                     struct device_registration *reg);
+	int (*registration_get)(void *impl, const char *idem_sha, struct device_registration *out);
+	int (*device_delete)(void *impl, const char *id);
+	int (*device_rekey)(void *impl, const char *id, const char *key_sha);
+	int (*device_move)(void *impl, const char *id, const char *channel);
+	int (*device_counts)(void *impl, const char *id, store_count_cb cb, void *cls);
 	int (*device_get)(void *impl, const char *id, struct device *out);
 	int (*devices_list)(void *impl, const struct device_query *q, store_device_cb cb,
 	                    void *cls);
@@ -251,8 +272,6 @@ struct store_ops {
 	int (*device_events)(void *impl, const char *id, int limit, store_event_cb cb, void *cls);
 	int (*device_report)(void *impl, const struct device_report *rep);
 	int (*devices_seen)(void *impl, const struct device_seen *v, size_t n);
-	int (*device_set_key)(void *impl, const char *id, const char *key_sha,
-	                      long long *generation);
 };
 
 struct store {
@@ -309,9 +328,28 @@ int store_release_update(struct store *s, long long id, int percent,
 /* The channels that have releases, by name. OK or ERROR. */
 int store_channels_list(struct store *s, store_channel_cb cb, void *cls);
 
-/* Registers d (id, channel, key_sha; created set by the store). OK, EXISTS,
-** ERROR. */
-int store_device_create(struct store *s, const struct device *d);
+/* Registers d (id, channel, key_sha; created set by the store) and, when reg is not NULL, its replay record (idem_sha, key_sealed;
+** device_id, channel and created are filled here) in the same transaction;
+** replay records older than STORE_REGISTRATION_TTL go. OK, EXISTS (the id,
+** or reg's Idempotency-Key, is taken), ERROR. */
+int store_device_create(struct store *s, const struct device *d,
+                        struct device_registration *reg);
+/* The replay record of an Idempotency-Key (its hex SHA-256), if younger
+** than STORE_REGISTRATION_TTL. OK, NOT_FOUND, ERROR. */
+int store_registration_get(struct store *s, const char *idem_sha,
+                           struct device_registration *out);
+/* Deletes device id with its events, counts, outcomes and replay records.
+** OK, NOT_FOUND, ERROR. */
+int store_device_delete(struct store *s, const char *id);
+/* Gives device id the key whose hex SHA-256 is key_sha and adds 1 to its
+** key generation (its manifest key changes with it); its replay records go
+** (they hold the old key). OK, NOT_FOUND, ERROR. */
+int store_device_rekey(struct store *s, const char *id, const char *key_sha);
+/* Moves device id to channel. OK, NOT_FOUND, ERROR. */
+int store_device_move(struct store *s, const char *id, const char *channel);
+/* How many reports of each state device id ever sent, to cb (states with
+** none are not given). OK or ERROR. */
+int store_device_counts(struct store *s, const char *id, store_count_cb cb, void *cls);
 int store_device_get(struct store *s, const char *id, struct device *out);
 /* The devices matching q, by id. OK or ERROR. */
 int store_devices_list(struct store *s, const struct device_query *q, store_device_cb cb,
@@ -322,19 +360,14 @@ int store_devices_scan(struct store *s, const char *id, store_device_cb cb, void
 /* A device's events, newest first, at most limit. OK or ERROR. */
 int store_device_events(struct store *s, const char *id, int limit, store_event_cb cb,
                         void *cls);
-/* Appends the report to the device's events and sets its state, state
-** detail and time, last seen and (when given) running image, atomically.
-** OK or ERROR. */
+/* Appends the report to the device's events (keeping its rep->keep newest;
+** its count of the state and, for booted/failed/rolled-back with a sha, its
+** outcome for that image are kept apart) and sets its state, state detail
+** and time, last seen and (when given) running image, atomically. OK or
+** ERROR. */
 int store_device_report(struct store *s, const struct device_report *rep);
 /* Writes last seen, running image, last offer and floor of n devices (a
 ** batch of the fleet's in-memory state). OK or ERROR. */
 int store_devices_seen(struct store *s, const struct device_seen *v, size_t n);
-/* Replaces device id's key (key_sha: hex SHA-256 of the new key) and adds 1
-** to its key generation in one statement, so its manifest key changes with
-** it; *generation gets the new generation. Then fleet_reload_device(), and
-** the device gets its new client configuration (client_config.h). OK,
-** NOT_FOUND, ERROR. */
-int store_device_set_key(struct store *s, const char *id, const char *key_sha,
-                         long long *generation);
 
 #endif

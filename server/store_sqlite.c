@@ -79,13 +79,17 @@ static const struct store_ops sqlite_ops = {
 	store_sqlite_release_update,
 	store_sqlite_channels_list,
 	store_sqlite_device_create,
+	store_sqlite_registration_get,
+	store_sqlite_device_delete,
+	store_sqlite_device_rekey,
+	store_sqlite_device_move,
+	store_sqlite_device_counts,
 	store_sqlite_device_get,
 	store_sqlite_devices_list,
 	store_sqlite_devices_scan,
 	store_sqlite_device_events,
 	store_sqlite_device_report,
 	store_sqlite_devices_seen,
-	store_sqlite_device_set_key,
 };
 
 int store_open(struct store *s, const char *data_dir)

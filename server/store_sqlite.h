@@ -1,7 +1,9 @@
 /* store_sqlite.h - the SQLite backend of store.h, private to its files:
 ** store_sqlite.c (open, settings, the ops table), store_sqlite_builds.c,
-** store_sqlite_releases.c, store_sqlite_devices.c. Each function takes the
-** connection's lock itself and answers with the codes of store.h. */
+** store_sqlite_releases.c, store_sqlite_devices.c (reads, reports, flushes)
+** and store_sqlite_lifecycle.c (register, delete, rekey, move). Each
+** function takes the connection's lock itself and answers with the codes of
+** store.h. */
 #ifndef STORE_SQLITE_H
 #define STORE_SQLITE_H
 
@@ -45,7 +47,14 @@ int store_sqlite_release_update(void *impl, long long id, int percent,
                                 const enum release_state *state, struct release *out);
 int store_sqlite_channels_list(void *impl, store_channel_cb cb, void *cls);
 
-int store_sqlite_device_create(void *impl, const struct device *d);
+int store_sqlite_device_create(void *impl, const struct device *d,
+                               struct device_registration *reg);
+int store_sqlite_registration_get(void *impl, const char *idem_sha,
+                                  struct device_registration *out);
+int store_sqlite_device_delete(void *impl, const char *id);
+int store_sqlite_device_rekey(void *impl, const char *id, const char *key_sha);
+int store_sqlite_device_move(void *impl, const char *id, const char *channel);
+int store_sqlite_device_counts(void *impl, const char *id, store_count_cb cb, void *cls);
 int store_sqlite_device_get(void *impl, const char *id, struct device *out);
 int store_sqlite_devices_list(void *impl, const struct device_query *q, store_device_cb cb,
                               void *cls);
@@ -54,7 +63,5 @@ int store_sqlite_device_events(void *impl, const char *id, int limit, store_even
                                void *cls);
 int store_sqlite_device_report(void *impl, const struct device_report *rep);
 int store_sqlite_devices_seen(void *impl, const struct device_seen *v, size_t n);
-int store_sqlite_device_set_key(void *impl, const char *id, const char *key_sha,
-                                long long *generation);
 
 #endif

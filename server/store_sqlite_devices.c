@@ -29,27 +29,6 @@ static void row_device(sqlite3_stmt *st, struct device *d)
 	db_text(st, 14, d->client, sizeof d->client);
 }
 
-int store_sqlite_device_create(void *impl, const struct device *dev)
-{
-	struct db *d = store_sqlite_writer(impl);
-	sqlite3_stmt *st;
-	int ret = STORE_ERROR;
-
-	db_lock(d);
-	st = db_prepare(d, "INSERT INTO devices (id, channel, key_sha256, created) "
-	                "VALUES (?, ?, ?, ?)");
-	if (st) {
-		sqlite3_bind_text(st, 1, dev->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, dev->channel, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, dev->key_sha, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (long long)time(NULL));
-		ret = db_written(d, sqlite3_step(st), "insert device");
-		sqlite3_finalize(st);
-	}
-	db_unlock(d);
-	return ret;
-}
-
 struct each {
 	store_device_cb cb;
 	void *cls;
@@ -186,48 +165,57 @@ int store_sqlite_device_events(void *impl, const char *id, int limit, store_even
 	return ret;
 }
 
-/* The event row and the device row of a report (in the caller's
-** transaction). Returns 0 or -1 (logged). */
+/* The statements of a report, each with the parameters ?1 id, ?2 time,
+** ?3 state, ?4 sha256, ?5 detail, ?6 running, ?7 events kept, ?8 the event's
+** flag, ?9 the unoffered image to set (a flagged booted), '' to clear it
+** (another booted), NULL to keep it; run in order in the caller's
+** transaction. */
+static const char *const report_sql[] = {
+	"INSERT INTO device_events (device_id, time, state, sha256, detail, flag) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?8)",
+	"UPDATE devices SET state = ?3, state_detail = ?5, state_time = ?2, last_seen = ?2, "
+	"running_sha256 = COALESCE(?6, running_sha256), unoffered_sha256 = "
+	"CASE WHEN ?9 IS NULL THEN unoffered_sha256 WHEN ?9 = '' THEN NULL ELSE ?9 END "
+	"WHERE id = ?1",
+	"INSERT INTO device_event_counts (device_id, state, count) VALUES (?1, ?3, 1) "
+	"ON CONFLICT (device_id, state) DO UPDATE SET count = count + 1",
+	"INSERT INTO device_outcomes (device_id, sha256, state, time) SELECT ?1, ?4, ?3, ?2 "
+	"WHERE ?4 IS NOT NULL AND ?3 IN ('booted', 'failed', 'rolled-back') "
+	"ON CONFLICT (device_id, sha256, state) DO UPDATE SET time = excluded.time",
+	/* retention: the device's events beyond its ?7 newest */
+	"DELETE FROM device_events WHERE device_id = ?1 AND id <= (SELECT id FROM "
+	"device_events WHERE device_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?7)",
+	NULL
+};
+
+/* The rows of a report (in the caller's transaction). Returns 0 or -1
+** (logged). */
 static int report_rows(struct db *d, const struct device_report *rep)
 {
-	sqlite3_stmt *ev = db_prepare(d, "INSERT INTO device_events (device_id, time, state, "
-	                              "sha256, detail, flag) VALUES (?, ?, ?, ?, ?, ?)");
-	/* ?7: the unoffered image to set (a flagged booted), '' to clear it (another
-	** booted), NULL to keep it */
-	sqlite3_stmt *dv = db_prepare(d, "UPDATE devices SET state = ?, state_detail = ?, "
-	                              "state_time = ?, last_seen = ?, running_sha256 = "
-	                              "COALESCE(?, running_sha256), unoffered_sha256 = "
-	                              "CASE WHEN ?7 IS NULL THEN unoffered_sha256 "
-	                              "WHEN ?7 = '' THEN NULL ELSE ?7 END WHERE id = ?6");
-	int booted = !strcmp(rep->state, "booted");
-	int ret = -1;
+	sqlite3_stmt *st;
+	int i, ret = 0;
 
-	if (ev && dv) {
-		sqlite3_bind_text(ev, 1, rep->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ev, 2, rep->time);
-		sqlite3_bind_text(ev, 3, rep->state, -1, SQLITE_STATIC);
-		db_bind_opt_text(ev, 4, rep->sha);
-		db_bind_opt_text(ev, 5, rep->detail);
-		db_bind_opt_text(ev, 6, rep->unoffered ? "unoffered" : NULL);
-		sqlite3_bind_text(dv, 1, rep->state, -1, SQLITE_STATIC);
-		db_bind_opt_text(dv, 2, rep->detail);
-		sqlite3_bind_int64(dv, 3, rep->time);
-		sqlite3_bind_int64(dv, 4, rep->time);
-		db_bind_opt_text(dv, 5, rep->running);
-		sqlite3_bind_text(dv, 6, rep->id, -1, SQLITE_STATIC);
+	for (i = 0; report_sql[i] && !ret; i++) {
+		if (!(st = db_prepare(d, report_sql[i])))
+			return -1;
+		sqlite3_bind_text(st, 1, rep->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, rep->time);
+		sqlite3_bind_text(st, 3, rep->state, -1, SQLITE_STATIC);
+		db_bind_opt_text(st, 4, rep->sha);
+		db_bind_opt_text(st, 5, rep->detail);
+		db_bind_opt_text(st, 6, rep->running);
+		sqlite3_bind_int(st, 7, rep->keep > 0 ? rep->keep : 1);
+		db_bind_opt_text(st, 8, rep->unoffered ? "unoffered" : NULL);
 		if (rep->unoffered && rep->sha)
-			sqlite3_bind_text(dv, 7, rep->sha, -1, SQLITE_STATIC);
-		else if (booted)
-			sqlite3_bind_text(dv, 7, "", 0, SQLITE_STATIC);
+			sqlite3_bind_text(st, 9, rep->sha, -1, SQLITE_STATIC);
+		else if (!strcmp(rep->state, "booted"))
+			sqlite3_bind_text(st, 9, "", 0, SQLITE_STATIC);
 		else
-			sqlite3_bind_null(dv, 7);
-		if (sqlite3_step(ev) == SQLITE_DONE && sqlite3_step(dv) == SQLITE_DONE)
-			ret = 0;
-		else
-			db_fail(d, "store report");
+			sqlite3_bind_null(st, 9);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			ret = db_fail(d, "store report");
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(ev);
-	sqlite3_finalize(dv);
 	return ret;
 }
 
@@ -292,24 +280,3 @@ int store_sqlite_devices_seen(void *impl, const struct device_seen *v, size_t n)
 	return ret;
 }
 
-int store_sqlite_device_set_key(void *impl, const char *id, const char *key_sha,
-                                long long *generation)
-{
-	struct db *d = store_sqlite_writer(impl);
-	sqlite3_stmt *st;
-	int ret = STORE_ERROR;
-
-	db_lock(d);
-	st = db_prepare(d, "UPDATE devices SET key_sha256 = ?, key_generation = "
-	                "key_generation + 1 WHERE id = ? RETURNING key_generation");
-	if (st) {
-		sqlite3_bind_text(st, 1, key_sha, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-		ret = db_found(d, sqlite3_step(st), "replace a device key");
-		if (ret == STORE_OK)
-			*generation = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	db_unlock(d);
-	return ret;
-}

@@ -6,11 +6,12 @@
 #include "log.h"
 #include "store_sqlite.h"
 
-/* distinct devices of the release's channel that reported this outcome for its
-** image since the release was made (index device_events_by_image) */
-#define REL_OUTCOME(state) "(SELECT COUNT(DISTINCT e.device_id) FROM device_events e " \
-	"JOIN devices d ON d.id = e.device_id WHERE e.sha256 = releases.sha256 AND " \
-	"e.state = '" state "' AND e.time >= releases.created AND d.channel = releases.channel)"
+/* devices of the release's channel that reported this outcome for its image
+** since the release was made (device_outcomes: one row per device, image and
+** outcome, kept when old events go; index device_outcomes_by_image) */
+#define REL_OUTCOME(state) "(SELECT COUNT(*) FROM device_outcomes o " \
+	"JOIN devices d ON d.id = o.device_id WHERE o.sha256 = releases.sha256 AND " \
+	"o.state = '" state "' AND o.time >= releases.created AND d.channel = releases.channel)"
 #define REL_COLS "id, channel, number, build_id, sha256, size, rollout_percent, state, " \
 	"notes, signature, created, updated, " REL_OUTCOME("booted") ", " \
 	REL_OUTCOME("failed") ", " REL_OUTCOME("rolled-back")
@@ -178,9 +179,11 @@ int store_sqlite_release_update(void *impl, long long id, int percent,
 }
 
 struct channels {
+	struct db *d;
 	sqlite3_stmt *latest;            /* the newest release not revoked of a channel */
 	store_channel_cb cb;
 	void *cls;
+	int failed;                      /* a read of latest failed (logged) */
 };
 
 /* db_rows row function: one channel, with its latest release, to cb. */
@@ -188,15 +191,20 @@ static int channel_row(sqlite3_stmt *st, void *cls)
 {
 	struct channels *cs = cls;
 	struct channel_row c;
+	int rc;
 
 	memset(&c, 0, sizeof c);
 	db_text(st, 0, c.name, sizeof c.name);
 	c.releases = sqlite3_column_int64(st, 1);
 	sqlite3_reset(cs->latest);
 	sqlite3_bind_text(cs->latest, 1, c.name, -1, SQLITE_STATIC);
-	if (sqlite3_step(cs->latest) == SQLITE_ROW) {
+	rc = sqlite3_step(cs->latest);
+	if (rc == SQLITE_ROW) {
 		row_release(cs->latest, &c.latest);
 		c.has_latest = 1;
+	} else if (rc != SQLITE_DONE) {
+		cs->failed = db_fail(cs->d, "read the latest release of a channel");
+		return 1;
 	}
 	return cs->cb(cs->cls, &c);
 }
@@ -204,7 +212,7 @@ static int channel_row(sqlite3_stmt *st, void *cls)
 int store_sqlite_channels_list(void *impl, store_channel_cb cb, void *cls)
 {
 	struct db *d = store_sqlite_reader(impl);
-	struct channels cs = { NULL, cb, cls };
+	struct channels cs = { store_sqlite_reader(impl), NULL, cb, cls, 0 };
 	sqlite3_stmt *st;
 	int ret = STORE_ERROR;
 
@@ -214,7 +222,8 @@ int store_sqlite_channels_list(void *impl, store_channel_cb cb, void *cls)
 	st = db_prepare(d, "SELECT channel, COUNT(*) FROM releases GROUP BY channel "
 	                "ORDER BY channel");
 	if (cs.latest)
-		ret = db_rows(d, st, channel_row, &cs, "list channels") ? STORE_ERROR : STORE_OK;
+		ret = db_rows(d, st, channel_row, &cs, "list channels") || cs.failed ? STORE_ERROR
+		      : STORE_OK;
 	else
 		sqlite3_finalize(st);
 	sqlite3_finalize(cs.latest);

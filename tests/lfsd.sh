@@ -7,6 +7,8 @@
 #       verify with CACERT), TLS_ADDR (127.0.0.1:P), CACERT, PIN (for
 #       lfs-device --pin-sha256), BUILDS (lfsd's build directory root),
 #       LFSD_PID. Returns 1, the log shown, when lfsd does not answer.
+#       With UNHEALTHY=1: returns 0 once /healthz answers 503 (a test of
+#       storage trouble), 1 on 200 or no answer.
 #   stop_lfsd    SIGTERM and wait: lfsd's exit status (1, with the end of
 #                the log, when lfsd had already exited)
 #   kill_lfsd    SIGKILL and wait
@@ -31,7 +33,7 @@ start_lfsd() {
 		>>"$LFSD_LOG" 2>&1 &
 	LFSD_PID=$!
 	PIDS="$PIDS $LFSD_PID"
-	local i port
+	local i port code
 	for i in $(seq 1 200); do
 		grep -qs '^https=' "$DATA/ports" && break
 		kill -0 "$LFSD_PID" 2>/dev/null || break
@@ -45,7 +47,12 @@ start_lfsd() {
 	BUILDS=$(sed -n 's/.*listening .* builds=\([^ ]*\) .*/\1/p' "$LFSD_LOG" | tail -1)
 	case $BUILDS in /dev/shm/lfsd-*) CLEAN_DIRS="$CLEAN_DIRS $BUILDS" ;; esac
 	for i in $(seq 1 100); do
-		if [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" = 200 ]; then
+		code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
+		case ${UNHEALTHY:-}$code in
+		1503) return 0 ;;
+		1200) return 1 ;;
+		esac
+		if [ "$code" = 200 ]; then
 			PIN=$("$BUILD/bin/lfs-device" --show-pin "$CACERT" 2>/dev/null || true)
 			return 0
 		fi

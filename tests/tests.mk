@@ -26,7 +26,7 @@ check:
 .PHONY: test test-build check
 -include $(UNIT_BINS:=.d)
 
-# ---- fuzzing: libFuzzer + ASan + UBSan on the image readers ------------------
+# ---- fuzzing: libFuzzer + ASan + UBSan on the image readers and request parsers
 # make fuzz [FUZZ_SECONDS=600]: runs each target that long, seeded with the
 # conformance goldens; a finding stops it and leaves crash-* files in build/fuzz.
 FUZZ_SECONDS ?= 600
@@ -41,7 +41,17 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIBSRC) compiler/src/lfsc_int.h | deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(LFSC_INC) -Icompiler/src $< $(FUZZ_LIBSRC) -o $@ -lz
 
-fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read $(FUZZ_DIR)/fuzz_image51_read
+# lfsd's request parsers: the server's sources (but main.c, and build_upload.c,
+# which the target includes) built into the target under the same sanitizers
+FUZZ_SERVER_SRCS := $(filter-out server/main.c server/build_upload.c,$(LFSD_SRCS))
+$(FUZZ_DIR)/fuzz_request: tests/fuzz/fuzz_request.c $(LFSD_SRCS) $(LFSD_OBJDIR)/schema_sql.c \
+                          $(VERSION_H) $(LFSC_LIB) | deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(LFSD_CFLAGS) -Icompiler/src $< $(FUZZ_SERVER_SRCS) \
+	  $(LFSD_OBJDIR)/schema_sql.c -o $@ $(LFSD_LIBS)
+
+fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read $(FUZZ_DIR)/fuzz_image51_read \
+      $(FUZZ_DIR)/fuzz_request
 	mkdir -p $(FUZZ_DIR)/corpus-image $(FUZZ_DIR)/seed-image $(FUZZ_DIR)/corpus-flash $(FUZZ_DIR)/seed-flash
 	mkdir -p $(FUZZ_DIR)/corpus-image51 $(FUZZ_DIR)/seed-image51
 	cp $(SHARED_DIR)/conformance/lua53/golden/*.img $(FUZZ_DIR)/seed-image/
@@ -56,6 +66,10 @@ fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read $(FUZZ_DIR)/fuzz_i
 	  -print_final_stats=1 corpus-flash seed-flash
 	cd $(FUZZ_DIR) && ./fuzz_image51_read -max_total_time=$(FUZZ_SECONDS) -max_len=270336 \
 	  -print_final_stats=1 corpus-image51 seed-image51
+	mkdir -p $(FUZZ_DIR)/corpus-request $(FUZZ_DIR)/seed-request
+	cp tests/fuzz/seed-request/* $(FUZZ_DIR)/seed-request/
+	cd $(FUZZ_DIR) && ./fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  -print_final_stats=1 corpus-request seed-request
 .PHONY: fuzz
 
 # ---- benchmarks: tests/bench/*.sh, each reporting ratios against a baseline

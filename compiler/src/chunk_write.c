@@ -49,7 +49,7 @@ static void string(struct cw *c, int32_t id)
 
 static void function(struct cw *c, const struct proto *f)
 {
-	int i, *lines, any_name = 0;
+	int i, any_name = 0;
 
 	string(c, f->source);
 	integer(c, f->linedefined);
@@ -82,15 +82,7 @@ static void function(struct cw *c, const struct proto *f)
 	integer(c, f->sizep);
 	for (i = 0; i < f->sizep; i++)
 		function(c, f->p[i]);
-	lines = mem_calloc(c->im->mem, (size_t)f->sizecode + 1, sizeof *lines);
-	if (!lines || proto_lines(f, lines)) {
-		c->w.failed = 1;
-	} else {
-		integer(c, f->sizecode);
-		for (i = 0; i < f->sizecode; i++)
-			integer(c, lines[i]);
-	}
-	mem_free(c->im->mem, lines, ((size_t)f->sizecode + 1) * sizeof *lines);
+	proto_put_lines(f, &c->w);
 	integer(c, f->sizelocvars);
 	for (i = 0; i < f->sizelocvars; i++) {
 		string(c, f->locvars[i].name);

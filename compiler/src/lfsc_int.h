@@ -252,6 +252,11 @@ LFSC_INTERNAL void proto_free(struct mem *m, struct proto *p);   /* recursive */
 LFSC_INTERNAL int proto_count(const struct proto *p);
 /* Decodes p's LCD line info into lines[sizecode]; returns 0 or -1 if malformed. */
 LFSC_INTERNAL int proto_lines(const struct proto *p, int *lines);
+/* Appends p's line info as a standard binary chunk carries it (ldump.c's
+** DumpDebug, both ports): sizecode, then one little-endian int32 line per
+** instruction, unpacked from the LCD. A malformed LCD or no memory sets w's
+** sticky failure. */
+LFSC_INTERNAL void proto_put_lines(const struct proto *p, struct buf *w);
 
 /* The image model shared by compile, read and the writers. */
 struct image {

@@ -47,6 +47,21 @@ int proto_lines(const struct proto *p, int *lines)
 	return lineinfo_unpack(p->lineinfo, p->sizelineinfo, lines, p->sizecode);
 }
 
+void proto_put_lines(const struct proto *p, struct buf *w)
+{
+	size_t size = ((size_t)p->sizecode + 1) * sizeof(int);
+	int i, *lines = mem_calloc(w->mem, (size_t)p->sizecode + 1, sizeof *lines);
+
+	if (!lines || proto_lines(p, lines)) {
+		w->failed = 1;
+	} else {
+		buf_u32(w, (uint32_t)p->sizecode);
+		for (i = 0; i < p->sizecode; i++)
+			buf_u32(w, (uint32_t)lines[i]);
+	}
+	mem_free(w->mem, lines, size);
+}
+
 int image_init(struct image *im, struct mem *m, enum lfsc_target t)
 {
 	memset(im, 0, sizeof *im);

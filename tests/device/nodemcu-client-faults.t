@@ -6,7 +6,7 @@
 # is a release of lfsd, taken by the board's own polls.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd "$T/data" --poll-interval 1
+start_lfsd "$T/data" --poll-interval 1 --report-rate 60000   # reports of refusals and power cuts: more than a device sends
 . "$ROOT/tests/device/nodemcu/client.sh"
 BUDGET=58000   # bytes of the emulated heap (device/nodemcu/README.md, "Heap")
 
@@ -57,7 +57,7 @@ grep -q '^init: LFS empty after an interrupted load; loading' "$T/out"; ok $? "i
 grep -q '^MAIN E$' "$T/out"; ok $? "E runs after the reload"
 grep -qa 'rolled-back.*no successful check-in within 5 s' "$T/out"; ok $? "no check-in within 5 s: rolled back"
 [ "$(grep '^MAIN' "$T/out" | tail -n 1)" = "MAIN C" ]; ok $? "C runs again"
-start_lfsd "$DATA" --listen "${URL#http://}" --tls-listen "$TLS_ADDR" --poll-interval 1
+start_lfsd "$DATA" --listen "${URL#http://}" --tls-listen "$TLS_ADDR" --poll-interval 1 --report-rate 60000
 # the relay gave up while lfsd was down: straight to lfsd from now on
 sed -i "s/port = [0-9]*/port = ${TLS_ADDR##*:}/" "$T/d/spiffs/lfsd_cfg.lua"
 board "$T/d" --until "delivered	booted	$S_C" --run-for 30 > "$T/out" 2>&1

@@ -10,7 +10,7 @@
 # key, as only lfsd could), a flipped byte, a truncated download.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd "$T/data" --poll-interval 1
+start_lfsd "$T/data" --poll-interval 1 --report-rate 60000   # a report per refusal and per power cut: more than a device sends
 . "$ROOT/tests/device/nodemcu/client.sh"
 
 build A 1700000000

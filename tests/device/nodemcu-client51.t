@@ -12,7 +12,7 @@
 # (the other refusals, resume) is in nodemcu-client*.t.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd "$T/data" --poll-interval 1
+start_lfsd "$T/data" --poll-interval 1 --report-rate 60000   # reports of refusals and power cuts: more than a device sends
 TARGET=nodemcu-lua51 LUA_PORT="--lua 5.1"
 . "$ROOT/tests/device/nodemcu/client.sh"
 BUDGET=58000   # bytes of the emulated heap on 5.1 (device/nodemcu/README.md, "Heap")

@@ -4,7 +4,7 @@
 # image running and reported booted; no run executes a partly written image.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd "$T/lfsd" --poll-interval 1
+start_lfsd "$T/lfsd" --poll-interval 1 --report-rate 60000   # a power cut per flash step: hundreds of reports a minute
 KEY=$(add_device dev-p)
 make_app "$T/v1" v1
 cp "$APPS"/opcode_tour/*.lua "$T/v1/"

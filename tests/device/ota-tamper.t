@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Tampered offers are rejected before flash is touched, reported failed with
-# the reason, and the old image keeps running: one flipped byte in the image,
-# a manifest whose signature does not verify with the key the device pins, a
-# truncated image, a manifest for an image of the wrong target.
+# Tampered images are rejected before flash is touched, reported failed with
+# the reason, and the old image keeps running: one flipped byte and a
+# truncated image in lfsd's blob store (lfsd checks a blob against its sha256
+# before serving it and answers 500; uploading the sources again repairs it),
+# a manifest whose signature does not verify with the key the device pins,
+# a valid image of the wrong target.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
 start_lfsd "$T/lfsd" --poll-interval 1
@@ -43,7 +45,11 @@ SA=$(admin GET "/builds/$BA" | jq -r .sha256)
 release "$BA" >/dev/null
 blob=$T/lfsd/blobs/${SA:0:2}/$SA
 printf '\x5a' | dd of="$blob" bs=1 seek=200 conv=notrunc status=none
-tamper "flipped byte" "sha256 mismatch"
+tamper "flipped byte" "HTTP 500" --download-tries 1
+is "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 503 "flipped byte: lfsd's /healthz reports the damaged blob"
+is "$(upload_build "$T/a" '{"timestamp":1700000001}')" "$BA" "flipped byte: uploading the sources again repairs it"
+is "$(sha256 "$blob")" "$SA" "flipped byte: the blob is whole again"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 200 "flipped byte: healthy again"
 
 # 2. a manifest signed by another key (the device pins another lfsd's key)
 stop_lfsd   # one lfsd per data directory: the first one's is locked while it runs
@@ -62,7 +68,8 @@ BC=$(upload_build "$T/c" '{"timestamp":1700000003}')
 SC=$(admin GET "/builds/$BC" | jq -r .sha256)
 release "$BC" >/dev/null
 truncate -s 3000 "$T/lfsd/blobs/${SC:0:2}/$SC"
-tamper "truncated image" "size mismatch|download" --download-tries 1
+tamper "truncated image" "HTTP 500" --download-tries 1
+is "$(upload_build "$T/c" '{"timestamp":1700000003}')" "$BC" "truncated image: uploading the sources again repairs it"
 grep "update $SC failed" "$T/err" | sed 's/^/# /'
 
 # 4. a valid, correctly signed image for the 64-bit number target

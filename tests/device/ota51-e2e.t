@@ -8,7 +8,7 @@
 # reported, and no run executes a partly written image.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
-start_lfsd "$T/lfsd" --poll-interval 1
+start_lfsd "$T/lfsd" --poll-interval 1 --report-rate 60000   # a power cut per flash step: hundreds of reports a minute
 L51=$CONF/lua51/src
 make_app51() {   # make_app51 <dir> <marker> <apps...>: 5.1 apps + an _init marker
 	local dir=$1 marker=$2 app

@@ -77,6 +77,22 @@ mp "a.txt" "$good" >"$T/x"
 check "file name without .lua" 400 bad_request "does not end in .lua" "$(post_raw "$T/x")"
 mp "$(printf 'caf\xe9.lua')" "$good" >"$T/x"
 check "non-UTF-8 file name" 400 bad_request "not valid UTF-8" "$(post_raw "$T/x")"
+mp "$(printf 'a\xe0\x80\xaf.lua')" "$good" >"$T/x"
+check "overlong UTF-8 in a file name" 400 bad_request "not valid UTF-8" "$(post_raw "$T/x")"
+mp "$(printf 'a\xed\xa0\x80.lua')" "$good" >"$T/x"
+check "a surrogate in a file name" 400 bad_request "not valid UTF-8" "$(post_raw "$T/x")"
+mp "$(printf 'a\xf4\x90\x80\x80.lua')" "$good" >"$T/x"
+check "a code point above U+10FFFF in a file name" 400 bad_request "not valid UTF-8" "$(post_raw "$T/x")"
+mp "-x.lua" "$good" >"$T/x"
+check "file name starting with -" 400 bad_request "starts with '-'" "$(post_raw "$T/x")"
+printf '{"files":{"a.lua":"return 1"},"options":{"base_address":"0x10"}}' >"$T/j"
+check "base_address outside flash" 400 bad_request "0x00000010 is not a flash address of nodemcu-lua53 \\(0x40200001..0x40300000\\)" "$(post_raw "$T/j" application/json)"
+printf '{"files":{"a.lua":"return 1"},"options":{"base_address":"0x40200000","target":"nodemcu-lua51"}}' >"$T/j"
+check "base_address below the 5.1 window" 400 bad_request "not a flash address of nodemcu-lua51" "$(post_raw "$T/j" application/json)"
+printf '\033Lua\123\000garbage that is no chunk' >"$T/chunk.lua"
+check "a damaged precompiled chunk as a source" 422 compile_error "precompiled chunk" "$(req -F "file=@$T/chunk.lua" "$URL/build")"
+jq -e --arg d "$DATA" --arg r "$ROOT" '.error.message | (contains($d) or contains($r) or contains("/")) | not' \
+	"$T/body" >/dev/null; ok $? "  its message names no server path"
 { printf -- '--%s\r\nContent-Disposition: form-data; name="file"; filename="a.lua"\r\n\r\nreturn 1\r\n' "$B"
   printf -- '--%s\r\nContent-Disposition: form-data; name="file"; filename="a.lua"\r\n\r\nreturn 2\r\n--%s--\r\n' "$B" "$B"; } >"$T/x"
 check "duplicate module (multipart)" 400 bad_request "duplicate module 'a'" "$(post_raw "$T/x")"
@@ -101,6 +117,11 @@ code=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Authorization: Bearer nope' -F
 check "wrong token" 401 unauthorized "admin token" "$code"
 code=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Authorization: Basic YWRtaW46eA==' -F "file=@$APPS/json_config/$(ls "$APPS/json_config" | head -1)" "$URL/build")
 check "Basic instead of Bearer" 401 unauthorized "admin token" "$code"
+
+for q in "builds?limit=4294967297" "builds?limit=-1" "builds?limit=5x" "devices?limit=4294967297" \
+         "devices?limit=18446744073709551617"; do
+	is "$(req "$URL/$q")" 400 "GET /$q: 400, not a wrapped number"
+done
 
 # after all that, a good build still works
 is "$(req -F "file=@$APPS/json_config/$(ls "$APPS/json_config" | head -1)" "$URL/build")" 201 "a good build afterwards: 201"

@@ -50,7 +50,8 @@ stop_lfsd
 
 start_lfsd "$T/d4" --lfsc "$T/bin/garbage"; ok $? "lfsd with a compiler that prints garbage"
 is "$(req -F "file=@$src" "$URL/build")" 500 "garbage output: 500"
-jq -e '.error.code == "build_failed" and (.error.message | test("no JSON"))' "$T/body" >/dev/null; ok $? "says lfsc gave no JSON"
+jq -e '.error.code == "build_failed" and (.error.message | test("no result"))' "$T/body" >/dev/null; ok $? "says lfsc gave no result"
+grep -q "lfsc gave no JSON result" "$LFSD_LOG"; ok $? "and the log says what it gave"
 healthy; ok $? "lfsd still healthy"
 stop_lfsd
 

@@ -1,4 +1,4 @@
--- 0006_client: which OTA client a device runs, as its polls show it
+-- 0007_client: which OTA client a device runs, as its polls show it
 -- (server/README.md "Signed manifests"): 'lua' (the NodeMCU client, which
 -- asks for the text manifest), 'c' (the JSON form: lfs-device's C agent),
 -- NULL until its first poll. Releases to a channel with Lua-client devices
@@ -6,4 +6,4 @@
 
 ALTER TABLE devices ADD COLUMN client TEXT;
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;

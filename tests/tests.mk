@@ -50,8 +50,15 @@ $(FUZZ_DIR)/fuzz_request: tests/fuzz/fuzz_request.c $(LFSD_SRCS) $(LFSD_OBJDIR)/
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(LFSD_CFLAGS) -Icompiler/src $< $(FUZZ_SERVER_SRCS) \
 	  $(LFSD_OBJDIR)/schema_sql.c -o $@ $(LFSD_LIBS)
 
+# the device's side of the signed manifest: its parser, rules and signature check
+FUZZ_DEVICE_SRCS := device/manifest.c device/verify.c device/error.c
+$(FUZZ_DIR)/fuzz_manifest: tests/fuzz/fuzz_manifest.c $(FUZZ_DEVICE_SRCS) $(LFSC_LIB) $(LUA32_LIB) | deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(LFSC_INC) -Idevice $< $(FUZZ_DEVICE_SRCS) -o $@ \
+	  $(LFSC_LIBS) $(MBEDTLS_LIBS)
+
 fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read $(FUZZ_DIR)/fuzz_image51_read \
-      $(FUZZ_DIR)/fuzz_request
+      $(FUZZ_DIR)/fuzz_request $(FUZZ_DIR)/fuzz_manifest
 	mkdir -p $(FUZZ_DIR)/corpus-image $(FUZZ_DIR)/seed-image $(FUZZ_DIR)/corpus-flash $(FUZZ_DIR)/seed-flash
 	mkdir -p $(FUZZ_DIR)/corpus-image51 $(FUZZ_DIR)/seed-image51
 	cp $(SHARED_DIR)/conformance/lua53/golden/*.img $(FUZZ_DIR)/seed-image/
@@ -70,6 +77,10 @@ fuzz: $(FUZZ_DIR)/fuzz_image_read $(FUZZ_DIR)/fuzz_flash_read $(FUZZ_DIR)/fuzz_i
 	cp tests/fuzz/seed-request/* $(FUZZ_DIR)/seed-request/
 	cd $(FUZZ_DIR) && ./fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	  -print_final_stats=1 corpus-request seed-request
+	mkdir -p $(FUZZ_DIR)/corpus-manifest $(FUZZ_DIR)/seed-manifest
+	cp tests/fuzz/seed-manifest/* $(FUZZ_DIR)/seed-manifest/
+	cd $(FUZZ_DIR) && ./fuzz_manifest -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -print_final_stats=1 corpus-manifest seed-manifest
 .PHONY: fuzz
 
 # ---- benchmarks: tests/bench/*.sh, each reporting ratios against a baseline

@@ -364,6 +364,7 @@ test('a device registered in the dashboard updates with lfs-device and is shown 
   await download.saveAs(saved);
   assert.equal(fs.readFileSync(saved, 'utf8').trim(), cfg.trim(), 'the download link gives the same file');
   assert.equal(await page.locator('#copy-client-config').count(), 1, 'a copy button');
+  await shot('13-register-client-config', { fullPage: false });
   await page.click('dialog[open] form > .dialog-actions button[type=submit]');
   await page.locator('tr[data-device="dev-web-1"]').waitFor();
   assert.match(await page.locator('tr[data-device="dev-web-1"] .pending').innerText(), /Release 1 pending/,
@@ -491,6 +492,7 @@ test('releasing a build without the OTA client to a channel of Lua-client device
   const ask = page.locator('dialog[open]', { hasText: 'Release without the OTA client?' });
   await ask.waitFor();
   assert.match(await ask.innerText(), /has no lfsota module .* 1 device of channel 'nodemcu'/);
+  await shot('14-release-without-client', { fullPage: false });
   assert.equal((await lfsd.call('GET', '/releases?channel=nodemcu')).body.releases.length, 0, 'nothing released yet');
   await ask.locator('button[type=submit]').click();
   await atHash(/^#\/releases\/nodemcu$/);

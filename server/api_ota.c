@@ -192,9 +192,9 @@ struct response api_ota_image(struct req *r)
 
 	if (rc)
 		return denied(r, rc);
-	if (!hash_is_hex64(sha) || !fleet_channel_has(r->app->fleet, channel, sha))
-		return resp_error(404, "not_found", "no released image %s in channel '%s'",
-		                  sha, channel);
+	if (!hash_is_hex64(sha) || !fleet_may_download(r->app->fleet, http_arg(r, "device"), sha))
+		return resp_error(404, "not_found", "image %s is not offered to this device now "
+		                  "(not its last offer, or that release is paused or revoked)", sha);
 	return serve_blob(r, sha, SERVE_STRICT_RANGE);
 }
 

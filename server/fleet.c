@@ -479,20 +479,6 @@ int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel)
 	return rc;
 }
 
-int fleet_channel_has(struct fleet *f, const char *channel, const char *sha)
-{
-	int c, i, found = 0;
-
-	pthread_rwlock_rdlock(&f->lock);
-	for (c = 0; c < f->nchans && strcmp(f->chans[c].name, channel); c++)
-		;
-	for (i = 0; c < f->nchans && i < f->chans[c].n && !found; i++)
-		found = f->chans[c].rules[i].state != ROLLOUT_REVOKED &&
-		        !strcmp(f->chans[c].rels[i].pub.sha, sha);
-	pthread_rwlock_unlock(&f->lock);
-	return found;
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;

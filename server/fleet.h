@@ -93,8 +93,12 @@ void fleet_offer_free(struct fleet_offer *offer);
 /* Authenticates only (reports, image downloads) and records the contact;
 ** channel receives the device's channel (STORE_ID_MAX + 1 bytes). */
 int fleet_auth(struct fleet *f, const char *id, const char *key, char *channel);
-/* 1 if sha is the image of a non-revoked release of channel. */
-int fleet_channel_has(struct fleet *f, const char *channel, const char *sha);
+/* 1 if device id may download image sha now: it is the image of the
+** release last offered to the device, and that release is active in the
+** device's channel (not paused, not revoked, not of a channel it left). A
+** device outside a rollout was never offered the image (server/README.md,
+** GET /ota/images). */
+int fleet_may_download(struct fleet *f, const char *id, const char *sha);
 /* The report rate of device id: 1 if a report now is within rate reports a
 ** minute (and rate at once), counting it; else 0 with *retry_after the
 ** seconds until one is (at least 1). A device the fleet does not know is

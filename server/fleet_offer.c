@@ -132,6 +132,26 @@ static const struct rel *last_offer(struct fleet *f, uint32_t n, uint8_t run[32]
 	return fleet_release_by_id(f, offered);
 }
 
+int fleet_may_download(struct fleet *f, const char *id, const char *sha)
+{
+	const struct rel *r;
+	const struct chan *c;
+	uint8_t run[32];
+	long n;
+	int i, rollback, ok = 0;
+
+	pthread_rwlock_rdlock(&f->lock);
+	n = fleet_find(f, id);
+	if (n >= 0 && (r = last_offer(f, (uint32_t)n, run, &rollback)) && !strcmp(r->pub.sha, sha)) {
+		c = &f->chans[fleet_dev(f, (uint32_t)n)->chan];
+		for (i = 0; i < c->n && &c->rels[i] != r; i++)
+			;
+		ok = i < c->n && c->rules[i].state == ROLLOUT_ACTIVE;
+	}
+	pthread_rwlock_unlock(&f->lock);
+	return ok;
+}
+
 int fleet_unoffered(struct fleet *f, const char *id, const char *state, const char *sha)
 {
 	uint8_t s[32], run[32];

@@ -15,6 +15,8 @@ read -r B_ID B < <(build state_machine)
 is "$(jpost /releases "{\"build_id\":$A_ID,\"channel\":\"stable\"}")" 201 "A released"
 is "$(jpost /devices '{"id":"d1","channel":"stable"}')" 201 "a device"
 KEY=$(jq -r .key "$T/body")
+is "$(curl -s --cacert "$CACERT" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+	"$SURL/ota/latest?device=d1&nonce=$(openssl rand -hex 16)")" 200 "the device is offered A"
 stop_lfsd; ok $? "stopped"
 rm "$DATA/blobs/${B:0:2}/$B"
 truncate -s 1000 "$DATA/blobs/${A:0:2}/$A"

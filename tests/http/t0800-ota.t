@@ -205,9 +205,17 @@ n50=$(grep -c " $B" "$T/p50")
 [ "$n50" -gt "$n10" ] && [ "$n50" -ge 30 ] && [ "$n50" -le 70 ]; ok $? "50 %: $n50 devices offered B"
 missing=$(grep " $B" "$T/p10" | cut -d' ' -f1 | while read -r id; do grep -q "^$id $B" "$T/p50" || echo "$id"; done)
 is "$missing" "" "every device in at 10 % stays in at 50 %"
+img() {   # img ID: the status of device ID's download of B (its first byte)
+	curl "${S[@]}" -o /dev/null -w '%{http_code}' -H 'Range: bytes=0-0' \
+		-H "Authorization: Bearer $(grep "^$1 " "$T/keys" | cut -d' ' -f2)" "$SURL/ota/images/$B?device=$1"
+}
+in50=$(grep " $B" "$T/p50" | head -1 | cut -d' ' -f1); k=$(grep "^$in50 " "$T/keys" | cut -d' ' -f2)
+out50=$(grep -- " -204" "$T/p50" | head -1 | cut -d' ' -f1)
+is "$(img "$in50")" 206 "a device offered B downloads it"
+is "$(img "$out50")" 404 "a device outside the rollout cannot download B by its sha256"
 is "$(jpost "/releases/$REL_B" '{"action":"pause"}' PATCH)" 200 "pause B"
 is "$(jq -r .state "$T/body")" paused "state paused"
-in50=$(grep " $B" "$T/p50" | head -1 | cut -d' ' -f1); k=$(grep "^$in50 " "$T/keys" | cut -d' ' -f2)
+is "$(img "$in50")" 404 "paused: B cannot be downloaded, not even by a device offered it"
 is "$(curl "${S[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&nonce=$N&current=$B")" 204 "paused: a device on B stays on B"
 is "$(curl "${S[@]}" -o "$T/m" -w '%{http_code}' -H "Authorization: Bearer $k" "$SURL/ota/latest?device=$in50&nonce=$N&current=$A")" 204 "paused: a device on A is not offered B"
 is "$(jpost "/releases/$REL_B" '{"state":"active"}' PATCH)" 200 "resume B"

@@ -30,6 +30,9 @@ curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 	-d "{\"build_id\":$id,\"channel\":\"bench\"}" "$URL/releases" >/dev/null
 KEY=$(curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 	-d '{"id":"bench-1","channel":"bench"}' "$URL/devices" | jq -r .key)
+# a device downloads only the image offered to it: one poll first
+curl -sk -o /dev/null -H "Authorization: Bearer $KEY" \
+	"https://$TLS_ADDR/ota/latest?device=bench-1&nonce=$(openssl rand -hex 16)"
 mkdir -p "$T/img" && cp "$T/lfs.img" "$T/img/$sha"
 echo "image: build $id, $size bytes"
 

@@ -32,6 +32,9 @@ curl -s -H "Authorization: Bearer $TOKEN" "$URL/builds/$ID/lfs.img" -o "$T/want.
 req -H 'Content-Type: application/json' -d "{\"build_id\":$ID,\"channel\":\"stable\"}" "$URL/releases" >/dev/null
 req -H 'Content-Type: application/json' -d '{"id":"dev-1","channel":"stable"}' "$URL/devices" >/dev/null
 KEY=$(jq -r .key "$T/body")
+# the device is offered the release (a device downloads only its offer)
+curl -s --cacert "$CACERT" -o /dev/null -H "Authorization: Bearer $KEY" \
+	"https://$TLS_ADDR/ota/latest?device=dev-1&nonce=$(openssl rand -hex 16)"
 for mfl in 512 2048; do
 	printf 'GET /ota/images/%s?device=dev-1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' \
 		"$SHA" "$KEY" | openssl s_client -connect "$TLS_ADDR" -CAfile "$CACERT" -tls1_2 \

@@ -5,6 +5,7 @@
 ** Devices send Authorization: Bearer <device key> and device=ID, over HTTPS
 ** (http.c refuses plain HTTP for these routes). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,7 +49,28 @@ struct poll_opts {
 	const char *nonce;               /* 32 lowercase hex digits */
 	const char *keyid;               /* the signing key id the device pins, or NULL */
 	int text;                        /* format=text or Accept: text/plain */
+	long long lfs_time;              /* lfs_time=: the running LFS's timestamp, -1 = not sent */
+	long long lfs_used;              /* lfs_used=: its flash bytes, -1 = not sent */
 };
+
+/* A query argument that must be a decimal of at most 18 digits: 0 with *v
+** its value (-1 when absent), or -1 with *err the 400. */
+static int decimal_arg(struct req *r, const char *name, long long *v, struct response *err)
+{
+	const char *s = http_arg(r, name);
+	size_t n = s ? strspn(s, "0123456789") : 0;
+
+	*v = -1;
+	if (!s)
+		return 0;
+	if (n == 0 || n > 18 || s[n]) {
+		*err = resp_error(400, "bad_request", "%s must be a decimal integer (digits only), "
+		                  "not '%.40s'", name, s);
+		return -1;
+	}
+	*v = strtoll(s, NULL, 10);
+	return 0;
+}
 
 /* 1 when s is exactly n lowercase hex digits. */
 static int lower_hex(const char *s, size_t n)
@@ -140,6 +162,13 @@ static int poll_query(struct req *r, struct poll_opts *po, struct response *err)
 		*err = resp_error(400, "bad_request", "format must be text or json");
 		return -1;
 	}
+	if (decimal_arg(r, "lfs_time", &po->lfs_time, err) ||
+	    decimal_arg(r, "lfs_used", &po->lfs_used, err))
+		return -1;
+	if (po->lfs_used >= 0 && po->lfs_time < 0) {
+		*err = resp_error(400, "bad_request", "lfs_used needs lfs_time");
+		return -1;
+	}
 	return 0;
 }
 
@@ -164,7 +193,7 @@ struct response api_ota_latest(struct req *r)
 		from_inm = 1;
 	}
 	q = (struct fleet_poll_req){ id, http_bearer(r), http_arg(r, "channel"), current,
-	                             pin_of(r->app, po.keyid), po.text };
+	                             po.lfs_time, po.lfs_used, pin_of(r->app, po.keyid), po.text };
 	rc = fleet_poll(r->app->fleet, &q, &o);
 	if (rc == FLEET_NO_MEMORY)
 		return resp_error(500, "internal", "out of memory");

@@ -263,7 +263,8 @@ static int add_release(void *cls, const struct release *r)
 	return 0;
 }
 
-/* What a manifest says of release x's build: its target and module names. */
+/* What a manifest says of release x's build (its target and module names)
+** and what identifies its image in a device's LFS (timestamp, flash size). */
 static int load_build(struct fleet *f, struct rel *x)
 {
 	struct build b;
@@ -274,6 +275,8 @@ static int load_build(struct fleet *f, struct rel *x)
 		return log_error("cannot read build %lld of release %lld", x->pub.build_id,
 		                 x->pub.id);
 	snprintf(x->target, sizeof x->target, "%s", b.opts.target);
+	x->timestamp = b.timestamp;
+	x->flash_size = b.flash_size;
 	names = calloc((size_t)b.nmodules + 1, sizeof *names);
 	for (i = 0; names && i < b.nmodules; i++)
 		names[i] = b.modules[i].name;

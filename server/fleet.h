@@ -57,6 +57,10 @@ struct fleet_poll_req {
 	const char *id, *key;            /* device id and its bearer key */
 	const char *channel;             /* channel= of the poll, or NULL */
 	const char *current;             /* the image it runs (64 hex), or NULL */
+	long long lfs_time;              /* the timestamp of the LFS image it runs, -1 = not
+	                                    sent (lfs-format.md §A6.5 node.LFS.time) */
+	long long lfs_used;              /* that LFS's flash_size (node.LFS.config.lfs_used),
+	                                    -1 = not sent */
 	enum fleet_pin pin;
 	int lua;                         /* it asked for the text manifest: the Lua client */
 };
@@ -81,7 +85,9 @@ enum fleet_auth { FLEET_OK = 0, FLEET_NO_DEVICE = -1, FLEET_BAD_KEY = -2,
 
 /* Authenticates the device of q with its key (and channel if given) and
 ** records the poll (last seen now; running image = current; the signing key
-** it pins); fills *offer with the release it should run and, when that is
+** it pins); without current, an LFS timestamp (and flash size, when sent)
+** equal to those of the release's build counts as running that release's
+** image (recorded as its running image: up to date, nothing offered); fills *offer with the release it should run and, when that is
 ** an update, records it as the device's last offer and decides whether the
 ** offer is a signed rollback: the release is below the device's floor and
 ** the floor's release is revoked or not of its channel (a revoke with

@@ -50,6 +50,8 @@ struct rel {
 	struct fleet_release pub;
 	struct rollout_release rule;
 	char target[24];                 /* its build's target */
+	int64_t timestamp;               /* its build's LFS timestamp (node.LFS.time) */
+	long long flash_size;            /* its build's flash bytes (node.LFS.config.lfs_used) */
 	char *modules;                   /* owned; its module names (manifest_modules) */
 };
 

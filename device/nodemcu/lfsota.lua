@@ -443,13 +443,23 @@ local function schedule(sec)
     function() M.poll() end)
 end
 
+-- Without the running image's SHA-256 (the first image, flashed by hand):
+-- the LFS's timestamp and flash size, which lfsd compares with those of the
+-- release it would offer (lfs-format.md §A6.5), so it does not offer the
+-- image the board already runs
+local function lfs_query()
+  if not (node.LFS.list and node.LFS.list()) then return "" end
+  return "&lfs_time=" .. string.format("%d", node.LFS.time) ..
+    "&lfs_used=" .. string.format("%d", node.LFS.config.lfs_used)
+end
+
 function M.poll()
   if busy or st.phase ~= "idle" then schedule(cfg.poll or 60) return end
   if cfg.poll == 0 then cfg.poll = nil end
   busy = true
   local n, body, size, code, interval = nonce(), {}, 0, nil, nil
   local path = "/ota/latest?device=" .. cfg.device .. "&nonce=" .. n .. "&format=text" ..
-    ((st.cur or "") ~= "" and ("&current=" .. st.cur) or "")
+    ((st.cur or "") ~= "" and ("&current=" .. st.cur) or lfs_query())
   request("GET", path, "Accept: text/plain\r\n", nil, function(c, hd)
     code, interval = c, tonumber(hd["lfsd-poll-interval"] or "")
     return c == 200

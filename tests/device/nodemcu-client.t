@@ -23,9 +23,9 @@ text_poll dev-1 "$KEY" "&current=$(printf '0%.0s' $(seq 64))" > "$T/oldA.txt"
 grep -q "^release $R_A$" "$T/oldA.txt" && grep -q '^mac ' "$T/oldA.txt"
 ok $? "a genuine manifest of release $R_A for dev-1 recorded (for a replay later)"
 
-board_setup "${TLS_ADDR##*:}" "$S_A"
+board_setup "${TLS_ADDR##*:}"   # no `image` line: the poll says A's LFS timestamp and size
 board "$T/d" --reload "$T/A.img" --until "up to date" --run-for 20 > "$T/out" 2> "$T/err"
-grep -q '^MAIN A$' "$T/out" && grep -q 'up to date (HTTP 204)' "$T/out"
+grep -q '^MAIN A$' "$T/out" && grep -q 'up to date (HTTP 204)' "$T/out" && ! grep -q downloading "$T/out"
 ok $? "the board runs A (init.lua -> _init -> lfsota.start -> main) and its poll gets 204"
 
 # ---- A -> B: lfsd releases B, the board's next poll takes it

@@ -8,7 +8,8 @@
 # refused (target); a reload error string reported (a 5.3 image in a
 # manifest that says 5.1, made with the device's manifest key through
 # tests/device/mitm.py: lfsd never makes one); a start-up that raises rolled
-# back; the update within the heap budget. What does not depend on the port
+# back; the update within the heap budget; a first image already released,
+# no `image` line: 204 from its LFS timestamp and size. What does not depend on the port
 # (the other refusals, resume) is in nodemcu-client*.t.
 . "$(dirname "$0")/lib.sh"
 need_lfsd
@@ -26,11 +27,17 @@ build D 1700000300 'error("D is broken")'
 build F 1700000500
 is "$(od -An -tx1 -N2 "$T/B.img" | tr -d ' ')" 1f8b "5.1 images built with the client (gzip, §B2)"
 
-board_setup "${TLS_ADDR##*:}" "$S_A"
+# the first image is A, already released; lfsd_cfg.lua has no `image` line:
+# the poll's LFS timestamp and size tell lfsd the board runs A
+rel A
+board_setup "${TLS_ADDR##*:}"
+! grep -q 'image =' "$T/d/spiffs/lfsd_cfg.lua"; ok $? "lfsd_cfg.lua without an image line"
 board "$T/d" --lua 5.1 --reload "$T/A.img" --until "up to date" --run-for 20 > "$T/out" 2> "$T/err"
 grep -q '^LFS region updated.  Restarting.$' "$T/out" && grep -q '^MAIN A$' "$T/out" &&
-	grep -q 'up to date (HTTP 204)' "$T/out"
-ok $? "the console reload loads A in-line; the board runs A; nothing released: 204"
+	grep -q 'up to date (HTTP 204)' "$T/out" && ! grep -q 'downloading\|report' "$T/out" &&
+	[ -z "$(events)" ]
+ok $? "the console reload loads A in-line; the board runs A, released: 204, nothing downloaded or reported"
+is "$(admin GET /devices/dev-1 | jq -r .running_sha256)" "$S_A" "lfsd shows A running"
 
 # ---- A -> B, and a power cut at representative steps of the in-line reload
 rel B

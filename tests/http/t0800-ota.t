@@ -2,7 +2,8 @@
 # t0800-ota: releases, channels, devices and the device API over HTTPS:
 # the signed manifest (its ECDSA signature checked with openssl against
 # /ota/pubkey, its HMAC tag with the device's derived manifest key; JSON and
-# text forms; the nonce), 204/304 when up to date, image Range rules,
+# text forms; the nonce), 204/304 when up to date (current=, If-None-Match,
+# or the LFS's timestamp and size: lfs_time=, lfs_used=), image Range rules,
 # reports, no SQLite write per poll, staged rollout by stable hash, pause,
 # revoke (with a signed rollback), a booted report for an image lfsd never
 # offered flagged.
@@ -113,6 +114,28 @@ is "$(hdr LFSD-Poll-Interval)" 60 "with LFSD-Poll-Interval"
 is "$(dev -H "If-None-Match: \"$A\"" "$SURL/ota/latest?device=dev-1&nonce=$N")" 304 "If-None-Match up to date: 304"
 is "$(dev "$SURL/ota/latest?device=dev-1&nonce=$N&current=$B")" 200 "running something else: 200"
 is "$(dev "$SURL/ota/latest?device=dev-1&nonce=$N&current=xyz")" 400 "malformed current=: 400"
+# a first image whose SHA-256 the device does not know: its LFS's timestamp
+# and flash size (node.LFS.time, node.LFS.config.lfs_used) name the release
+is "$(jpost /devices '{"id":"dev-lfs","channel":"stable"}')" 201 "POST /devices dev-lfs"
+KL=$(jq -r .key "$T/body")
+req "$URL/builds/$A_ID" >/dev/null
+AT=$(jq .effective.timestamp "$T/body") AF=$(jq .effective.flash_size "$T/body")
+lfs_poll() { curl "${S[@]}" -o "$T/body" -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $KL" "$SURL/ota/latest?device=dev-lfs&nonce=$N$1"; }
+is "$(lfs_poll "&lfs_time=$((AT + 1))&lfs_used=$AF")" 200 "lfs_time= of another image: 200 manifest"
+is "$(lfs_poll "&lfs_time=$AT&lfs_used=$((AF + 4))")" 200 "the release's lfs_time, another lfs_used: 200 manifest"
+is "$(lfs_poll "&lfs_time=$AT&lfs_used=$AF&current=$B")" 200 "lfs_time= does not count with current=: 200 manifest"
+is "$(req "$URL/devices/dev-lfs" >/dev/null; jq -r .running_sha256 "$T/body")" "$B" "... current= is the running image"
+is "$(lfs_poll "&lfs_time=$AT&lfs_used=$AF")" 204 "the release's lfs_time and lfs_used: 204"
+is "$(hdr LFSD-Poll-Interval),$(hdr ETag)" "60,\"$A\"" "... with LFSD-Poll-Interval and the release's ETag"
+is "$(req "$URL/devices/dev-lfs" >/dev/null; jq -r .running_sha256 "$T/body")" "$A" "... and A is its running image"
+is "$(lfs_poll "&lfs_time=$AT")" 204 "the release's lfs_time alone: 204"
+for bad in abc -1 1.5 '' 0x10 1234567890123456789; do
+	is "$(lfs_poll "&lfs_time=$bad")" 400 "lfs_time='$bad': 400"
+done
+is "$(jq -r .error.message "$T/body")" "lfs_time must be a decimal integer (digits only), not '1234567890123456789'" "... says why"
+is "$(lfs_poll "&lfs_time=$AT&lfs_used=x")" 400 "lfs_used=x: 400"
+is "$(lfs_poll "&lfs_used=$AF")" 400 "lfs_used= without lfs_time: 400"
+is "$(req -X DELETE "$URL/devices/dev-lfs")" 204 "DELETE /devices/dev-lfs (the counts below are of the others)"
 
 # image download
 is "$(dev "$SURL/ota/images/$A?device=dev-1")" 200 "GET /ota/images/{sha}: 200"

@@ -30,14 +30,14 @@ build() {
 # rel <name>: releases build <name> to stable (R_<name>: the release id)
 rel() { eval "R_$1=\$(release \$B_$1)"; }
 events() { admin GET /devices/dev-1 | jq -r '[.events[] | .state + ":" + (.detail // "")] | reverse | join("\n")'; }
-# board_setup <tls port> <sha of the first image>: SPIFFS with the reference
+# board_setup <tls port> [sha of the first image]: SPIFFS with the reference
 # init.lua and the client configuration lfsd issued at registration, the
-# optional `image` (what the first image is) added, checkin 5 s
+# optional `image` (what the first image is) added when given, checkin 5 s
 board_setup() {
 	mkdir -p "$T/d/spiffs"
 	cp "$C/init.lua" "$T/d/spiffs/"
 	jq -r .client_config "$T/dev-1.json" |
-		sed "s/^return {$/return { image = \"$2\",/; s/^  host = \"\([^\"]*\)\", port = [0-9]*,$/  host = \"\1\", port = $1,/; s/checkin = 60/checkin = 5/" \
+		sed "${2:+s/^return {$/return { image = \"$2\",/;} s/^  host = \"\([^\"]*\)\", port = [0-9]*,$/  host = \"\1\", port = $1,/; s/checkin = 60/checkin = 5/" \
 		> "$T/d/spiffs/lfsd_cfg.lua"
 }
 cfg_port() { sed -i "s/port = [0-9]*/port = $1/" "$T/d/spiffs/lfsd_cfg.lua"; }

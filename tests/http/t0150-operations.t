@@ -22,6 +22,12 @@ req "$URL/builds?limit=5" >/dev/null
 curl -s -o /dev/null "$URL/healthz?key=sekrit-value&token=sekrit-token&x=1"
 key=$(curl -s -H "Authorization: Bearer $TOKEN" -d '{"id":"dev-1","channel":"stable"}' "$URL/devices" | jq -r .key)
 curl -s -o /dev/null --cacert "$CACERT" -H "Authorization: Bearer $key" "$SURL/ota/latest?device=dev-1&nonce=$(openssl rand -hex 16)"
+# the four access lines are written once each answer is sent: wait for them
+# (up to 5 s on a loaded machine), then a moment more for any extra line
+for _ in $(seq 1 50); do
+	[ "$(tail -n +$((before + 1)) "$T/lfsd.log" | grep -c ' access ')" -ge 4 ] && break
+	sleep 0.1
+done
 sleep 0.2
 tail -n +$((before + 1)) "$T/lfsd.log" > "$T/new.log"
 line=$(grep ' access .* GET /builds?limit=5 200 ' "$T/new.log")

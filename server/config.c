@@ -32,6 +32,9 @@ static const char usage[] =
 "  --lfsc PATH           compiler executable (default: lfsc beside lfsd)\n"
 "  --web-dir DIR         dashboard files (default: <prefix>/share/lfsd/web for an\n"
 "                        installed lfsd, the checkout's web/ for a built one)\n"
+"  --nodemcu-dir DIR     the NodeMCU client's files for the build option\n"
+"                        ota_client (default: <prefix>/share/lfsd/nodemcu for an\n"
+"                        installed lfsd, the checkout's device/nodemcu for a built one)\n"
 "  --poll-interval SEC   poll interval told to devices (default 60)\n"
 "  --threads N           worker threads per listener: accept, TLS, HTTP (default 2)\n"
 "  --max-connections N   connections at once per listener (default: what the\n"
@@ -91,6 +94,7 @@ static const struct key keys[] = {
 	{ "queue-limit", NUMBER, F(queue_limit), 1, 100000 },
 	{ "lfsc", PATH, F(lfsc), 0, 0 },
 	{ "web-dir", PATH, F(web_dir), 0, 0 },
+	{ "nodemcu-dir", PATH, F(nodemcu_dir), 0, 0 },
 	{ "poll-interval", NUMBER, F(poll_interval), 1, 86400 },
 	{ "threads", NUMBER, F(http_threads), 1, 64 },
 	{ "max-connections", NUMBER, F(max_connections), 1, 1 << 20 },

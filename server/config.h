@@ -23,6 +23,8 @@ struct config {
 	int queue_limit;         /* builds waiting at most, default 64 */
 	char lfsc[512];          /* --lfsc, "" = sibling of the executable */
 	char web_dir[512];       /* --web-dir, "" = <exe dir>/../../web or ./web */
+	char nodemcu_dir[512];   /* --nodemcu-dir, "" = <exe dir>/../share/lfsd/nodemcu or
+	                            <exe dir>/../../device/nodemcu */
 	char build_dir[512];     /* --build-dir, "" = /dev/shm/lfsd-<id>, else data_dir/tmp */
 	int poll_interval;       /* --poll-interval seconds given to devices */
 	int http_threads;        /* --threads, libmicrohttpd pool size per listener */

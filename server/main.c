@@ -60,8 +60,8 @@ static int first_dir(char cand[][PATH_MAX + 32], int n, char *out)
 ** <prefix>/share/lfsd/web (an installed lfsd in <prefix>/bin), the checkout's
 ** web/ (a built lfsd in build/bin) and ./web. Sets app->web_dir, or "" with a
 ** warning that names where it looked. The NodeMCU client's files (option
-** ota_client) the same way: <prefix>/share/lfsd/nodemcu, then the checkout's
-** device/nodemcu; app->client_dir, or "" with a warning. */
+** ota_client) the same way: --nodemcu-dir, else <prefix>/share/lfsd/nodemcu,
+** then the checkout's device/nodemcu; app->client_dir, or "" with a warning. */
 static void locate_web(struct app *app, const char *dir)
 {
 	char cand[3][PATH_MAX + 32];
@@ -80,11 +80,20 @@ static void locate_web(struct app *app, const char *dir)
 	else if (!app->web_dir[0])
 		log_error("warning: no dashboard files found (looked in '%s', '%s' and './web'); "
 		          "GET / answers 404 until --web-dir names them", cand[0], cand[1]);
-	snprintf(cand[0], sizeof cand[0], "%s/../share/lfsd/nodemcu", dir);
-	snprintf(cand[1], sizeof cand[1], "%s/../../device/nodemcu", dir);
-	if (first_dir(cand, 2, app->client_dir))
+	n = 0;
+	if (config.nodemcu_dir[0]) {
+		snprintf(cand[n++], sizeof cand[0], "%s", config.nodemcu_dir);
+	} else {
+		snprintf(cand[n++], sizeof cand[0], "%s/../share/lfsd/nodemcu", dir);
+		snprintf(cand[n++], sizeof cand[1], "%s/../../device/nodemcu", dir);
+	}
+	if (first_dir(cand, n, app->client_dir) && config.nodemcu_dir[0])
+		log_error("warning: --nodemcu-dir '%s' is not a directory; builds with the option "
+		          "ota_client fail", config.nodemcu_dir);
+	else if (!app->client_dir[0])
 		log_error("warning: no NodeMCU client files found (looked in '%s' and '%s'); "
-		          "builds with the option ota_client fail", cand[0], cand[1]);
+		          "builds with the option ota_client fail until --nodemcu-dir names them",
+		          cand[0], cand[1]);
 }
 
 static void locate(struct app *app)

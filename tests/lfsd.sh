@@ -29,7 +29,7 @@ start_lfsd() {
 	mkdir -p "$DATA"
 	rm -f "$DATA/ports"
 	LFSD_ADMIN_TOKEN=$TOKEN "$LFSD" --data-dir "$DATA" --listen 127.0.0.1:0 \
-		--tls-listen 127.0.0.1:0 --web-dir "$ROOT/web" $MEMFLAG "$@" \
+		--tls-listen 127.0.0.1:0 --web-dir "$ROOT/web" --nodemcu-dir "$ROOT/device/nodemcu" $MEMFLAG "$@" \
 		>>"$LFSD_LOG" 2>&1 &
 	LFSD_PID=$!
 	PIDS="$PIDS $LFSD_PID"

@@ -90,7 +90,7 @@ done
 # started by hand: start_lfsd names the checkout's web/, the point is that
 # the installed lfsd finds its own without flags
 (cd "$T" && LFSD_ADMIN_TOKEN=$TOKEN exec "$inst/usr/local/bin/lfsd" --data-dir inst-data \
-	--listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 >/dev/null 2>"$T/inst.log") &
+	--listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 $MEMFLAG >/dev/null 2>"$T/inst.log") &
 p=$!; PIDS="$PIDS $p"
 for i in $(seq 1 100); do [ -s "$T/inst-data/ports" ] && break; sleep 0.05; done
 u=http://$(sed -n 's/^http=//p' "$T/inst-data/ports")

@@ -34,7 +34,8 @@ export async function lfsdStart({ data: dataDir, args: extra = [], token: tok } 
   const token = tok || process.env.LFSD_ADMIN_TOKEN || `web-test-${crypto.randomBytes(12).toString('hex')}`;
   // the dashboard of this checkout, wherever the build directory is (make check: build/check)
   const args = ['--data-dir', data, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0',
-    '--web-dir', path.join(REPO, 'web')];
+    '--web-dir', path.join(REPO, 'web'),
+    '--nodemcu-dir', path.join(REPO, 'device', 'nodemcu')];
   // an lfsc built with AddressSanitizer (make check) needs an unlimited address space
   const lfsc = path.join(BIN, 'lfsc');
   if (fs.existsSync(lfsc) && fs.readFileSync(lfsc).includes('__asan_init')) args.push('--build-memory', '0');

@@ -389,31 +389,11 @@ static void alloc_failures(void **state)
 				  "return a .. 'x' end\nreturn t\n" };
 	enum lfsc_output kinds[3] = { LFSC_OUT_IMAGE, LFSC_OUT_LC, LFSC_OUT_ABSOLUTE };
 	struct lfsc_options o = opts51();
-	long n;
-	int k, ret;
+	int k;
 
 	o.base_address = 0x40210000;
-	for (k = 0; k < 3; k++) {
-		ret = -1;
-		for (n = 1; n < 100000 && ret != 0; n++) {
-			struct lfsc_compiler *c = lfsc_new(&o);
-			struct lfsc_buffer b;
-			struct lfsc_error e;
-			assert_non_null(c);
-			lfsc_test_fail_alloc(c, n);
-			lfsc_buffer_init(&b);
-			memset(&e, 0, sizeof e);
-			ret = lfsc_add_source(c, s.name, s.text, strlen(s.text), &e);
-			if (!ret)
-				ret = lfsc_build(c, kinds[k], &b, &e);
-			if (ret)
-				assert_int_equal(ret, LFSC_ERR_MEM);
-			lfsc_buffer_release(&b);
-			lfsc_free(c);
-		}
-		assert_int_equal(ret, 0);
-		assert_true(n > 50);
-	}
+	for (k = 0; k < 3; k++)
+		assert_true(test_fail_each_alloc(&s, kinds[k], &o) > 50);
 }
 
 int main(void)

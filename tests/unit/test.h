@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include "lfsc.h"
 #include "lfsc_image.h"
+#include "lfsc_int.h"
 
 struct src {
 	const char *name;
@@ -51,6 +52,38 @@ static inline int test_compile(const struct src *srcs, int n, enum lfsc_output k
 	else
 		lfsc_free(c);
 	return ret;
+}
+
+/* jansson's test_chaos idea: compiles s into kind with o, failing allocation
+** N for N = 1, 2, ... until the compile succeeds; every failure must be a
+** clean LFSC_ERR_MEM (ASan and valgrind runs catch leaks and crashes).
+** Returns the number of attempts, so a caller can check that the loop
+** reached the later stages. */
+static inline long test_fail_each_alloc(const struct src *s, enum lfsc_output kind,
+					const struct lfsc_options *o)
+{
+	long n;
+	int ret = -1;
+
+	for (n = 1; n < 100000 && ret != 0; n++) {
+		struct lfsc_compiler *c = lfsc_new(o);
+		struct lfsc_buffer b;
+		struct lfsc_error e;
+
+		assert_non_null(c);
+		lfsc_test_fail_alloc(c, n);
+		lfsc_buffer_init(&b);
+		memset(&e, 0, sizeof e);
+		ret = lfsc_add_source(c, s->name, s->text, strlen(s->text), &e);
+		if (!ret)
+			ret = lfsc_build(c, kind, &b, &e);
+		if (ret)
+			assert_int_equal(ret, LFSC_ERR_MEM);
+		lfsc_buffer_release(&b);
+		lfsc_free(c);
+	}
+	assert_int_equal(ret, 0);
+	return n;
 }
 
 /* index of needle in hay, or -1 */

@@ -60,6 +60,40 @@ device() {
 }
 # poll_manifest <id> <key> [query]: a poll as the device would make it, with a
 # nonce of its own (the body on stdout; JSON form unless query has format=text)
+# powercut_sweep ID KEY BASE DRY OPS TAIL [ARGS...]: an update cut at every
+# flash step: for n in 1..OPS a copy of BASE runs device ID (ARGS added) with
+# --power-cut-at n, then powers on again. Checks (five oks): every run ended
+# in the cut; the next power-on runs "MARKER v2 TAIL"; no run printed
+# anything but whole v1/v2 markers; the partition equals DRY's (the uncut
+# update's); lfsd's last event is v2 (sha $V2) booted with every report
+# delivered. Sets TORN to the runs whose boot detected a torn LFS load.
+powercut_sweep() {
+	local id=$1 key=$2 base=$3 dry=$4 ops=$5 tail=$6 n d ev
+	local bad_exit=0 bad_boot=0 partial=0 bad_flash=0 bad_report=0
+	shift 6
+	TORN=0
+	for n in $(seq 1 "$ops"); do
+		d=$T/cut$n
+		cp -r "$base" "$d"
+		device "$id" "$key" "$d" "$@" --power-cut-at "$n" > "$d.out1" 2> "$d.err1"
+		[ $? -eq 99 ] || { bad_exit=1; echo "# step $n: no power cut"; }
+		device "$id" "$key" "$d" "$@" > "$d.out2" 2> "$d.err2"
+		grep -qxF "MARKER v2 $tail" "$d.out2" || { bad_boot=1; echo "# step $n: v2 did not run"; }
+		grep -q 'torn LFS load detected' "$d.err2" && TORN=$((TORN + 1))
+		cat "$d.out1" "$d.out2" | grep -vxF -e "MARKER v1 $tail" -e "MARKER v2 $tail" |
+			grep -q . && partial=1
+		cmp -s "$dry/flash.bin" "$d/flash.bin" || { bad_flash=1; echo "# step $n: flash differs"; }
+		ev=$(admin GET "/devices/$id" | jq -c '.events[0] | [.state, .sha256]')
+		[ "$ev" = "[\"booted\",\"$V2\"]" ] && [ "$(jq '.outbox | length' "$d/state.json")" = 0 ] ||
+			{ bad_report=1; echo "# step $n: last event $ev"; }
+	done
+	ok $bad_exit "each of the $ops runs ended in a power cut"
+	ok $bad_boot "after each cut the next power-on runs v2"
+	ok $partial "no run printed anything but whole v1/v2 markers"
+	ok $bad_flash "after each cut the partition equals the uncut update's"
+	ok $bad_report "after each cut v2 is reported booted and every report delivered"
+}
+
 poll_manifest() {
 	curl -sS --cacert "$CACERT" -H "Authorization: Bearer $2" \
 		"https://localhost:${TLS_ADDR##*:}/ota/latest?device=$1&nonce=$(openssl rand -hex 16)${3:-}"

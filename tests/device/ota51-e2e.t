@@ -63,25 +63,6 @@ device dev-51 "$KEY" "$T/dry" --target nodemcu-lua51 > "$T/out" 2> "$T/err"
 grep -q '^MARKER v2 {"a":1} Lua 5.1 3.5$' "$T/out"; ok $? "an uncut 5.1 update runs v2"
 OPS=$(sed -n 's/.*flash operations \([0-9]*\)$/\1/p' "$T/err")
 [ "${OPS:-0}" -gt 5 ]; ok $? "the 5.1 reload takes $OPS erase/program operations"
-bad_exit=0; bad_boot=0; partial=0; bad_flash=0; bad_report=0; torn=0
-for n in $(seq 1 "$OPS"); do
-	d=$T/cut$n
-	cp -r "$T/d" "$d"
-	device dev-51 "$KEY" "$d" --target nodemcu-lua51 --power-cut-at "$n" > "$d.out1" 2> "$d.err1"
-	[ $? -eq 99 ] || { bad_exit=1; echo "# step $n: no power cut"; }
-	device dev-51 "$KEY" "$d" --target nodemcu-lua51 > "$d.out2" 2> "$d.err2"
-	grep -q '^MARKER v2 {"a":1} Lua 5.1 3.5$' "$d.out2" || { bad_boot=1; echo "# step $n: v2 did not run"; }
-	grep -q 'torn LFS load detected' "$d.err2" && torn=$((torn + 1))
-	cat "$d.out1" "$d.out2" | grep -v -E '^MARKER v[12] \{"a":1\} Lua 5.1 3.5$' | grep -q . && partial=1
-	cmp -s "$T/dry/flash.bin" "$d/flash.bin" || { bad_flash=1; echo "# step $n: flash differs"; }
-	ev=$(admin GET /devices/dev-51 | jq -c '.events[0] | [.state, .sha256]')
-	[ "$ev" = "[\"booted\",\"$V2\"]" ] && [ "$(jq '.outbox | length' "$d/state.json")" = 0 ] ||
-		{ bad_report=1; echo "# step $n: last event $ev"; }
-done
-ok $bad_exit "each of the $OPS runs ended in a power cut"
-ok $bad_boot "after each cut the next power-on runs v2"
-ok $partial "no run printed anything but whole v1/v2 markers"
-ok $bad_flash "after each cut the partition equals the uncut update's"
-ok $bad_report "after each cut v2 is reported booted and every report delivered"
-[ $torn -gt 0 ]; ok $? "interrupted loads (in-progress bit) detected at boot ($torn of $OPS)"
+powercut_sweep dev-51 "$KEY" "$T/d" "$T/dry" "$OPS" '{"a":1} Lua 5.1 3.5' --target nodemcu-lua51
+[ $TORN -gt 0 ]; ok $? "interrupted loads (in-progress bit) detected at boot ($TORN of $OPS)"
 done_testing
